@@ -1,0 +1,179 @@
+//! What the server accepts as a name, password, colour, message or reason.
+//!
+//! Lengths count Unicode scalar values (`char`s), not bytes.
+
+/// Longest user or room name, in characters.
+pub const NAME_MAX_CHARS: usize = 32;
+/// Shortest password, in characters.
+pub const PASSWORD_MIN_CHARS: usize = 4;
+/// Longest password, in characters (bounds the work handed to the password hash).
+pub const PASSWORD_MAX_CHARS: usize = 1024;
+/// Longest message text, in characters.
+pub const TEXT_MAX_CHARS: usize = 4000;
+/// Longest kick reason, in characters.
+pub const REASON_MAX_CHARS: usize = 200;
+
+/// A rule that an input broke; `Display` is the message sent to the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    /// Name empty or too long.
+    #[error("{what} must be 1 to {NAME_MAX_CHARS} characters")]
+    NameLength {
+        /// "username" or "room name".
+        what: &'static str,
+    },
+    /// Name has a character outside letters, digits, `_`, `-`, `.`.
+    #[error("{what} may contain only letters, digits, '_', '-' and '.'")]
+    NameChars {
+        /// "username" or "room name".
+        what: &'static str,
+    },
+    /// Password too short.
+    #[error("password must be at least {PASSWORD_MIN_CHARS} characters")]
+    PasswordShort,
+    /// Password too long.
+    #[error("password must be at most {PASSWORD_MAX_CHARS} characters")]
+    PasswordLong,
+    /// Message text empty or blank.
+    #[error("message text is empty")]
+    TextEmpty,
+    /// Message text too long.
+    #[error("message text is longer than {TEXT_MAX_CHARS} characters")]
+    TextLong,
+    /// Colour not in `#rrggbb` form.
+    #[error("color must be #rrggbb (six hex digits)")]
+    Color,
+    /// Kick reason empty or too long.
+    #[error("a reason of 1 to {REASON_MAX_CHARS} characters is required")]
+    Reason,
+}
+
+fn check_name(name: &str, what: &'static str) -> Result<(), RuleError> {
+    let n = name.chars().count();
+    if n == 0 || n > NAME_MAX_CHARS {
+        return Err(RuleError::NameLength { what });
+    }
+    if name
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
+        Ok(())
+    } else {
+        Err(RuleError::NameChars { what })
+    }
+}
+
+/// Checks a username: 1–32 characters, Unicode letters and digits, `_`, `-`, `.`.
+pub fn check_username(name: &str) -> Result<(), RuleError> {
+    check_name(name, "username")
+}
+
+/// Checks a room name (same rules as usernames).
+pub fn check_room_name(name: &str) -> Result<(), RuleError> {
+    check_name(name, "room name")
+}
+
+/// Checks a password's length.
+pub fn check_password(password: &str) -> Result<(), RuleError> {
+    let n = password.chars().count();
+    if n < PASSWORD_MIN_CHARS {
+        Err(RuleError::PasswordShort)
+    } else if n > PASSWORD_MAX_CHARS {
+        Err(RuleError::PasswordLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks message text: 1–4000 characters, not only whitespace.
+pub fn check_text(text: &str) -> Result<(), RuleError> {
+    if text.trim().is_empty() {
+        return Err(RuleError::TextEmpty);
+    }
+    // Cheap upper bound first: a string of at most TEXT_MAX_CHARS bytes is short enough.
+    if text.len() > TEXT_MAX_CHARS && text.chars().count() > TEXT_MAX_CHARS {
+        return Err(RuleError::TextLong);
+    }
+    Ok(())
+}
+
+/// Checks a kick reason: 1–200 characters, not only whitespace.
+pub fn check_reason(reason: &str) -> Result<(), RuleError> {
+    if reason.trim().is_empty() || reason.chars().count() > REASON_MAX_CHARS {
+        Err(RuleError::Reason)
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a `#rrggbb` colour and returns it in lowercase.
+pub fn normalize_color(color: &str) -> Result<String, RuleError> {
+    let b = color.as_bytes();
+    if b.len() == 7 && b[0] == b'#' && b[1..].iter().all(u8::is_ascii_hexdigit) {
+        Ok(color.to_ascii_lowercase())
+    } else {
+        Err(RuleError::Color)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for ok in ["a", "Élise", "bob_1", "x.y-z", "名前", &"n".repeat(32)] {
+            assert_eq!(check_username(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(
+            check_username(""),
+            Err(RuleError::NameLength { what: "username" })
+        );
+        assert_eq!(
+            check_username(&"n".repeat(33)),
+            Err(RuleError::NameLength { what: "username" })
+        );
+        for bad in ["a b", "a/b", "<img>", "a\u{0}", "tab\t"] {
+            assert_eq!(
+                check_username(bad),
+                Err(RuleError::NameChars { what: "username" }),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(check_room_name("general"), Ok(()));
+        assert_eq!(
+            check_room_name("a b").unwrap_err().to_string(),
+            "room name may contain only letters, digits, '_', '-' and '.'"
+        );
+    }
+
+    #[test]
+    fn passwords() {
+        assert_eq!(check_password("abc"), Err(RuleError::PasswordShort));
+        assert_eq!(check_password("abcd"), Ok(()));
+        assert_eq!(check_password(&"p".repeat(1025)), Err(RuleError::PasswordLong));
+    }
+
+    #[test]
+    fn texts() {
+        assert_eq!(check_text(""), Err(RuleError::TextEmpty));
+        assert_eq!(check_text("  \n"), Err(RuleError::TextEmpty));
+        assert_eq!(check_text(&"é".repeat(4000)), Ok(()));
+        assert_eq!(check_text(&"é".repeat(4001)), Err(RuleError::TextLong));
+    }
+
+    #[test]
+    fn colors() {
+        assert_eq!(normalize_color("#A0b1C2").unwrap(), "#a0b1c2");
+        for bad in ["a0b1c2", "#abc", "#gggggg", "#a0b1c2 ", "red", "#a0b1c2ff"] {
+            assert_eq!(normalize_color(bad), Err(RuleError::Color), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reasons() {
+        assert_eq!(check_reason(""), Err(RuleError::Reason));
+        assert_eq!(check_reason("spam"), Ok(()));
+        assert_eq!(check_reason(&"r".repeat(201)), Err(RuleError::Reason));
+    }
+}
