@@ -1,0 +1,101 @@
+//! SQLite persistence for Hearth: users, rooms, messages, sessions and the audit log.
+//!
+//! The API is synchronous on purpose. The async server calls it through
+//! `tokio::task::spawn_blocking`, so [`Store`] is cheap to clone and `Send + Sync`.
+//! Timestamps are [`time::OffsetDateTime`] in UTC and are stored as RFC 3339 text with
+//! millisecond precision (see [`ts`]). Names are compared case-insensitively through
+//! [`name_key`] and stored with the case given.
+
+mod audit;
+mod error;
+mod messages;
+mod rooms;
+mod schema;
+mod sessions;
+pub mod ts;
+mod users;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub use audit::{AuditEntry, NewAudit};
+pub use error::{Result, StorageError};
+pub use messages::{NewMessage, Page, StoredMessage};
+pub use rooms::{Room, LOBBY};
+pub use schema::SCHEMA_VERSION;
+pub use sessions::Session;
+pub use users::{KickState, NewUser, ParseRoleError, Role, User};
+
+/// The case-insensitive key used for uniqueness of user and room names:
+/// the Unicode lowercase form of `name` (so `Élise` and `élise` collide).
+pub fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// A handle to the Hearth database. Clones share the same connection.
+#[derive(Debug, Clone)]
+pub struct Store {
+    // One connection behind a std Mutex: every call is short and synchronous, callers
+    // run it on blocking threads (spawn_blocking), and because the API is sync the lock
+    // can never be held across an `.await`. SQLite serialises writers anyway, so a pool
+    // would buy little for a LAN chat server.
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating if needed, parent directory included) the database at `path`,
+    /// applies connection settings (WAL, `synchronous=NORMAL`, foreign keys, 5 s busy
+    /// timeout), runs pending migrations and makes sure the room [`LOBBY`] exists.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_millis(5000))?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StorageError::Migration(format!(
+                "could not enable WAL journal mode (got {mode:?})"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        schema::migrate(&mut conn)?;
+        rooms::ensure_lobby(&conn)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Checkpoints the WAL into the main file and truncates it; call on graceful shutdown.
+    pub fn checkpoint(&self) -> Result<()> {
+        let conn = self.conn();
+        // The pragma returns one row (busy, log pages, checkpointed pages); ignore it.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Locks the connection. A poisoned lock is recovered: a panic in another caller
+    /// cannot leave a half-applied change behind, because each change is one statement
+    /// or one transaction that rolls back when dropped.
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Errors with [`StorageError::NotFound`] when an UPDATE changed no row.
+fn expect_changed(changed: usize) -> Result<()> {
+    if changed == 0 {
+        Err(StorageError::NotFound)
+    } else {
+        Ok(())
+    }
+}
