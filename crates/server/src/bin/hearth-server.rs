@@ -1,0 +1,131 @@
+//! `hearth-server`: the headless Hearth chat server.
+//!
+//! ```text
+//! hearth-server --listen 0.0.0.0:7878 --data-dir ./hearth-data [--owner NAME]
+//! ```
+//! Prints `listening on ADDR:PORT`, `fingerprint SHA256:<hex>` and the join
+//! code, then serves until Ctrl-C or SIGTERM, when it says goodbye to every
+//! client, flushes and closes the database.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use hearth_server::Config;
+
+/// Command-line options.
+#[derive(Debug, Parser)]
+#[command(name = "hearth-server", version, about = "Hearth LAN chat server (TLS)")]
+struct Args {
+    /// Address and port to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "0.0.0.0:7878")]
+    listen: SocketAddr,
+    /// Directory for the database and the certificate (created on first start).
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// Account that becomes the owner (default: the first account registered).
+    #[arg(long)]
+    owner: Option<String>,
+    /// Extra name or address for a newly generated certificate (repeatable).
+    #[arg(long = "san")]
+    sans: Vec<String>,
+    /// Largest frame a client may send, in bytes.
+    #[arg(long, default_value_t = hearth_protocol::frame::DEFAULT_MAX_CLIENT_FRAME)]
+    max_frame: usize,
+    /// Most connections at once.
+    #[arg(long, default_value_t = 4096)]
+    max_connections: usize,
+    /// Messages a connection may send in a burst.
+    #[arg(long, default_value_t = 20)]
+    msg_burst: u32,
+    /// Sustained messages per second per connection (0 = no limit, for load tests).
+    #[arg(long, default_value_t = 5)]
+    msg_rate: u32,
+    /// Argon2id memory cost (KiB) for new password hashes.
+    #[arg(long, default_value_t = 19 * 1024)]
+    argon2_memory_kib: u32,
+    /// Argon2id passes for new password hashes.
+    #[arg(long, default_value_t = 2)]
+    argon2_iterations: u32,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "hearth_server=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    raise_fd_limit();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
+    let mut config = Config::new(&args.data_dir);
+    config.owner = args.owner;
+    config.extra_sans = args.sans;
+    config.max_frame = args.max_frame;
+    config.max_connections = args.max_connections;
+    config.msg_burst = args.msg_burst;
+    config.msg_rate = args.msg_rate;
+    config.argon2_memory_kib = args.argon2_memory_kib;
+    config.argon2_iterations = args.argon2_iterations;
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let server = hearth_server::start(config, listener)
+        .await
+        .context("starting the server")?;
+    println!("listening on {}", server.local_addr());
+    println!("fingerprint {}", server.fingerprint());
+    println!("join code {}", server.join_code());
+
+    let token = server.shutdown_token();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        eprintln!("shutting down");
+        token.cancel();
+    });
+    server.wait().await.context("server stopped with an error")?;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Lifts the soft open-file limit to the hard limit so many clients fit.
+fn raise_fd_limit() {
+    #[cfg(unix)]
+    {
+        if let Ok((_, hard)) = rlimit::getrlimit(rlimit::Resource::NOFILE) {
+            let _ = rlimit::setrlimit(rlimit::Resource::NOFILE, hard, hard);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Server settings, with the defaults the protocol documents.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use hearth_protocol::frame::DEFAULT_MAX_CLIENT_FRAME;
+
+/// Everything that tunes a server. `Default` gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Directory holding `hearth.db`, `cert.pem` and `key.pem`; created on first start.
+    pub data_dir: PathBuf,
+    /// Account name that becomes the owner; without one, the first account registered is.
+    pub owner: Option<String>,
+    /// Extra subject alternative names for a newly generated certificate.
+    pub extra_sans: Vec<String>,
+    /// Largest frame body a client may send, in bytes.
+    pub max_frame: usize,
+    /// Time allowed for the TLS handshake.
+    pub handshake_timeout: Duration,
+    /// Time a connection may stay unauthenticated (after connecting or after logout).
+    pub auth_timeout: Duration,
+    /// A connection that sends nothing for this long is closed.
+    pub idle_timeout: Duration,
+    /// Most connections open at once; further ones wait in the kernel backlog.
+    pub max_connections: usize,
+    /// Frames that may wait in one connection's outgoing queue before it is cut off.
+    pub queue_frames: usize,
+    /// Messages a connection may send in a burst.
+    pub msg_burst: u32,
+    /// Sustained messages per second per connection; 0 turns flood control off.
+    pub msg_rate: u32,
+    /// Argon2id memory cost in KiB for new password hashes.
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes for new password hashes.
+    pub argon2_iterations: u32,
+    /// How long presence changes are gathered before `list`/`list_room` pushes go out.
+    pub presence_delay: Duration,
+}
+
+impl Config {
+    /// Defaults with the given data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            data_dir: data_dir.into(),
+            owner: None,
+            extra_sans: Vec::new(),
+            max_frame: DEFAULT_MAX_CLIENT_FRAME,
+            handshake_timeout: Duration::from_secs(10),
+            auth_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(90),
+            max_connections: 4096,
+            queue_frames: 8192,
+            msg_burst: 20,
+            msg_rate: 5,
+            // OWASP's first Argon2id recommendation: 19 MiB, 2 passes, 1 lane.
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            presence_delay: Duration::from_millis(15),
+        }
+    }
+
+    /// Path of the SQLite database inside the data directory.
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("hearth.db")
+    }
+}

@@ -1,0 +1,151 @@
+//! One connection's outgoing queue and the single task that writes it.
+//!
+//! Every frame for a connection, reply or push, goes through its [`Outbox`], so
+//! exactly one task writes each TLS stream. Frames are already-encoded, shared
+//! [`Bytes`]: a broadcast is encoded once and the same buffer is queued for
+//! every recipient. The writer drains whatever has queued up and sends it as
+//! one write, so a busy room costs one TLS record batch per wake-up instead of
+//! one per frame. The queue is bounded: a client that falls that far behind is
+//! cut off rather than allowed to grow the server's memory.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Most bytes gathered into one write.
+const MAX_BATCH_BYTES: usize = 256 * 1024;
+
+/// What the writer task is asked to do.
+#[derive(Debug)]
+pub(crate) enum Out {
+    /// Send this frame.
+    Frame(Bytes),
+    /// Send everything queued so far, then close the stream cleanly.
+    Close,
+}
+
+/// The sending side of a connection's queue. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Outbox {
+    tx: mpsc::Sender<Out>,
+    /// Cancelled when the connection must end now (slow reader, kick, takeover,
+    /// writer failure); the reader loop and the writer both watch it.
+    kill: CancellationToken,
+    /// Set when the queue overflowed, so the log can say why the connection ended.
+    overflowed: Arc<AtomicBool>,
+}
+
+impl Outbox {
+    /// A queue of `capacity` frames and the receiver for its writer task.
+    pub(crate) fn new(capacity: usize) -> (Outbox, mpsc::Receiver<Out>) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let outbox = Outbox {
+            tx,
+            kill: CancellationToken::new(),
+            overflowed: Arc::new(AtomicBool::new(false)),
+        };
+        (outbox, rx)
+    }
+
+    /// Queues a frame without waiting. A full queue means the client is far
+    /// behind: the connection is cut off and `false` returned.
+    pub(crate) fn push(&self, frame: Bytes) -> bool {
+        match self.tx.try_send(Out::Frame(frame)) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.overflowed.store(true, Ordering::Relaxed);
+                self.kill.cancel();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Queues a last frame, then a clean close.
+    pub(crate) fn close_with(&self, frame: Bytes) {
+        if self.push(frame) && self.tx.try_send(Out::Close).is_err() {
+            self.kill.cancel();
+        }
+    }
+
+    /// Asks the writer to close cleanly after what is queued.
+    pub(crate) fn close(&self) {
+        if self.tx.try_send(Out::Close).is_err() {
+            self.kill.cancel();
+        }
+    }
+
+    /// Ends the connection at once.
+    pub(crate) fn kill(&self) {
+        self.kill.cancel();
+    }
+
+    /// The token that fires when the connection must end.
+    pub(crate) fn kill_token(&self) -> &CancellationToken {
+        &self.kill
+    }
+
+    /// True when the connection was cut off for falling behind.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.overflowed.load(Ordering::Relaxed)
+    }
+}
+
+/// Writes queued frames to `stream` until the queue closes, a `Close` arrives,
+/// the kill token fires, or a write fails. Returns after shutting the stream down.
+pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
+    mut stream: W,
+    mut rx: mpsc::Receiver<Out>,
+    kill: CancellationToken,
+) {
+    let mut batch = BytesMut::with_capacity(16 * 1024);
+    let mut closing = false;
+    loop {
+        let first = tokio::select! {
+            biased;
+            _ = kill.cancelled() => break,
+            out = rx.recv() => out,
+        };
+        match first {
+            Some(Out::Frame(frame)) => batch.extend_from_slice(&frame),
+            Some(Out::Close) | None => closing = true,
+        }
+        // Gather whatever else is already queued into the same write.
+        while !closing && batch.len() < MAX_BATCH_BYTES {
+            match rx.try_recv() {
+                Ok(Out::Frame(frame)) => batch.extend_from_slice(&frame),
+                Ok(Out::Close) => closing = true,
+                Err(_) => break,
+            }
+        }
+        if !batch.is_empty() {
+            let wrote = tokio::select! {
+                biased;
+                _ = kill.cancelled() => break,
+                r = write_batch(&mut stream, &batch) => r,
+            };
+            if wrote.is_err() {
+                break;
+            }
+            batch.clear();
+            if batch.capacity() > 4 * MAX_BATCH_BYTES {
+                batch = BytesMut::with_capacity(16 * 1024);
+            }
+        }
+        if closing {
+            // Bounded: a peer that stops reading cannot hold the close open forever.
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), stream.shutdown()).await;
+            break;
+        }
+    }
+    kill.cancel();
+}
+
+async fn write_batch<W: AsyncWrite + Unpin>(stream: &mut W, batch: &[u8]) -> std::io::Result<()> {
+    stream.write_all(batch).await?;
+    stream.flush().await
+}

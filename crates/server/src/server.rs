@@ -1,0 +1,225 @@
+//! Starting, running and stopping a server.
+//!
+//! [`start`] takes a bound listener (tests bind `127.0.0.1:0`; the app binds
+//! the LAN port) and returns a [`RunningServer`] handle. Dropping the handle
+//! starts a graceful shutdown; [`RunningServer::shutdown`] also waits for it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hearth_certs::{Fingerprint, JoinCode};
+use hearth_storage::{Page, Role, Store};
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::error::ServerError;
+use crate::hub::Hub;
+use crate::passwords::Passwords;
+use crate::shared::{Shared, Stats};
+use crate::{connection, persist, presence, tls};
+
+/// Messages that may wait for the database writer before senders are slowed.
+const MESSAGE_QUEUE: usize = 16 * 1024;
+/// Longest wait for connections to say goodbye at shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A server that is accepting connections.
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    fingerprint: Fingerprint,
+    shutdown: CancellationToken,
+    stats: watch::Receiver<Stats>,
+    task: Option<JoinHandle<Result<(), ServerError>>>,
+}
+
+impl RunningServer {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// SHA-256 of the certificate's public key.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+
+    /// The join code that pins this server's key.
+    pub fn join_code(&self) -> JoinCode {
+        JoinCode::from_fingerprint(&self.fingerprint)
+    }
+
+    /// Connection and login counts, updated live.
+    pub fn stats(&self) -> watch::Receiver<Stats> {
+        self.stats.clone()
+    }
+
+    /// Says goodbye to every client, stops, flushes and closes the database.
+    pub async fn shutdown(mut self) -> Result<(), ServerError> {
+        self.shutdown.cancel();
+        match self.task.take() {
+            Some(task) => task
+                .await
+                .map_err(|e| ServerError::Internal(format!("server task: {e}")))?,
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until the server stops (after a shutdown from elsewhere).
+    pub async fn wait(mut self) -> Result<(), ServerError> {
+        match self.task.take() {
+            Some(task) => task
+                .await
+                .map_err(|e| ServerError::Internal(format!("server task: {e}")))?,
+            None => Ok(()),
+        }
+    }
+
+    /// A token that starts the shutdown when cancelled (e.g. on Ctrl-C).
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Opens the data directory (database, certificate) and starts serving on `listener`.
+pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServer, ServerError> {
+    let addr = listener.local_addr()?;
+    let dir = config.data_dir.clone();
+    let sans = config.extra_sans.clone();
+    let owner = config.owner.clone();
+    let db_path = config.db_path();
+    let (identity, store, rooms) = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir)?;
+        let identity = hearth_certs::load_or_create_identity(&dir, &sans)?;
+        let store = Store::open(&db_path)?;
+        store.end_open_sessions(OffsetDateTime::now_utc(), "server restarted")?;
+        if let Some(owner) = &owner {
+            ensure_owner(&store, owner)?;
+        }
+        let mut rooms = Vec::new();
+        for room in store.rooms()? {
+            let last = store
+                .room_history(room.id, Page::Latest { limit: 1 })?
+                .last()
+                .map_or(0, |m| m.id);
+            rooms.push((room, last));
+        }
+        Ok::<_, ServerError>((identity, store, rooms))
+    })
+    .await
+    .map_err(|e| ServerError::Internal(format!("startup task: {e}")))??;
+
+    let acceptor = tls::acceptor(&identity)?;
+    let mut hub = Hub::new(rooms.iter().map(|(r, _)| (r.id, r.name.clone())).collect());
+    for (idx, (_, last)) in rooms.iter().enumerate() {
+        hub.mark_broadcast(idx, *last);
+    }
+    let passwords = Passwords::new(config.argon2_memory_kib, config.argon2_iterations)?;
+    let (msg_tx, msg_rx) = mpsc::channel(MESSAGE_QUEUE);
+    let shutdown = CancellationToken::new();
+    let shared = Arc::new(Shared::new(
+        config,
+        store.clone(),
+        hub,
+        msg_tx,
+        passwords,
+        shutdown.clone(),
+    ));
+    let writer = persist::spawn_writer(Arc::downgrade(&shared), store.clone(), msg_rx)?;
+    let stats = shared.stats.subscribe();
+    tokio::spawn(presence::run(Arc::clone(&shared)));
+    let task = tokio::spawn(run(shared, listener, acceptor, store, writer));
+    tracing::info!(%addr, fingerprint = %identity.fingerprint, "listening");
+    Ok(RunningServer {
+        addr,
+        fingerprint: identity.fingerprint,
+        shutdown,
+        stats,
+        task: Some(task),
+    })
+}
+
+/// Makes `name` the owner if that account exists (and the only owner).
+fn ensure_owner(store: &Store, name: &str) -> Result<(), ServerError> {
+    let Some(user) = store.user_by_name(name)? else {
+        return Ok(());
+    };
+    if user.role == Role::Owner {
+        return Ok(());
+    }
+    if let Some(old) = store.owner()? {
+        store.set_role(old.id, Role::Admin)?;
+    }
+    store.set_role(user.id, Role::Owner)?;
+    Ok(())
+}
+
+/// Accepts until shutdown, then drains connections and closes the database.
+async fn run(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    store: Store,
+    writer: std::thread::JoinHandle<()>,
+) -> Result<(), ServerError> {
+    let limit = Arc::new(Semaphore::new(shared.config.max_connections));
+    let tracker = TaskTracker::new();
+    loop {
+        let permit = tokio::select! {
+            _ = shared.shutdown.cancelled() => break,
+            p = Arc::clone(&limit).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let (tcp, peer) = tokio::select! {
+            _ = shared.shutdown.cancelled() => break,
+            r = listener.accept() => match r {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Usually EMFILE: wait for descriptors to free up instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let (shared, acceptor) = (Arc::clone(&shared), acceptor.clone());
+        tracker.spawn(async move {
+            connection::serve(shared, acceptor, tcp, peer).await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tracker.close();
+    if tokio::time::timeout(DRAIN_TIMEOUT, tracker.wait()).await.is_err() {
+        tracing::warn!("some connections did not close in time");
+        for outbox in shared.hub().all_outboxes() {
+            outbox.kill();
+        }
+    }
+    // Last strong reference: dropping it closes the message queue, so the
+    // writer thread stores what is left and ends.
+    drop(shared);
+    tokio::task::spawn_blocking(move || {
+        let _ = writer.join();
+        store.checkpoint()
+    })
+    .await
+    .map_err(|e| ServerError::Internal(format!("shutdown task: {e}")))??;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! State shared by every connection task.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use hearth_storage::Store;
+use tokio::sync::{mpsc, watch, Notify};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::hub::Hub;
+use crate::passwords::Passwords;
+use crate::persist::Pending;
+use crate::throttle::Throttle;
+
+/// Counts the embedding app shows ("3 people connected").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Open TLS connections, logged in or not.
+    pub connections: usize,
+    /// Logged-in accounts.
+    pub online: usize,
+}
+
+/// Everything a connection task needs, behind one `Arc`.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub config: Config,
+    /// The database; every call goes through `spawn_blocking` or the writer thread.
+    pub store: Store,
+    // Presence lock: a std Mutex because every critical section is short,
+    // synchronous work on in-memory maps plus non-blocking queue pushes; it is
+    // never held across an `.await` (see hub.rs).
+    hub: Mutex<Hub>,
+    // Login-failure counters; held only for a map lookup or update.
+    throttle: Mutex<Throttle>,
+    /// Wakes the presence task after the hub marked something dirty.
+    pub presence: Notify,
+    /// Messages on their way to the database and then to their recipients.
+    pub messages: mpsc::Sender<Pending>,
+    pub passwords: Arc<Passwords>,
+    /// Fires when the server begins a graceful shutdown.
+    pub shutdown: CancellationToken,
+    /// Published after every change in connection or login counts.
+    pub stats: watch::Sender<Stats>,
+    /// Serialises registrations so that "first account becomes owner" has one winner.
+    pub register_lock: tokio::sync::Mutex<()>,
+}
+
+impl Shared {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        config: Config,
+        store: Store,
+        hub: Hub,
+        messages: mpsc::Sender<Pending>,
+        passwords: Arc<Passwords>,
+        shutdown: CancellationToken,
+    ) -> Shared {
+        Shared {
+            config,
+            store,
+            hub: Mutex::new(hub),
+            throttle: Mutex::new(Throttle::default()),
+            presence: Notify::new(),
+            messages,
+            passwords,
+            shutdown,
+            stats: watch::Sender::new(Stats::default()),
+            register_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Locks the hub. A panic while holding it cannot leave a half-done
+    /// update that matters more than staying up, so poisoning is ignored.
+    pub(crate) fn hub(&self) -> MutexGuard<'_, Hub> {
+        self.hub.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Locks the login throttle.
+    pub(crate) fn throttle(&self) -> MutexGuard<'_, Throttle> {
+        self.throttle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` on the hub, then wakes the presence task if presence changed
+    /// and republishes the counts.
+    pub(crate) fn with_hub<T>(&self, f: impl FnOnce(&mut Hub) -> T) -> T {
+        let (out, dirty, stats) = {
+            let mut hub = self.hub();
+            let out = f(&mut hub);
+            let dirty = hub.dirty.lobby || !hub.dirty.rooms.is_empty();
+            let stats = Stats {
+                connections: hub.connection_count(),
+                online: hub.online_count(),
+            };
+            (out, dirty, stats)
+        };
+        if dirty {
+            self.presence.notify_one();
+        }
+        self.stats.send_if_modified(|s| {
+            let changed = *s != stats;
+            *s = stats;
+            changed
+        });
+        out
+    }
+
+    /// Runs blocking database work off the async threads.
+    pub(crate) async fn db<T, F>(&self, f: F) -> Result<T, hearth_storage::StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, hearth_storage::StorageError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || f(&store)).await {
+            Ok(r) => r,
+            Err(e) => Err(hearth_storage::StorageError::Corrupt(format!(
+                "database task failed: {e}"
+            ))),
+        }
+    }
+}
