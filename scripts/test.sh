@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, then runs every check and test Hearth has.
+# Usage: scripts/test.sh        (CI runs this through .ci/run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+apt_ensure "${RUST_BUILD_PACKAGES[@]}"
+rust_ensure
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+log "layering: only the desktop shell may depend on tauri or keyring"
+for lib in hearth-protocol hearth-storage hearth-server hearth-certs; do
+    for forbidden in tauri keyring; do
+        if cargo tree -p "$lib" -e normal -i "$forbidden" --locked >/dev/null 2>&1; then
+            echo "$lib depends on $forbidden" >&2
+            exit 1
+        fi
+    done
+done
+if cargo tree -p hearth-protocol -e normal --locked | grep -Eq '^\W*(rustls|tokio-rustls|rusqlite|mio) '; then
+    echo "hearth-protocol must stay pure (no sockets, TLS or SQLite)" >&2
+    exit 1
+fi
+
+log "cargo test (unit + integration, real TLS on 127.0.0.1, SQLite in temp dirs)"
+cargo test --workspace --locked
+
+if [ -x crates/bench/smoke.sh ]; then
+    log "benchmark smoke run (completes and reports numbers; not a timed test)"
+    crates/bench/smoke.sh
+fi
+
+if [ -f ui/package.json ]; then
+    log "UI: svelte-check, vitest, Playwright in Chromium"
+    # Node 20 and npm come with this machine's image; Debian's own nodejs is only a fallback.
+    command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
+    apt_ensure chromium
+    (cd ui && npm ci --no-audit --no-fund && npm run check && npm test && npm run e2e)
+fi
+
+log "all checks passed"
