@@ -151,7 +151,12 @@ mod tests {
             body(&f),
             r#"{"type":"enter","status":"error","message":"no such room","data":null,"id":"a1"}"#
         );
-        let f = ok_frame("list", None, Some(&json!({"lobby": []})), Some(&7u64.into()));
+        let f = ok_frame(
+            "list",
+            None,
+            Some(&json!({"lobby": []})),
+            Some(&7u64.into()),
+        );
         assert_eq!(
             body(&f),
             r#"{"type":"list","status":"ok","message":null,"data":{"lobby":[]},"id":7}"#

@@ -164,7 +164,13 @@ mod tests {
     #[test]
     fn check_rejects_oversize_from_header_alone() {
         let err = check(&[0xff, 0xff, 0xff, 0xff], 64 * 1024).unwrap_err();
-        assert!(matches!(err, FrameError::TooLarge { len: 0xffff_ffff, max: 65536 }));
+        assert!(matches!(
+            err,
+            FrameError::TooLarge {
+                len: 0xffff_ffff,
+                max: 65536
+            }
+        ));
     }
 
     #[test]

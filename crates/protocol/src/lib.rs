@@ -16,7 +16,9 @@ pub mod envelope;
 pub mod frame;
 pub mod request;
 pub mod rules;
+pub mod secret;
 
 pub use envelope::{Envelope, RequestId, Status};
 pub use frame::{FrameError, FrameReader};
 pub use request::{Command, CommandError, Request};
+pub use secret::Secret;

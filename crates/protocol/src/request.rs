@@ -9,15 +9,26 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::envelope::RequestId;
+use crate::secret::Secret;
 
 /// A request envelope whose `data` has not been interpreted yet.
-#[derive(Debug)]
+///
+/// `Debug` leaves `data` out: it may hold a password.
 pub struct Request {
     /// The request `type`.
     pub kind: String,
     /// The client's id, echoed in the reply.
     pub id: Option<RequestId>,
     data: Option<Box<RawValue>>,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("kind", &self.kind)
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a frame is not a request at all.
@@ -79,9 +90,9 @@ impl Request {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PasswordChange {
     /// Current password.
-    pub old: String,
+    pub old: Secret,
     /// New password.
-    pub new: String,
+    pub new: Secret,
 }
 
 /// The page selector of a `history` request.
@@ -111,12 +122,12 @@ pub enum Command {
     Ping,
     Register {
         username: String,
-        password: String,
+        password: Secret,
         color: Option<String>,
     },
     Login {
         username: String,
-        password: String,
+        password: Secret,
     },
     Logout,
     List,
@@ -170,7 +181,7 @@ pub enum Command {
 #[derive(Deserialize)]
 struct Credentials {
     username: String,
-    password: String,
+    password: Secret,
     #[serde(default)]
     color: Option<String>,
 }
@@ -227,7 +238,10 @@ struct LimitField {
 }
 
 /// Reads required `data` as `T`.
-fn fields<T: DeserializeOwned>(kind: &'static str, data: Option<&RawValue>) -> Result<T, CommandError> {
+fn fields<T: DeserializeOwned>(
+    kind: &'static str,
+    data: Option<&RawValue>,
+) -> Result<T, CommandError> {
     let raw = data.ok_or(CommandError::MissingData(kind))?;
     serde_json::from_str(raw.get()).map_err(|e| CommandError::BadData {
         kind,
@@ -340,12 +354,15 @@ mod tests {
 
     #[test]
     fn original_client_requests_parse() {
-        assert_eq!(cmd(r#"{"type": "list", "data": null}"#).unwrap(), Command::List);
+        assert_eq!(
+            cmd(r#"{"type": "list", "data": null}"#).unwrap(),
+            Command::List
+        );
         assert_eq!(
             cmd(r#"{"type": "login", "data": {"username": "bob", "password": "pw12"}}"#).unwrap(),
             Command::Login {
                 username: "bob".into(),
-                password: "pw12".into()
+                password: Secret::new("pw12")
             }
         );
         // The original client sends `from`; the server ignores it.
@@ -368,8 +385,19 @@ mod tests {
 
     #[test]
     fn malformed_envelopes() {
-        for bad in [&b"not json"[..], b"[1,2]", b"{}", br#"{"type":5}"#, b"", br#"{"type":"x","id":[1]}"#] {
-            assert!(Request::parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        for bad in [
+            &b"not json"[..],
+            b"[1,2]",
+            b"{}",
+            br#"{"type":5}"#,
+            b"",
+            br#"{"type":"x","id":[1]}"#,
+        ] {
+            assert!(
+                Request::parse(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 
@@ -407,5 +435,19 @@ mod tests {
                 minutes: None
             }
         );
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_login_never_shows_the_password() {
+        let r =
+            Request::parse(br#"{"type":"login","data":{"username":"bob","password":"s3cret-pw"}}"#)
+                .unwrap();
+        let shown = format!("{r:?} {:?}", r.command().unwrap());
+        assert!(!shown.contains("s3cret-pw"), "{shown}");
     }
 }

@@ -151,7 +151,10 @@ mod tests {
     fn passwords() {
         assert_eq!(check_password("abc"), Err(RuleError::PasswordShort));
         assert_eq!(check_password("abcd"), Ok(()));
-        assert_eq!(check_password(&"p".repeat(1025)), Err(RuleError::PasswordLong));
+        assert_eq!(
+            check_password(&"p".repeat(1025)),
+            Err(RuleError::PasswordLong)
+        );
     }
 
     #[test]

@@ -16,7 +16,11 @@ pub(crate) async fn record(
     peer: Option<SocketAddr>,
     detail: Option<&str>,
 ) {
-    let (user, by, detail) = (user.to_owned(), by.map(str::to_owned), detail.map(str::to_owned));
+    let (user, by, detail) = (
+        user.to_owned(),
+        by.map(str::to_owned),
+        detail.map(str::to_owned),
+    );
     let result = shared
         .db(move |store| {
             let ip = peer.map(|p| p.ip().to_string());

@@ -56,20 +56,26 @@ impl End {
 }
 
 /// Serves one accepted TCP connection until it ends.
-pub(crate) async fn serve(shared: Arc<Shared>, acceptor: TlsAcceptor, tcp: TcpStream, peer: SocketAddr) {
+pub(crate) async fn serve(
+    shared: Arc<Shared>,
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    peer: SocketAddr,
+) {
     // Replies and pushes are small and latency-sensitive; the writer already coalesces.
     let _ = tcp.set_nodelay(true);
-    let tls = match tokio::time::timeout(shared.config.handshake_timeout, acceptor.accept(tcp)).await {
-        Ok(Ok(tls)) => tls,
-        Ok(Err(e)) => {
-            tracing::debug!(%peer, error = %e, "TLS handshake failed");
-            return;
-        }
-        Err(_) => {
-            tracing::debug!(%peer, "TLS handshake timed out");
-            return;
-        }
-    };
+    let tls =
+        match tokio::time::timeout(shared.config.handshake_timeout, acceptor.accept(tcp)).await {
+            Ok(Ok(tls)) => tls,
+            Ok(Err(e)) => {
+                tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!(%peer, "TLS handshake timed out");
+                return;
+            }
+        };
     let (reader, writer) = tokio::io::split(tls);
     let (outbox, rx) = Outbox::new(shared.config.queue_frames);
     let id = shared.with_hub(|hub| hub.add_conn(outbox.clone(), peer));
@@ -132,7 +138,8 @@ async fn read_loop<R: AsyncRead + Unpin>(s: &mut Session, mut reader: FrameReade
                 } else {
                     "Nothing received for too long; closing"
                 };
-                s.outbox.close_with(ok_frame::<()>("bye", Some(why), None, None));
+                s.outbox
+                    .close_with(ok_frame::<()>("bye", Some(why), None, None));
                 return on_timeout;
             }
             Ok(Ok(Some(body))) => {
@@ -141,7 +148,9 @@ async fn read_loop<R: AsyncRead + Unpin>(s: &mut Session, mut reader: FrameReade
             }
             Ok(Ok(None)) => return End::Closed,
             Ok(Err(FrameError::TooLarge { len, max })) => {
-                let msg = format!("frame of {len} bytes is larger than the limit of {max} bytes; closing");
+                let msg = format!(
+                    "frame of {len} bytes is larger than the limit of {max} bytes; closing"
+                );
                 s.outbox.close_with(error_frame("error", &msg, None));
                 return End::TooLarge;
             }
@@ -167,8 +176,15 @@ async fn clean_up(s: &mut Session, end: End) {
         Some(user) => {
             drop_links(&s.shared, &user, "disconnected");
             end_session(s, end.reason()).await;
-            audit::record(&s.shared, "disconnect", &user.name, None, Some(s.peer), Some(end.reason()))
-                .await;
+            audit::record(
+                &s.shared,
+                "disconnect",
+                &user.name,
+                None,
+                Some(s.peer),
+                Some(end.reason()),
+            )
+            .await;
         }
         None => end_session(s, conn.end_reason.unwrap_or(end.reason())).await,
     }

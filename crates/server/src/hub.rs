@@ -133,8 +133,7 @@ impl Hub {
     /// Adds a room and returns its index.
     pub(crate) fn add_room(&mut self, id: i64, name: String) -> RoomIdx {
         let idx = self.rooms.len();
-        self.room_index
-            .insert(hearth_storage::name_key(&name), idx);
+        self.room_index.insert(hearth_storage::name_key(&name), idx);
         self.rooms.push(RoomState {
             id,
             name,
@@ -147,7 +146,9 @@ impl Hub {
 
     /// Finds a room by name, case-insensitively.
     pub(crate) fn find_room(&self, name: &str) -> Option<RoomIdx> {
-        self.room_index.get(&hearth_storage::name_key(name)).copied()
+        self.room_index
+            .get(&hearth_storage::name_key(name))
+            .copied()
     }
 
     /// The room at `idx`.
@@ -389,7 +390,11 @@ impl Hub {
 
     /// `(room name, [members])` for one room.
     pub(crate) fn room_entry(&self, idx: RoomIdx) -> (String, Value) {
-        let names = self.member_names(idx).into_iter().map(Value::String).collect();
+        let names = self
+            .member_names(idx)
+            .into_iter()
+            .map(Value::String)
+            .collect();
         (self.rooms[idx].name.clone(), Value::Array(names))
     }
 

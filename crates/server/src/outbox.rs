@@ -138,7 +138,8 @@ pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
         }
         if closing {
             // Bounded: a peer that stops reading cannot hold the close open forever.
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), stream.shutdown()).await;
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_secs(2), stream.shutdown()).await;
             break;
         }
     }

@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use hearth_protocol::Secret;
 use tokio::sync::Semaphore;
@@ -39,7 +41,11 @@ impl Passwords {
 
     /// Hashes a new password into a PHC string.
     pub(crate) async fn hash(self: &Arc<Self>, password: Secret) -> Result<String, ServerError> {
-        let _permit = self.permits.acquire().await.map_err(|_| ServerError::ShuttingDown)?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ServerError::ShuttingDown)?;
         let me = Arc::clone(self);
         tokio::task::spawn_blocking(move || hash_with(&me.params, password.expose()))
             .await

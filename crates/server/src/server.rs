@@ -205,7 +205,10 @@ async fn run(
     }
     drop(listener);
     tracker.close();
-    if tokio::time::timeout(DRAIN_TIMEOUT, tracker.wait()).await.is_err() {
+    if tokio::time::timeout(DRAIN_TIMEOUT, tracker.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("some connections did not close in time");
         for outbox in shared.hub().all_outboxes() {
             outbox.kill();

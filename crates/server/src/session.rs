@@ -157,7 +157,11 @@ impl Session {
         let command = match request.command() {
             Ok(c) => c,
             Err(e) => {
-                self.push(error_frame(&request.kind, &e.to_string(), request.id.as_ref()));
+                self.push(error_frame(
+                    &request.kind,
+                    &e.to_string(),
+                    request.id.as_ref(),
+                ));
                 return;
             }
         };

@@ -16,7 +16,11 @@ use hearth_server::Config;
 
 /// Command-line options.
 #[derive(Debug, Parser)]
-#[command(name = "hearth-server", version, about = "Hearth LAN chat server (TLS)")]
+#[command(
+    name = "hearth-server",
+    version,
+    about = "Hearth LAN chat server (TLS)"
+)]
 struct Args {
     /// Address and port to listen on; port 0 picks a free port.
     #[arg(long, default_value = "0.0.0.0:7878")]
@@ -94,7 +98,10 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         eprintln!("shutting down");
         token.cancel();
     });
-    server.wait().await.context("server stopped with an error")?;
+    server
+        .wait()
+        .await
+        .context("server stopped with an error")?;
     Ok(())
 }
 

@@ -21,7 +21,9 @@ const AUDIT_MAX: u32 = 1000;
 /// The caller's name and role, as the hub knows them now.
 fn me(s: &Session) -> Result<(String, Role), Refusal> {
     let hub = s.shared.hub();
-    let user = hub.user(s.id).ok_or_else(|| Refusal::new("you are not logged in"))?;
+    let user = hub
+        .user(s.id)
+        .ok_or_else(|| Refusal::new("you are not logged in"))?;
     Ok((user.name.clone(), user.role))
 }
 
@@ -66,11 +68,23 @@ pub(crate) async fn role(s: &mut Session, username: String, role: String) -> Out
         if let Some(u) = hub.user_mut(conn) {
             u.role = new_role;
         }
-        let frame = event_frame("role", &target.name, json!({ "role": new_role.as_str(), "by": me }));
+        let frame = event_frame(
+            "role",
+            &target.name,
+            json!({ "role": new_role.as_str(), "by": me }),
+        );
         hub.send_online(&frame);
         hub.peer(conn)
     });
-    audit::record(&s.shared, "role", &target.name, Some(&me), peer, Some(new_role.as_str())).await;
+    audit::record(
+        &s.shared,
+        "role",
+        &target.name,
+        Some(&me),
+        peer,
+        Some(new_role.as_str()),
+    )
+    .await;
     Ok(Handled::Reply(Reply {
         message: Some(format!("{} is now {}", target.name, new_role.as_str())),
         data: Some(json!({ "username": target.name, "role": new_role.as_str() })),
@@ -105,8 +119,8 @@ pub(crate) async fn kick(
         }
         _ => {}
     }
-    let until = (minutes > 0)
-        .then(|| OffsetDateTime::now_utc() + Duration::minutes(i64::from(minutes)));
+    let until =
+        (minutes > 0).then(|| OffsetDateTime::now_utc() + Duration::minutes(i64::from(minutes)));
     if let Some(until) = until {
         let (id, why, by) = (target.id, reason.clone(), me.clone());
         s.shared
@@ -147,10 +161,20 @@ pub(crate) async fn kick(
     );
     s.shared.with_hub(|hub| hub.send_online(&event));
     let detail = format!("{reason} ({minutes} min)");
-    audit::record(&s.shared, "kick", &target.name, Some(&me), peer, Some(&detail)).await;
+    audit::record(
+        &s.shared,
+        "kick",
+        &target.name,
+        Some(&me),
+        peer,
+        Some(&detail),
+    )
+    .await;
     Ok(Handled::Reply(Reply {
         message: Some(format!("{} was kicked", target.name)),
-        data: Some(json!({ "username": target.name, "until": until_text, "online": peer.is_some() })),
+        data: Some(
+            json!({ "username": target.name, "until": until_text, "online": peer.is_some() }),
+        ),
         ..Reply::default()
     }))
 }

@@ -32,7 +32,12 @@ pub(crate) async fn register(
     rules::check_username(&username)?;
     rules::check_password(password.expose())?;
     let color = color.map(|c| rules::normalize_color(&c)).transpose()?;
-    let pw_hash = s.shared.passwords.hash(password).await.map_err(Refusal::internal)?;
+    let pw_hash = s
+        .shared
+        .passwords
+        .hash(password)
+        .await
+        .map_err(Refusal::internal)?;
 
     // One registration at a time, so exactly one account becomes the owner.
     let _guard = s.shared.register_lock.lock().await;
@@ -70,7 +75,9 @@ pub(crate) async fn register(
                 ..Reply::default()
             }))
         }
-        Err(StorageError::NameTaken) => Err(Refusal::new("Username already in use, try another one")),
+        Err(StorageError::NameTaken) => {
+            Err(Refusal::new("Username already in use, try another one"))
+        }
         Err(e) => Err(Refusal::internal(e)),
     }
 }
@@ -169,7 +176,10 @@ fn kicked_refusal(user: &User, now: OffsetDateTime) -> Option<Refusal> {
         Some(until) if until <= now => return None,
         Some(until) => {
             let mins = ((until - now).whole_seconds() + 59) / 60;
-            format!("you may rejoin in {mins} minute{}", if mins == 1 { "" } else { "s" })
+            format!(
+                "you may rejoin in {mins} minute{}",
+                if mins == 1 { "" } else { "s" }
+            )
         }
         None => "until an admin lifts it".to_owned(),
     };

@@ -90,7 +90,10 @@ pub(crate) async fn page(s: &mut Session, state: State, q: HistoryQuery) -> Outc
         let messages = s
             .shared
             .db(move |store| match store.user_by_name(&name)? {
-                Some(other) => Ok(Some((other.name.clone(), store.private_history(me, other.id, page)?))),
+                Some(other) => Ok(Some((
+                    other.name.clone(),
+                    store.private_history(me, other.id, page)?,
+                ))),
                 None => Ok(None),
             })
             .await
@@ -110,7 +113,9 @@ pub(crate) async fn page(s: &mut Session, state: State, q: HistoryQuery) -> Outc
             (Some(name), _) => hub.find_room(name),
             (None, State::Room(idx)) => Some(idx),
             (None, _) => {
-                return Err(Refusal::new("name a room (or 'with' a user) to read history"));
+                return Err(Refusal::new(
+                    "name a room (or 'with' a user) to read history",
+                ));
             }
         }
         .map(|idx| (hub.room(idx).id, hub.room(idx).name.clone()))

@@ -40,7 +40,8 @@ pub(crate) async fn create(s: &mut Session, room: String) -> Outcome {
     let name = room.clone();
     match s.shared.db(move |store| store.create_room(&name)).await {
         Ok(created) => {
-            s.shared.with_hub(|hub| hub.add_room(created.id, created.name.clone()));
+            s.shared
+                .with_hub(|hub| hub.add_room(created.id, created.name.clone()));
             tracing::info!(room = %created.name, "room created");
             Ok(Handled::Reply(Reply {
                 message: Some(format!("{} created successfully", created.name)),

@@ -67,7 +67,10 @@ pub(crate) fn request(s: &mut Session, to: String) -> Outcome {
         if hub.requests.contains(&(other.id, me.id)) {
             start_link(hub, &me, &other);
             return Ok(Handled::Reply(Reply {
-                message: Some(format!("{} had asked you too: private chat started", other.name)),
+                message: Some(format!(
+                    "{} had asked you too: private chat started",
+                    other.name
+                )),
                 data: Some(json!({ "to": other.name, "started": true })),
                 ..Reply::default()
             }));
@@ -76,7 +79,10 @@ pub(crate) fn request(s: &mut Session, to: String) -> Outcome {
             push_to_user(hub, other.id, "private_request", json!({ "from": me.name }));
         }
         Ok(Handled::Reply(Reply {
-            message: Some(format!("private chat requested; waiting for {}", other.name)),
+            message: Some(format!(
+                "private chat requested; waiting for {}",
+                other.name
+            )),
             data: Some(json!({ "to": other.name, "started": false })),
             ..Reply::default()
         }))
@@ -88,7 +94,10 @@ pub(crate) fn accept(s: &mut Session, from: String) -> Outcome {
     s.shared.with_hub(|hub| {
         let (me, other) = me_and(hub, s, &from)?;
         if !hub.requests.contains(&(other.id, me.id)) {
-            return Err(Refusal::new(format!("{} has not asked you for a private chat", other.name)));
+            return Err(Refusal::new(format!(
+                "{} has not asked you for a private chat",
+                other.name
+            )));
         }
         start_link(hub, &me, &other);
         Ok(Handled::Reply(Reply::data(json!({ "with": other.name }))))
@@ -100,7 +109,10 @@ pub(crate) fn reject(s: &mut Session, from: String) -> Outcome {
     s.shared.with_hub(|hub| {
         let (me, other) = me_and(hub, s, &from)?;
         if !hub.requests.remove(&(other.id, me.id)) {
-            return Err(Refusal::new(format!("{} has not asked you for a private chat", other.name)));
+            return Err(Refusal::new(format!(
+                "{} has not asked you for a private chat",
+                other.name
+            )));
         }
         push_to_user(hub, other.id, "private_rejected", json!({ "by": me.name }));
         Ok(Handled::Reply(Reply::data(json!({ "from": other.name }))))
@@ -112,11 +124,24 @@ pub(crate) fn end(s: &mut Session, with: String) -> Outcome {
     s.shared.with_hub(|hub| {
         let (me, other) = me_and(hub, s, &with)?;
         if !hub.links.remove(&pair(me.id, other.id)) {
-            return Err(Refusal::new(format!("you have no private chat with {}", other.name)));
+            return Err(Refusal::new(format!(
+                "you have no private chat with {}",
+                other.name
+            )));
         }
         let reason = format!("ended by {}", me.name);
-        push_to_user(hub, me.id, "private_ended", json!({ "with": other.name, "reason": reason }));
-        push_to_user(hub, other.id, "private_ended", json!({ "with": me.name, "reason": reason }));
+        push_to_user(
+            hub,
+            me.id,
+            "private_ended",
+            json!({ "with": other.name, "reason": reason }),
+        );
+        push_to_user(
+            hub,
+            other.id,
+            "private_ended",
+            json!({ "with": me.name, "reason": reason }),
+        );
         Ok(Handled::Reply(Reply::data(json!({ "with": other.name }))))
     })
 }

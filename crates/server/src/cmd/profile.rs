@@ -16,7 +16,9 @@ pub(crate) async fn update(
     password: Option<PasswordChange>,
 ) -> Outcome {
     if color.is_none() && username.is_none() && password.is_none() {
-        return Err(Refusal::new("give a color, a username or a password to change"));
+        return Err(Refusal::new(
+            "give a color, a username or a password to change",
+        ));
     }
     let color = color.map(|c| rules::normalize_color(&c)).transpose()?;
     if let Some(name) = &username {
@@ -27,7 +29,9 @@ pub(crate) async fn update(
     }
     let (user_id, old_name) = {
         let hub = s.shared.hub();
-        let me = hub.user(s.id).ok_or_else(|| Refusal::new("you are not logged in"))?;
+        let me = hub
+            .user(s.id)
+            .ok_or_else(|| Refusal::new("you are not logged in"))?;
         (me.id, me.name.clone())
     };
 
@@ -41,7 +45,12 @@ pub(crate) async fn update(
         if !s.shared.passwords.verify(change.old, stored).await {
             return Err(Refusal::new("the current password is wrong"));
         }
-        let hash = s.shared.passwords.hash(change.new).await.map_err(Refusal::internal)?;
+        let hash = s
+            .shared
+            .passwords
+            .hash(change.new)
+            .await
+            .map_err(Refusal::internal)?;
         s.shared
             .db(move |store| store.set_password_hash(user_id, &hash))
             .await
