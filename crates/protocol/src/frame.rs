@@ -18,8 +18,10 @@ pub const DEFAULT_MAX_CLIENT_FRAME: usize = 64 * 1024;
 /// Limit for frames sent by the server (a history page can be large): 1 MiB.
 pub const MAX_SERVER_FRAME: usize = 1024 * 1024;
 
-/// How much the reader asks the stream for at a time.
-const READ_CHUNK: usize = 8 * 1024;
+/// Smallest free space the reader keeps for the next read. Small on purpose:
+/// an idle connection should hold little memory; a frame known to be large
+/// reserves its whole remaining size (bounded by the limit) instead.
+const MIN_READ_SPACE: usize = 1024;
 
 /// Why a frame could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +93,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     pub fn new(inner: R, max: usize) -> Self {
         FrameReader {
             inner,
-            buf: BytesMut::with_capacity(READ_CHUNK),
+            buf: BytesMut::new(),
             max,
         }
     }
@@ -105,7 +107,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             if let Some(body) = self.try_take()? {
                 return Ok(Some(body));
             }
-            self.buf.reserve(READ_CHUNK);
+            self.buf.reserve(self.missing().max(MIN_READ_SPACE));
             if self.inner.read_buf(&mut self.buf).await? == 0 {
                 return if self.buf.is_empty() {
                     Ok(None)
@@ -113,6 +115,18 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                     Err(FrameError::UnexpectedEof)
                 };
             }
+        }
+    }
+
+    /// Bytes still needed to complete the frame being buffered (the limit was
+    /// already checked, so this is bounded by it).
+    fn missing(&self) -> usize {
+        match self.buf.get(..HEADER_LEN) {
+            Some(h) => {
+                let len = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as usize;
+                (HEADER_LEN + len.min(self.max)).saturating_sub(self.buf.len())
+            }
+            None => HEADER_LEN - self.buf.len(),
         }
     }
 

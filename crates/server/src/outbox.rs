@@ -102,7 +102,8 @@ pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
     mut rx: mpsc::Receiver<Out>,
     kill: CancellationToken,
 ) {
-    let mut batch = BytesMut::with_capacity(16 * 1024);
+    // Starts empty and grows to what the traffic needs: idle connections stay small.
+    let mut batch = BytesMut::new();
     let mut closing = false;
     loop {
         let first = tokio::select! {
@@ -133,7 +134,7 @@ pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
             }
             batch.clear();
             if batch.capacity() > 4 * MAX_BATCH_BYTES {
-                batch = BytesMut::with_capacity(16 * 1024);
+                batch = BytesMut::new();
             }
         }
         if closing {
