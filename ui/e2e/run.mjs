@@ -1,0 +1,352 @@
+// Browser tests of the built UI against the mock backend. Run: npm run e2e
+import assert from 'node:assert/strict';
+import { run, test, until } from './harness.mjs';
+
+const APP = '?mock&manual&delay=15';
+
+/** Host a room as `owner` and open the lobby. */
+async function hostAndOpenLobby(page, base) {
+  await page.goto(base + APP);
+  await page.getByRole('button', { name: /Host a room/ }).click();
+  await page.getByLabel('Your name').fill('owner');
+  await page.getByLabel('Password').fill('pass1234');
+  await page.getByRole('button', { name: 'Start hosting' }).click();
+  await page.getByRole('button', { name: /Open the lobby/ }).click();
+  await page.getByRole('heading', { name: 'Lobby' }).waitFor();
+}
+
+async function enterRoom(page, room) {
+  await page.getByRole('button', { name: `Enter ${room}` }).click();
+  await page.getByRole('heading', { name: `# ${room}` }).waitFor();
+}
+
+const msgs = (page) => page.getByTestId('messages').locator('.msg');
+
+test('host a room, chat, private chat, admin, settings, reconnect, stop', async ({ page, mock, shot, base }) => {
+  await page.goto(base + APP);
+  await page.getByRole('heading', { name: 'Hearth' }).waitFor();
+  await shot('start');
+
+  // keyboard: the first Tab reaches "Host a room" and Enter opens it
+  await page.keyboard.press('Tab');
+  assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /Host a room/);
+  await page.keyboard.press('Enter');
+
+  // port taken: say so and offer another
+  await mock('occupyPort', 7878);
+  await page.getByLabel('Your name').fill('owner');
+  await page.getByLabel('Password').fill('pass1234');
+  await page.getByRole('radio', { name: 'Color #c58af9' }).click();
+  await shot('host-setup');
+  await page.getByRole('button', { name: 'Start hosting' }).click();
+  await page.getByText('Port 7878 is already in use').waitFor();
+  await shot('host-port-in-use');
+  await page.getByRole('button', { name: 'Use port 7879 instead' }).click();
+  assert.equal(await page.getByLabel('Port').inputValue(), '7879');
+  await page.getByRole('button', { name: 'Start hosting' }).click();
+
+  // host panel
+  await page.getByRole('heading', { name: 'Your room is open' }).waitFor();
+  const code = await page.getByTestId('join-code').textContent();
+  assert.match(code ?? '', /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  await page.getByText('192.168.1.23:7879', { exact: true }).waitFor();
+  await page.getByText('10.0.0.5:7879', { exact: true }).waitFor();
+  await page.getByText(`hearth://192.168.1.23:7879/${code}`).waitFor();
+  assert.match(await page.getByTestId('connected-count').textContent(), /4 people connected/);
+  await page.getByRole('button', { name: 'Copy join code' }).click();
+  await page.getByRole('button', { name: 'Copy join code' }).getByText('Copied').waitFor();
+  await shot('host-panel');
+
+  // lobby with live updates
+  await page.getByRole('button', { name: /Open the lobby/ }).click();
+  await page.getByRole('heading', { name: 'Lobby' }).waitFor();
+  await page.getByRole('button', { name: 'Enter general' }).waitFor();
+  await mock('join', 'jun', 'games');
+  await page.getByRole('listitem').filter({ hasText: '# games' }).getByText('jun').waitFor();
+  await shot('lobby');
+
+  // create a room: we land in it
+  await page.getByLabel('New room name').fill('lan-night');
+  await page.getByRole('button', { name: 'Create room' }).click();
+  await page.getByRole('heading', { name: '# lan-night' }).waitFor();
+  await page.getByRole('button', { name: 'Leave room' }).click();
+  await page.getByRole('button', { name: 'Enter lan-night' }).waitFor();
+
+  // room: history, paging, sending, a friend's message in their color
+  await enterRoom(page, 'general');
+  await until(async () => (await msgs(page).count()) === 50, '50 messages of history');
+  await page.getByTestId('messages').evaluate((el) => {
+    el.scrollTop = 0;
+    el.dispatchEvent(new Event('scroll'));
+  });
+  await until(async () => (await msgs(page).count()) === 100, 'an older page after scrolling up');
+  // (a real click would scroll the list to the top, which loads the page by itself: press it in place)
+  await page.getByRole('button', { name: 'Load older messages' }).evaluate((b) => b.click());
+  await until(async () => (await msgs(page).count()) === 120, 'the oldest page');
+  await page.getByText('This is the beginning of the conversation.').waitFor();
+
+  const box = page.getByRole('textbox', { name: 'Message #general' });
+  await box.fill('hello everyone');
+  await box.press('Enter');
+  await msgs(page).last().getByText('hello everyone').waitFor();
+  await box.type('line one');
+  await box.press('Shift+Enter');
+  await box.type('line two');
+  assert.equal(await box.inputValue(), 'line one\nline two');
+  await box.press('Enter');
+  await until(async () => (await msgs(page).last().locator('.text').textContent()) === 'line one\nline two', 'multi-line message');
+  assert.match(await msgs(page).last().locator('.time').textContent(), /^\d\d:\d\d$/);
+
+  await mock('join', 'jun', 'general');
+  await page.getByText('jun joined the room').waitFor();
+  await mock('say', 'mara', 'welcome, owner!');
+  const mara = msgs(page).last();
+  await mara.getByText('welcome, owner!').waitFor();
+  assert.equal(await mara.locator('.username').evaluate((el) => getComputedStyle(el).color), 'rgb(224, 164, 88)');
+  await page.getByRole('list', { name: 'Room members' }).getByText('jun').waitFor();
+  await shot('room');
+
+  // a private request: toast with no content, accept, a tab, unread marker, end
+  await mock('requestPrivate', 'tobi');
+  const toast = page.getByTestId('private-request');
+  await toast.waitFor();
+  assert.equal((await toast.textContent()).replace(/\s+/g, ' ').trim(), 'tobi wants to chat privately. Reject Accept');
+  await shot('private-request');
+  await toast.getByRole('button', { name: 'Accept' }).click();
+  await page.getByRole('heading', { name: 'Private chat with tobi' }).waitFor();
+  const dm = page.getByRole('textbox', { name: 'Message tobi privately' });
+  await dm.fill('psst');
+  await dm.press('Enter');
+  await msgs(page).getByText('psst').waitFor();
+  await mock('privateSay', 'tobi', 'secret plans');
+  await msgs(page).getByText('secret plans').waitFor();
+  await shot('private-chat');
+  await page.getByRole('tab', { name: /general/ }).click();
+  await mock('privateSay', 'tobi', 'are you there?');
+  await page.getByRole('tab', { name: /tobi/ }).getByLabel('1 unread').waitFor();
+  await page.getByRole('tab', { name: /tobi/ }).click();
+  assert.equal(await page.getByRole('tab', { name: /tobi/ }).getByLabel('1 unread').count(), 0);
+  await page.getByRole('button', { name: 'End chat' }).click();
+  await page.getByText('This chat has ended: you ended the chat.').waitFor();
+  assert.equal(await page.getByRole('textbox', { name: 'Message tobi privately' }).isDisabled(), true);
+  await page.getByRole('button', { name: 'Close' }).click();
+
+  // an outgoing request: pending until they accept
+  await page.getByRole('list', { name: 'Room members' }).getByRole('button', { name: 'Actions for mara' }).click();
+  await page.getByRole('menuitem', { name: 'Private chat' }).click();
+  await page.getByText('Waiting for mara to accept your request…').waitFor();
+  await page.getByRole('tab', { name: /mara/ }).getByText('waiting').waitFor();
+  await shot('private-pending');
+  await mock('acceptPrivate', 'mara');
+  await page.getByRole('textbox', { name: 'Message mara privately' }).waitFor();
+  await page.getByRole('tab', { name: /general/ }).click();
+
+  // kick from the member list: reason required, cooldown choice
+  await page.getByRole('list', { name: 'Room members' }).getByRole('button', { name: 'Actions for tobi' }).click();
+  await page.getByRole('menuitem', { name: 'Kick…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Kick tobi' });
+  await dialog.getByRole('button', { name: 'Kick tobi' }).click();
+  await dialog.getByText('Say why').waitFor();
+  await dialog.getByLabel(/Reason/).fill('spamming the chat');
+  await dialog.getByLabel('15 min').check();
+  await shot('kick-dialog');
+  await dialog.getByRole('button', { name: 'Kick tobi' }).click();
+  await page.getByText('tobi was kicked by owner: spamming the chat').waitFor();
+  assert.equal(await page.getByRole('list', { name: 'Room members' }).getByText('tobi').count(), 0);
+
+  // promote from the sidebar, then the audit log
+  await page.getByRole('complementary', { name: 'Rooms and people' }).getByRole('button', { name: 'Actions for jun' }).click();
+  await page.getByRole('menuitem', { name: 'Make admin' }).click();
+  await page.getByText('jun is now an admin.').waitFor();
+  await page.getByRole('button', { name: 'Admin' }).click();
+  const admin = page.getByRole('dialog', { name: 'Admin' });
+  await admin.getByRole('cell', { name: 'spamming the chat' }).waitFor();
+  await admin.getByRole('cell', { name: 'admin', exact: true }).waitFor();
+  await shot('audit');
+  await admin.getByLabel('Name').fill('tobi');
+  await admin.getByRole('button', { name: 'Let them back' }).click();
+  await admin.getByText('tobi may rejoin now.').waitFor();
+  await page.keyboard.press('Escape');
+  await admin.waitFor({ state: 'detached' });
+
+  // settings: color, notifications
+  await page.getByRole('button', { name: /Profile and settings/ }).click();
+  const settings = page.getByRole('dialog', { name: 'Profile and settings' });
+  await settings.getByRole('radio', { name: 'Color #6cc4a1' }).click();
+  await settings.getByRole('button', { name: 'Save color' }).click();
+  await settings.getByText('Color saved.').waitFor();
+  const toggle = settings.getByRole('switch');
+  assert.equal(await toggle.isChecked(), true);
+  await toggle.click({ force: true });
+  await until(async () => !(await toggle.isChecked()), 'notifications off');
+  await shot('settings');
+  await settings.getByRole('button', { name: 'Close' }).click();
+  await box.fill('my new color');
+  await box.press('Enter');
+  await until(
+    async () => (await msgs(page).last().locator('.username').evaluate((el) => getComputedStyle(el).color)) === 'rgb(108, 196, 161)',
+    'own message in the new color',
+  );
+
+  // reconnect banner
+  await mock('dropConnection', 4000, 2000);
+  const banner = page.getByTestId('connection-banner');
+  await banner.waitFor();
+  await banner.getByText(/Reconnecting in \ds \(attempt [12]\)/).waitFor();
+  // the banner takes room, but the newest message stays in view
+  await until(
+    () => msgs(page).last().evaluate((el) => el.getBoundingClientRect().bottom <= el.closest('[role=log]').getBoundingClientRect().bottom + 1),
+    'the newest message to stay visible under the banner',
+  );
+  await shot('reconnecting');
+  await banner.waitFor({ state: 'detached', timeout: 9000 });
+
+  // host panel from the top bar, then stop hosting
+  await page.getByRole('button', { name: /Hosting, \d+ connected/ }).click();
+  await page.getByRole('button', { name: 'Stop hosting' }).click();
+  await page.getByRole('button', { name: 'Stop now' }).click();
+  await page.getByRole('button', { name: /Host a room/ }).waitFor();
+});
+
+test('join: TOFU prompt, register, keychain notice, kicked countdown, key changed, wrong code', async ({ page, mock, shot, base }) => {
+  await page.goto(base + APP);
+  await page.getByRole('button', { name: /Join a room/ }).click();
+  await shot('join');
+  const addr = '192.168.1.50:7878';
+  await page.getByLabel('Address').fill('not an address!');
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await page.getByText('Enter an address like').waitFor();
+
+  // no code: trust on first use with the full fingerprint
+  await page.getByLabel('Address').fill(addr);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  const fp = await mock('fingerprintFor', addr);
+  const shown = await page.getByTestId('fingerprint').textContent();
+  assert.equal(shown.replace(/\s+/g, ''), fp.replace(':', ''));
+  await shot('join-trust');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await page.getByRole('button', { name: 'Trust and connect' }).click();
+
+  // register with a color; no keychain: offer to go on without remembering
+  await page.getByRole('tab', { name: /Register/ }).click();
+  await page.getByLabel('Name', { exact: true }).fill('guest');
+  await page.getByLabel('Password').fill('pw1234');
+  await page.getByRole('radio', { name: 'Color #78d9ec' }).click();
+  await shot('register');
+  await mock('setKeychainAvailable', false);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByTestId('keychain-notice').waitFor();
+  await shot('keychain-unavailable');
+  await page.getByRole('button', { name: 'Continue without remembering' }).click();
+  await page.getByRole('heading', { name: 'Lobby' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Admin' }).count(), 0, 'members see no admin button');
+  await shot('lobby-member');
+
+  // kicked: who, why, live countdown
+  await mock('kickMe', 'mara', 'too loud', 5);
+  await page.getByRole('heading', { name: 'You were kicked' }).waitFor();
+  assert.equal(await page.getByTestId('kicked-by').textContent(), 'mara');
+  assert.equal(await page.getByTestId('kicked-reason').textContent(), 'too loud');
+  const first = await page.getByTestId('kick-countdown').textContent();
+  assert.match(first, /^[45]:\d\d$/);
+  await until(async () => (await page.getByTestId('kick-countdown').textContent()) !== first, 'the countdown to tick', 3000);
+  assert.equal(await page.getByRole('button', { name: 'Rejoin' }).isDisabled(), true);
+  await shot('kicked');
+
+  // logging in again during the cooldown lands on the kicked screen too
+  await page.getByRole('button', { name: 'Back to start' }).click();
+  await page.getByRole('button', { name: /Join a room/ }).click();
+  await page.getByRole('button', { name: `Join ${addr}` }).click();
+  await page.getByLabel('Name', { exact: true }).fill('guest');
+  await page.getByLabel('Password').fill('pw1234');
+  await page.getByLabel('Remember me on this computer').uncheck();
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'You were kicked' }).waitFor();
+  await page.getByRole('button', { name: 'Back to start' }).click();
+
+  // the remembered host's key changed: hard refusal
+  await mock('changeHostKey', addr);
+  await page.getByRole('button', { name: /Join a room/ }).click();
+  await page.getByRole('button', { name: `Join ${addr}` }).click();
+  await page.getByTestId('key-changed').waitFor();
+  await page.getByText("This host's identity has changed.").waitFor();
+  await shot('key-changed');
+  await page.getByRole('button', { name: 'Back' }).click();
+
+  // a code for another host: refusal
+  await page.getByLabel('Address').fill('10.0.0.9:7878');
+  await page.getByLabel(/Join code/).fill('ABCD-EFGH-JKMN-PQRS');
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await page.getByText('This is not the host you were given the code for.').waitFor();
+  await shot('wrong-code');
+  await page.getByRole('button', { name: 'Back' }).click();
+
+  // a pasted join link with the right code: straight to login, no prompt
+  const code = await mock('codeFor', '10.0.0.9:7878');
+  await page.getByLabel(/Join code/).fill('');
+  await page.getByLabel('Address').fill(`hearth://10.0.0.9:7878/${code}`);
+  assert.equal(await page.getByLabel(/Join code/).inputValue(), code);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await shot('login');
+  await mock('setKeychainAvailable', true);
+  await page.getByLabel('Name', { exact: true }).fill('tobi');
+  await page.getByLabel('Password').fill('wrong');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByText('Wrong name or password.').waitFor();
+
+  // the host closes the room
+  await page.getByLabel('Password').fill('secret');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Lobby' }).waitFor();
+  await mock('bye', 'The host stopped hosting. Goodbye!');
+  await page.getByTestId('ended-message').getByText('The host stopped hosting. Goodbye!').waitFor();
+  await shot('disconnected');
+});
+
+test('XSS payloads are shown as text', async ({ page, mock, base }) => {
+  let dialogs = 0;
+  page.on('dialog', (d) => {
+    dialogs++;
+    void d.dismiss();
+  });
+  await hostAndOpenLobby(page, base);
+  await enterRoom(page, 'general');
+  const evil = '<img src=x onerror=alert(1)>';
+  await mock('addUser', evil, '#ff0000');
+  await mock('addUser', 'tricky', 'red;background:url(http://127.0.0.1:9/x)');
+  await mock('say', evil, `${evil}<script>alert(2)</script>`);
+  await mock('say', 'tricky', 'my color is not a color');
+  const box = page.getByRole('textbox', { name: 'Message #general' });
+  await box.fill('<svg onload=alert(3)>');
+  await box.press('Enter');
+  await msgs(page).getByText('<svg onload=alert(3)>', { exact: true }).waitFor();
+  await msgs(page).getByText(`${evil}<script>alert(2)</script>`, { exact: true }).waitFor();
+  await msgs(page).locator('.username', { hasText: evil }).first().waitFor();
+  await mock('requestPrivate', evil);
+  await page.getByTestId('private-request').getByText(evil).waitFor();
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('main img, [role="log"] img, [role="log"] svg, [role="log"] script').count(), 0);
+  const tricky = msgs(page).filter({ hasText: 'my color is not a color' }).locator('.username');
+  assert.equal(await tricky.getAttribute('style'), null, 'an invalid color sets no style');
+  assert.equal(dialogs, 0, 'no dialog fired');
+});
+
+test('light theme', async ({ page, mock, shot, base, context }) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(base + APP);
+  await shot('start-light');
+  await hostAndOpenLobby(page, base);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await enterRoom(page, 'general');
+  await mock('say', 'mara', 'looks good in the light too');
+  await mock('requestPrivate', 'jun');
+  await page.getByTestId('private-request').waitFor();
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, 'rgb(245, 242, 238)');
+  await shot('room-light');
+  void context;
+});
+
+await run();

@@ -1,0 +1,417 @@
+import { getContext, setContext } from 'svelte';
+import type { Backend } from '../backend/backend';
+import { BackendError } from '../backend/errors';
+import type {
+  ConnectResult,
+  HearthEvent,
+  HostStartArgs,
+  KickArgs,
+  LoginArgs,
+  ProfileArgs,
+  Session,
+  SetRoleArgs,
+} from '../backend/types';
+import { AppStore } from './app.svelte';
+import { ChatStore, MAIN_TAB, PAGE, dmKey, roomKey } from './chat.svelte';
+import { PrivateStore } from './privates.svelte';
+
+/**
+ * The app's brain: owns the three stores, turns backend events into store
+ * changes, and offers the actions the screens call. Actions throw
+ * BackendError; screens show `err.message` next to the control that failed.
+ */
+export class Hearth {
+  readonly app = new AppStore();
+  readonly chat = new ChatStore();
+  readonly privates = new PrivateStore();
+
+  constructor(readonly backend: Backend) {}
+
+  /** Subscribe to events and pick up where the Rust side is (hosting, settings). */
+  start(): () => void {
+    const stop = this.backend.subscribe((e) => this.handle(e));
+    void this.backend.getSettings().then((s) => (this.app.settings = s)).catch(() => {});
+    void this.backend
+      .hostStatus()
+      .then((h) => {
+        if (h) this.app.host = h;
+      })
+      .catch(() => {});
+    return stop;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  handle(e: HearthEvent): void {
+    const { app, chat, privates } = this;
+    switch (e.kind) {
+      case 'connecting':
+        break;
+      case 'connected':
+        app.connection = { state: 'ok' };
+        break;
+      case 'reconnecting':
+        app.connection = { state: 'reconnecting', attempt: e.attempt, retryAt: Date.now() + e.retry_in_ms };
+        break;
+      case 'disconnected':
+        this.end('Disconnected', e.reason);
+        break;
+      case 'bye':
+        this.end('The room was closed', e.message);
+        break;
+      case 'kicked':
+        app.kicked = { by: e.by, reason: e.reason, until: e.until, server: app.server };
+        this.leaveSession();
+        app.screen = 'kicked';
+        break;
+      case 'msg':
+        if (e.message.private && e.message.with && !privates.tab(e.message.with)) privates.started(e.message.with);
+        chat.addMessage(e.message);
+        break;
+      case 'history': {
+        const key = e.page.with ? dmKey(e.page.with) : e.page.room ? roomKey(e.page.room) : null;
+        if (key) chat.addHistory(key, e.page.messages, e.page.messages.length >= PAGE, false);
+        break;
+      }
+      case 'rooms':
+        chat.rooms = e.rooms;
+        break;
+      case 'members':
+        if (e.room === chat.room) chat.members = e.users;
+        chat.placeUsers(e.room, e.users);
+        break;
+      case 'notice':
+        this.notice(e);
+        break;
+      case 'private_request':
+        privates.requested(e.from);
+        break;
+      case 'private_started':
+        privates.started(e.with);
+        this.openPrivate(e.with);
+        break;
+      case 'private_rejected':
+        privates.rejected(e.by);
+        chat.drop(dmKey(e.by));
+        app.toast(`${e.by} declined your private chat.`);
+        break;
+      case 'private_ended':
+        privates.ended(e.with, e.reason);
+        if (chat.conversations[dmKey(e.with)]) chat.notice(dmKey(e.with), `Chat ended: ${e.reason}`, new Date().toISOString(), 'warn');
+        break;
+      case 'private_cancelled':
+        privates.cancelled(e.with, e.reason);
+        break;
+      case 'session':
+        this.setSession(e.session);
+        break;
+      case 'host_status':
+        if (app.host) app.host.connected = e.connected;
+        break;
+      case 'join_link':
+        if (app.session) {
+          app.toast(`Leave ${app.server ?? 'this server'} first to join ${e.address}.`);
+        } else {
+          app.joinPrefill = { address: e.address, code: e.join_code ?? '' };
+          app.screen = 'join';
+        }
+        break;
+    }
+  }
+
+  private notice(e: Extract<HearthEvent, { kind: 'notice' }>): void {
+    const { chat, privates } = this;
+    const here = chat.mainKey;
+    switch (e.notice) {
+      case 'joined':
+      case 'left':
+      case 'disconnected':
+        if (here && e.room === chat.room) {
+          const verb = e.notice === 'joined' ? 'joined the room' : e.notice === 'left' ? 'left the room' : 'disconnected';
+          chat.notice(here, `${e.user} ${verb}`, e.ts);
+        }
+        break;
+      case 'kicked':
+        if (here) chat.notice(here, `${e.user} was kicked by ${e.by ?? 'an admin'}: ${e.reason ?? ''}`.trim(), e.ts, 'warn');
+        break;
+      case 'profile':
+        if (e.color) chat.colors[e.user] = e.color;
+        if (e.old_username && e.old_username !== e.user) {
+          chat.rename(e.old_username, e.user);
+          privates.rename(e.old_username, e.user);
+          if (here) chat.notice(here, `${e.old_username} is now called ${e.user}`, e.ts);
+        }
+        break;
+    }
+  }
+
+  private end(title: string, message: string): void {
+    this.app.ended = { title, message, server: this.app.server };
+    this.leaveSession();
+    this.app.server = null;
+    this.app.screen = 'ended';
+  }
+
+  /** Forget everything about the logged-in session (hosting info stays). */
+  private leaveSession(): void {
+    this.app.clearSession();
+    this.chat.reset();
+    this.privates.reset();
+  }
+
+  // ---------------------------------------------------------------- hosting
+
+  async hostStart(args: HostStartArgs): Promise<void> {
+    const res = await this.backend.hostStart(args);
+    this.app.host = res.host;
+    this.app.server = res.session.server;
+    this.setSession(res.session);
+    this.app.screen = 'host';
+    this.chat.rooms = await this.backend.listRooms().catch(() => ({}));
+  }
+
+  async hostStop(): Promise<void> {
+    await this.backend.hostStop();
+    this.app.host = null;
+    this.app.server = null;
+    this.leaveSession();
+    this.app.screen = 'start';
+  }
+
+  // ---------------------------------------------------------------- joining
+
+  async connect(address: string, joinCode: string | null): Promise<ConnectResult> {
+    const res = await this.backend.connect({ address, join_code: joinCode || null });
+    if (res.status === 'connected') this.connected(res.server);
+    return res;
+  }
+
+  async trust(address: string, fingerprint: string): Promise<void> {
+    const res = await this.backend.trustHost({ address, fingerprint });
+    this.connected(res.server);
+  }
+
+  private connected(server: string): void {
+    this.app.server = server;
+    this.app.connection = { state: 'ok' };
+    this.app.joinPrefill = null;
+    this.app.screen = 'auth';
+  }
+
+  /** Leave the server we joined (hosts stop hosting instead). */
+  async leaveServer(): Promise<void> {
+    await this.backend.disconnect().catch(() => {});
+    this.leaveSession();
+    this.app.server = null;
+    this.app.screen = 'start';
+  }
+
+  // ---------------------------------------------------------------- account
+
+  async login(args: LoginArgs): Promise<void> {
+    try {
+      this.loggedIn(await this.backend.login(args));
+    } catch (err) {
+      this.maybeKicked(err);
+      throw err;
+    }
+  }
+
+  async loginSaved(): Promise<void> {
+    try {
+      this.loggedIn(await this.backend.loginSaved());
+    } catch (err) {
+      this.maybeKicked(err);
+      throw err;
+    }
+  }
+
+  private maybeKicked(err: unknown): void {
+    const e = BackendError.from(err);
+    if (e.code !== 'kicked') return;
+    this.app.kicked = {
+      by: e.payload.by ?? 'an admin',
+      reason: e.payload.reason ?? e.message,
+      until: e.payload.until ?? null,
+      server: this.app.server,
+    };
+    this.app.screen = 'kicked';
+  }
+
+  /** Our own profile: also our color in every list. */
+  private setSession(session: Session): void {
+    this.app.session = session;
+    this.chat.colors[session.username] = session.color;
+  }
+
+  private loggedIn(session: Session): void {
+    this.app.kicked = null;
+    this.chat.reset();
+    this.privates.reset();
+    this.setSession(session);
+    this.app.screen = 'main';
+    void this.refreshRooms();
+  }
+
+  async logout(): Promise<void> {
+    await this.backend.logout();
+    this.leaveSession();
+    this.app.screen = 'auth';
+  }
+
+  async refreshRooms(): Promise<void> {
+    try {
+      this.chat.rooms = await this.backend.listRooms();
+    } catch {
+      // presence pushes will fill it in
+    }
+  }
+
+  /** After a kick: connect again (known host, no prompt) and log in when we can. */
+  async rejoin(): Promise<void> {
+    const server = this.app.kicked?.server ?? this.app.ended?.server;
+    if (!server) {
+      this.app.screen = 'join';
+      return;
+    }
+    const res = await this.connect(server, null);
+    if (res.status !== 'connected') {
+      this.app.joinPrefill = { address: server, code: '' };
+      this.app.screen = 'join';
+    }
+  }
+
+  // ---------------------------------------------------------------- rooms and messages
+
+  async createRoom(room: string): Promise<void> {
+    await this.backend.createRoom({ room });
+    await this.refreshRooms();
+  }
+
+  async enterRoom(room: string): Promise<void> {
+    if (this.chat.room === room) {
+      this.chat.activate(MAIN_TAB);
+      return;
+    }
+    if (this.chat.room !== null) await this.exitRoom();
+    this.chat.enter(room);
+    const me = this.app.session?.username;
+    if (me) this.chat.placeUsers(room, [...(this.chat.rooms[room] ?? []).filter((u) => u !== me), me]);
+    try {
+      await this.backend.enterRoom({ room });
+    } catch (err) {
+      this.chat.exit();
+      throw err;
+    }
+  }
+
+  async exitRoom(): Promise<void> {
+    await this.backend.exitRoom();
+    this.chat.exit();
+    await this.refreshRooms();
+  }
+
+  /** Send to whatever the active tab shows. */
+  async send(text: string): Promise<void> {
+    const tab = this.chat.activeTab;
+    const to = tab === MAIN_TAB ? 'public' : tab.slice('dm:'.length);
+    await this.backend.sendMessage({ to, text });
+  }
+
+  /** Fetch the page before the oldest message we show. */
+  async loadOlder(key: string): Promise<void> {
+    const conv = this.chat.conv(key);
+    if (conv.loading || !conv.hasMore) return;
+    const before = this.chat.oldestId(key);
+    conv.loading = true;
+    try {
+      const target = key.startsWith('dm:') ? { with: key.slice(3) } : { room: key.slice(5) };
+      const page = await this.backend.history({ ...target, before_id: before, limit: PAGE });
+      this.chat.addHistory(key, page.messages, page.messages.length >= PAGE, true);
+    } finally {
+      conv.loading = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- private chats
+
+  async requestPrivate(user: string): Promise<void> {
+    await this.backend.privateRequest({ to: user });
+    if (this.privates.tab(user)?.state !== 'active') this.privates.asked(user);
+    this.chat.activate(dmKey(user));
+  }
+
+  async accept(user: string): Promise<void> {
+    await this.backend.privateAccept({ from: user });
+    this.privates.started(user);
+    this.openPrivate(user);
+    this.chat.activate(dmKey(user));
+  }
+
+  /** A private chat runs: make its conversation and fetch what the two said before. */
+  private openPrivate(user: string): void {
+    const key = dmKey(user);
+    const fresh = !this.chat.conversations[key];
+    this.chat.conv(key);
+    if (fresh) void this.loadOlder(key).catch(() => {});
+  }
+
+  async reject(user: string): Promise<void> {
+    this.privates.dismissRequest(user);
+    await this.backend.privateReject({ from: user });
+  }
+
+  /** End an active chat, or withdraw a pending request. */
+  async endPrivate(user: string): Promise<void> {
+    const pending = this.privates.tab(user)?.state === 'pending';
+    try {
+      await this.backend.privateEnd({ with: user });
+    } catch (err) {
+      if (!pending) throw err;
+    }
+    if (pending) this.closeTab(user);
+  }
+
+  closeTab(user: string): void {
+    this.privates.close(user);
+    this.chat.drop(dmKey(user));
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  kick(args: KickArgs): Promise<void> {
+    return this.backend.kick(args);
+  }
+
+  unkick(username: string): Promise<void> {
+    return this.backend.unkick({ username });
+  }
+
+  setRole(args: SetRoleArgs): Promise<void> {
+    return this.backend.setRole(args);
+  }
+
+  // ---------------------------------------------------------------- profile and settings
+
+  async updateProfile(args: ProfileArgs): Promise<void> {
+    this.setSession(await this.backend.updateProfile(args));
+  }
+
+  async setNotifications(on: boolean): Promise<void> {
+    this.app.settings = await this.backend.setSettings({ ...this.app.settings, notifications: on });
+  }
+}
+
+const KEY = Symbol('hearth');
+
+export function provideHearth(hearth: Hearth): Hearth {
+  return setContext(KEY, hearth);
+}
+
+export function useHearth(): Hearth {
+  const h = getContext<Hearth | undefined>(KEY);
+  if (!h) throw new Error('useHearth() outside <App>');
+  return h;
+}
+
+export const HEARTH_CONTEXT = KEY;
