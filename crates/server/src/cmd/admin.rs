@@ -64,16 +64,17 @@ pub(crate) async fn role(s: &mut Session, username: String, role: String) -> Out
         .await
         .map_err(Refusal::internal)?;
     let peer = s.shared.with_hub(|hub| {
-        let conn = hub.conn_of_user(id)?;
-        if let Some(u) = hub.user_mut(conn) {
-            u.role = new_role;
-        }
+        // Everyone online hears about it, whether or not the target is online.
         let frame = event_frame(
             "role",
             &target.name,
             json!({ "role": new_role.as_str(), "by": me }),
         );
         hub.send_online(&frame);
+        let conn = hub.conn_of_user(id)?;
+        if let Some(u) = hub.user_mut(conn) {
+            u.role = new_role;
+        }
         hub.peer(conn)
     });
     audit::record(
@@ -121,13 +122,15 @@ pub(crate) async fn kick(
     }
     let until =
         (minutes > 0).then(|| OffsetDateTime::now_utc() + Duration::minutes(i64::from(minutes)));
-    if let Some(until) = until {
-        let (id, why, by) = (target.id, reason.clone(), me.clone());
-        s.shared
-            .db(move |store| store.set_kick(id, Some(until), &why, &by))
-            .await
-            .map_err(Refusal::internal)?;
-    }
+    // A kick with no cooldown also lifts any cooldown still running.
+    let (id, why, by) = (target.id, reason.clone(), me.clone());
+    s.shared
+        .db(move |store| match until {
+            Some(until) => store.set_kick(id, Some(until), &why, &by),
+            None => store.clear_kick(id),
+        })
+        .await
+        .map_err(Refusal::internal)?;
     let until_text = until.map(format_ts);
 
     // Take the target offline now, so presence never shows a kicked user.

@@ -1,0 +1,410 @@
+//! Bad input, oversize and garbage frames, deadlines, a crowd of 50 clients,
+//! and graceful shutdown.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use common::{start_server, EnvelopeExt, TestClient, WAIT};
+use serde_json::{json, Value};
+use tokio::io::AsyncReadExt;
+
+/// Sends one raw frame body and returns the error reply it must get.
+async fn error_for(c: &mut TestClient, body: &[u8]) -> (String, String) {
+    c.send_body(body).await;
+    let reply = c.next_error().await;
+    assert!(
+        !reply.is_ok(),
+        "{} should be refused: {reply:?}",
+        String::from_utf8_lossy(body)
+    );
+    assert!(reply.data.is_none(), "{reply:?}");
+    (reply.kind.clone(), reply.text().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_error_replies_and_the_connection_stays_usable() {
+    let server = start_server(|_| {}).await;
+    let mut bystander = server.user("calm").await;
+    let mut c = server.connect().await;
+
+    let cases: &[(&[u8], &str, &str)] = &[
+        (
+            br#"{"type":"dance","data":null}"#,
+            "dance",
+            "unknown request type 'dance'",
+        ),
+        (br#"{"type":"dance"}"#, "dance", "unknown request type"),
+        (b"{nope", "error", "malformed request"),
+        (b"[1,2,3]", "error", "malformed request"),
+        (b"null", "error", "malformed request"),
+        (b"\"ping\"", "error", "malformed request"),
+        (br#"{"data":{}}"#, "error", "malformed request"),
+        (br#"{"type":5}"#, "error", "malformed request"),
+        (
+            br#"{"type":"ping","id":{"x":1}}"#,
+            "error",
+            "malformed request",
+        ),
+        (
+            br#"{"type":"login","data":null}"#,
+            "login",
+            "'login' needs a data object",
+        ),
+        (
+            br#"{"type":"login"}"#,
+            "login",
+            "'login' needs a data object",
+        ),
+        (
+            br#"{"type":"login","data":{"username":"x"}}"#,
+            "login",
+            "bad data for 'login'",
+        ),
+        (
+            br#"{"type":"register","data":{"username":7,"password":"abcd"}}"#,
+            "register",
+            "bad data",
+        ),
+        (
+            br#"{"type":"enter","data":{"room":5}}"#,
+            "enter",
+            "bad data for 'enter'",
+        ),
+        (
+            br#"{"type":"msg","data":{"text":"no to"}}"#,
+            "msg",
+            "bad data for 'msg'",
+        ),
+        (br#"{"type":"login","data":[1]}"#, "login", "bad data"),
+    ];
+    for (body, kind, text) in cases {
+        let (got_kind, got_text) = error_for(&mut c, body).await;
+        assert_eq!(&got_kind, kind, "{}", String::from_utf8_lossy(body));
+        assert!(
+            got_text.contains(text),
+            "{}: {got_text}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    // The id of a request with bad data is echoed.
+    c.send_body(br#"{"type":"enter","data":{},"id":"e1"}"#)
+        .await;
+    let reply = c.next_error().await;
+    assert_eq!(serde_json::to_value(&reply.id).unwrap(), json!("e1"));
+
+    // Still usable: the same connection registers, logs in and chats.
+    c.register_and_login("sturdy").await;
+    for (body, _, _) in cases {
+        error_for(&mut c, body).await;
+    }
+    c.ok("create", json!({ "room": "Den" })).await;
+    c.enter("Den").await;
+    c.say("unshaken").await;
+    bystander.sync().await;
+    assert!(bystander.pending_of("error", common::any).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_bytes_and_zero_length_frames_get_an_error_reply() {
+    let server = start_server(|_| {}).await;
+    let mut c = server.user("garb").await;
+
+    let (kind, text) = error_for(&mut c, b"").await;
+    assert_eq!(kind, "error");
+    assert!(text.contains("malformed"), "{text}");
+    let (kind, _) = error_for(&mut c, &[0xff, 0xfe, 0x00, 0x80, 0x01]).await;
+    assert_eq!(kind, "error");
+    let (kind, _) = error_for(&mut c, &[0u8; 100]).await;
+    assert_eq!(kind, "error");
+    // Invalid UTF-8 inside a string.
+    let (kind, _) = error_for(&mut c, b"{\"type\":\"p\xffing\"}").await;
+    assert_eq!(kind, "error");
+
+    // Several frames in one write, garbage among them.
+    let mut batch = Vec::new();
+    for body in [
+        &b"%%%"[..],
+        br#"{"type":"ping","id":1}"#,
+        b"",
+        br#"{"type":"ping","id":2}"#,
+    ] {
+        batch.extend_from_slice(&hearth_protocol::frame::encode(body));
+    }
+    c.send_raw(&batch).await;
+    let mut kinds = Vec::new();
+    for _ in 0..4 {
+        let e = c
+            .expect_frame("reply", |e| e.kind == "error" || e.kind == "ping", WAIT)
+            .await;
+        kinds.push((e.kind.clone(), serde_json::to_value(&e.id).unwrap()));
+    }
+    assert_eq!(
+        kinds,
+        vec![
+            ("error".to_owned(), Value::Null),
+            ("ping".to_owned(), json!(1)),
+            ("error".to_owned(), Value::Null),
+            ("ping".to_owned(), json!(2)),
+        ]
+    );
+    c.ok("list", Value::Null).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_of_exactly_the_limit_is_accepted() {
+    let server = start_server(|_| {}).await;
+    let mut c = server.connect().await;
+    let mut body = br#"{"type":"ping","data":null,"id":"max"}"#.to_vec();
+    body.resize(64 * 1024, b' ');
+    c.send_body(&body).await;
+    let pong = c.next().await;
+    assert_eq!(pong.kind, "ping");
+    assert!(pong.is_ok());
+    assert_eq!(serde_json::to_value(&pong.id).unwrap(), json!("max"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversize_length_gets_an_error_and_a_close_and_nobody_else_notices() {
+    let server = start_server(|_| {}).await;
+    let mut bystander = server.user("bystander").await;
+    bystander.ok("create", json!({ "room": "Den" })).await;
+    bystander.enter("Den").await;
+    let mut big = server.user("big").await;
+    big.enter("Den").await;
+
+    // Announce one byte over the 64 KiB limit, and send nothing more.
+    big.send_raw(&(64 * 1024u32 + 1).to_be_bytes()).await;
+    let reply = big.next_error().await;
+    assert_eq!(reply.kind, "error");
+    assert!(!reply.is_ok());
+    assert!(reply.text().contains("larger than the limit"), "{reply:?}");
+    big.expect_closed().await;
+
+    // A huge length, announced by someone not logged in.
+    let mut huge = server.connect().await;
+    huge.send_raw(&[0xff, 0xff, 0xff, 0xff, b'{']).await;
+    let reply = huge.next_error().await;
+    assert!(reply.text().contains("larger than the limit"), "{reply:?}");
+    huge.expect_closed().await;
+
+    // Plain text (an HTTP request) reads as an absurd length too.
+    let mut http = server.connect().await;
+    http.send_raw(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let reply = http.next_error().await;
+    assert_eq!(reply.kind, "error");
+    http.expect_closed().await;
+
+    // The bystander saw big leave, and goes on chatting.
+    bystander
+        .push("event", |d| {
+            d["kind"] == "disconnected" && d["user"] == "big"
+        })
+        .await;
+    bystander.say("still here").await;
+    let list = bystander.ok("list", Value::Null).await;
+    assert_eq!(list.d(), &json!({ "Den": ["bystander"] }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_limit_follows_the_config() {
+    let server = start_server(|c| c.max_frame = 100).await;
+    let mut c = server.connect().await;
+    let mut ok = br#"{"type":"ping"}"#.to_vec();
+    ok.resize(100, b' ');
+    c.send_body(&ok).await;
+    assert_eq!(c.next().await.kind, "ping");
+    let mut over = ok.clone();
+    over.push(b' ');
+    c.send_body(&over).await;
+    let reply = c.next().await;
+    assert!(reply.text().contains("101"), "{reply:?}");
+    c.expect_closed().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_timeout_closes_silent_connections_but_not_pinging_ones() {
+    let server = start_server(|c| c.idle_timeout = Duration::from_secs(2)).await;
+    let mut silent = server.user("silent").await;
+    let mut chatty = server.user("chatty").await;
+
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(3) {
+        chatty.sync().await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let bye = silent.push("bye", common::any).await;
+    assert!(bye.text().contains("Nothing received"), "{bye:?}");
+    silent.expect_closed().await;
+    chatty.sync().await;
+    assert!(chatty.pending_of("bye", common::any).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handshake_timeout_closes_a_silent_tcp_connection() {
+    let server = start_server(|c| c.handshake_timeout = Duration::from_secs(1)).await;
+    let mut raw = common::within("connect", tokio::net::TcpStream::connect(server.addr()))
+        .await
+        .expect("connect");
+    let mut buf = [0u8; 16];
+    let n = common::within("server closes the silent socket", raw.read(&mut buf))
+        .await
+        .unwrap_or(0);
+    assert_eq!(n, 0, "no bytes, just a close");
+    // The server still takes TLS connections.
+    server.user("after").await.sync().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_over_the_cap_wait_until_one_closes() {
+    let server = start_server(|c| c.max_connections = 2).await;
+    let first = server.connect().await;
+    let mut second = server.connect().await;
+    let (addr, key) = (server.addr(), server.fingerprint());
+    let mut third = tokio::spawn(async move { TestClient::connect(addr, key).await });
+    // The third TCP connection waits in the backlog: no TLS handshake yet.
+    let early = tokio::time::timeout(Duration::from_millis(500), &mut third).await;
+    assert!(
+        early.is_err(),
+        "a third connection was served over the cap of two"
+    );
+    first.drop_connection();
+    let mut third = common::within("the third connection is served", third)
+        .await
+        .expect("connect task");
+    third.sync().await;
+    second.sync().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_cut_off_and_others_keep_up() {
+    let server = start_server(|c| {
+        c.queue_frames = 64;
+        c.msg_rate = 0;
+    })
+    .await;
+    let mut sender = server.user("sender").await;
+    sender.ok("create", json!({ "room": "Den" })).await;
+    sender.enter("Den").await;
+    let mut reader = server.user("reader").await;
+    reader.enter("Den").await;
+    let mut stuck = server.user("stuck").await;
+    stuck.enter("Den").await;
+    reader
+        .push("list_room", |d| {
+            d["Den"].as_array().map(Vec::len) == Some(3)
+        })
+        .await;
+
+    // `stuck` never reads again. Send large messages until the server cuts it
+    // off; `reader` must get every one of them meanwhile.
+    let text = "z".repeat(4000);
+    let mut sent = 0;
+    let mut cut_off = false;
+    while !cut_off {
+        assert!(sent < 6000, "the stalled client was never cut off");
+        for _ in 0..10 {
+            sender
+                .send("msg", json!({ "to": "public", "text": text }))
+                .await;
+        }
+        for _ in 0..10 {
+            sender.push("msg", |d| d["from"] == "sender").await;
+            reader.push("msg", |d| d["from"] == "sender").await;
+            sent += 1;
+        }
+        cut_off = !reader
+            .pending_of("event", |d| {
+                d["kind"] == "disconnected" && d["user"] == "stuck"
+            })
+            .is_empty();
+        reader.sync().await;
+    }
+    let list = reader.ok("list", Value::Null).await;
+    assert_eq!(list.d(), &json!({ "Den": ["sender", "reader"] }));
+    drop(stuck);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_clients_register_log_in_enter_and_all_messages_reach_all() {
+    const N: usize = 50;
+    let server = start_server(|_| {}).await;
+    let mut host = server.user("host").await;
+    host.ok("create", json!({ "room": "Crowd" })).await;
+
+    let mut joins = tokio::task::JoinSet::new();
+    for i in 0..N {
+        let (addr, key) = (server.addr(), server.fingerprint());
+        joins.spawn(async move {
+            let mut c = TestClient::connect(addr, key).await;
+            c.register_and_login(&format!("user{i:02}")).await;
+            c.enter("Crowd").await;
+            c
+        });
+    }
+    let mut clients = Vec::with_capacity(N);
+    while let Some(c) = common::within("50 clients join", joins.join_next()).await {
+        clients.push(c.expect("client task"));
+    }
+    assert_eq!(clients.len(), N);
+    let list = host.ok("list", Value::Null).await;
+    assert_eq!(
+        list.d()["Crowd"].as_array().map(Vec::len),
+        Some(N),
+        "{list:?}"
+    );
+
+    let expected: BTreeSet<String> = (0..N).map(|i| format!("hello from user{i:02}")).collect();
+    let mut chats = tokio::task::JoinSet::new();
+    for mut c in clients {
+        let expected = expected.clone();
+        chats.spawn(async move {
+            c.send(
+                "msg",
+                json!({ "to": "public", "text": format!("hello from {}", c.name) }),
+            )
+            .await;
+            let mut got = BTreeSet::new();
+            while got.len() < N {
+                let m = c.expect_push("msg", common::any, WAIT).await;
+                assert!(
+                    got.insert(m.d()["text"].as_str().unwrap().to_owned()),
+                    "duplicate {m:?}"
+                );
+            }
+            assert_eq!(got, expected);
+            c
+        });
+    }
+    let mut done = 0;
+    while let Some(c) = common::within("50 clients chat", chats.join_next()).await {
+        let c = c.expect("chat task");
+        assert!(c.pending_of("msg", common::any).is_empty());
+        done += 1;
+    }
+    assert_eq!(done, N);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_says_bye_to_everyone() {
+    let mut server = start_server(|_| {}).await;
+    let mut unauth = server.connect().await;
+    let mut lobby = server.user("lobbyist").await;
+    let mut room = server.user("roomie").await;
+    room.ok("create", json!({ "room": "Den" })).await;
+    room.enter("Den").await;
+    unauth.sync().await;
+
+    let addr = server.addr();
+    server.stop().await;
+    for c in [&mut unauth, &mut lobby, &mut room] {
+        let bye = c.push("bye", common::any).await;
+        assert_eq!(bye.text(), "The server is shutting down");
+        c.expect_closed().await;
+    }
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "a stopped server accepts nothing"
+    );
+}
