@@ -13,7 +13,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::audit;
 use crate::cmd::{auth::end_session, private::drop_links};
-use crate::events::place_event;
+use crate::events::{bye_frame, place_event};
 use crate::flood::TokenBucket;
 use crate::outbox::{run_writer, Outbox};
 use crate::session::Session;
@@ -126,20 +126,20 @@ async fn read_loop<R: AsyncRead + Unpin>(s: &mut Session, mut reader: FrameReade
             biased;
             _ = kill.cancelled() => return End::Killed,
             _ = shutdown.cancelled() => {
-                s.outbox.close_with(ok_frame::<()>("bye", Some("The server is shutting down"), None, None));
+                s.outbox.close_with(bye_frame("The server is shutting down", "shutdown"));
                 return End::Shutdown;
             }
             r = tokio::time::timeout_at(deadline.into(), reader.read_frame()) => r,
         };
         match read {
             Err(_) => {
-                let why = if on_timeout == End::AuthTimeout {
-                    "Not logged in in time; closing"
+                let (why, reason) = if on_timeout == End::AuthTimeout {
+                    ("Not logged in in time; closing", "auth_timeout")
                 } else {
-                    "Nothing received for too long; closing"
+                    ("Nothing received for too long; closing", "idle_timeout")
                 };
                 s.outbox
-                    .close_with(ok_frame::<()>("bye", Some(why), None, None));
+                    .close_with(bye_frame(why, reason));
                 return on_timeout;
             }
             Ok(Ok(Some(body))) => {

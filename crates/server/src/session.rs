@@ -21,7 +21,8 @@ use crate::shared::Shared;
 /// A successful reply.
 #[derive(Debug, Default)]
 pub(crate) struct Reply {
-    /// Reply type when it differs from the request's (`list` in a room → `list_room`).
+    /// Reply type when it differs from the request's (`list` in a room → `list_room`,
+    /// `ping` → `pong`).
     pub kind: Option<&'static str>,
     pub message: Option<String>,
     /// A JSON object, or `None` for null.
@@ -194,7 +195,10 @@ impl Session {
     async fn run(&mut self, command: Command, state: State, id: Option<RequestId>) -> Outcome {
         use crate::cmd::{admin, auth, history, lobby, private, profile, room};
         match command {
-            Command::Ping => Ok(Handled::Reply(Reply::default())),
+            Command::Ping => Ok(Handled::Reply(Reply {
+                kind: Some("pong"),
+                ..Reply::default()
+            })),
             Command::Register {
                 username,
                 password,

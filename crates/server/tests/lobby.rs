@@ -99,21 +99,21 @@ async fn ping_answers_in_every_state_and_echoes_ids() {
     // Without an id, as the original clients send it.
     c.send("ping", Value::Null).await;
     let pong = c.next().await;
-    assert_eq!(pong.kind, "ping");
+    assert_eq!(pong.kind, "pong");
     assert!(pong.is_ok());
     assert!(pong.id.is_none());
 
     c.send_with_id("ping", Value::Null, json!("abc")).await;
     let pong = c.next().await;
-    assert_eq!(pong.kind, "ping");
+    assert_eq!(pong.kind, "pong");
     assert_eq!(serde_json::to_value(&pong.id).unwrap(), json!("abc"));
     c.send_with_id("ping", json!({}), json!(42)).await;
     let pong = c.next().await;
     assert_eq!(serde_json::to_value(&pong.id).unwrap(), json!(42));
 
     c.register_and_login("gus").await;
-    assert_eq!(c.ok("ping", Value::Null).await.kind, "ping");
+    assert_eq!(c.ok("ping", Value::Null).await.kind, "pong");
     c.ok("create", json!({ "room": "r" })).await;
     c.enter("r").await;
-    assert_eq!(c.ok("ping", Value::Null).await.kind, "ping");
+    assert_eq!(c.ok("ping", Value::Null).await.kind, "pong");
 }

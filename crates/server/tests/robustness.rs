@@ -136,7 +136,7 @@ async fn garbage_bytes_and_zero_length_frames_get_an_error_reply() {
     let mut kinds = Vec::new();
     for _ in 0..4 {
         let e = c
-            .expect_frame("reply", |e| e.kind == "error" || e.kind == "ping", WAIT)
+            .expect_frame("reply", |e| e.kind == "error" || e.kind == "pong", WAIT)
             .await;
         kinds.push((e.kind.clone(), serde_json::to_value(&e.id).unwrap()));
     }
@@ -144,9 +144,9 @@ async fn garbage_bytes_and_zero_length_frames_get_an_error_reply() {
         kinds,
         vec![
             ("error".to_owned(), Value::Null),
-            ("ping".to_owned(), json!(1)),
+            ("pong".to_owned(), json!(1)),
             ("error".to_owned(), Value::Null),
-            ("ping".to_owned(), json!(2)),
+            ("pong".to_owned(), json!(2)),
         ]
     );
     c.ok("list", Value::Null).await;
@@ -160,7 +160,7 @@ async fn a_frame_of_exactly_the_limit_is_accepted() {
     body.resize(64 * 1024, b' ');
     c.send_body(&body).await;
     let pong = c.next().await;
-    assert_eq!(pong.kind, "ping");
+    assert_eq!(pong.kind, "pong");
     assert!(pong.is_ok());
     assert_eq!(serde_json::to_value(&pong.id).unwrap(), json!("max"));
 }
@@ -214,7 +214,7 @@ async fn the_limit_follows_the_config() {
     let mut ok = br#"{"type":"ping"}"#.to_vec();
     ok.resize(100, b' ');
     c.send_body(&ok).await;
-    assert_eq!(c.next().await.kind, "ping");
+    assert_eq!(c.next().await.kind, "pong");
     let mut over = ok.clone();
     over.push(b' ');
     c.send_body(&over).await;
@@ -401,6 +401,7 @@ async fn graceful_shutdown_says_bye_to_everyone() {
     for c in [&mut unauth, &mut lobby, &mut room] {
         let bye = c.push("bye", common::any).await;
         assert_eq!(bye.text(), "The server is shutting down");
+        assert_eq!(bye.d()["reason"], "shutdown");
         c.expect_closed().await;
     }
     assert!(

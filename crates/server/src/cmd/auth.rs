@@ -145,13 +145,10 @@ pub(crate) async fn login(s: &mut Session, username: String, password: Secret) -
         taken
     });
     if let Some(old) = taken {
-        let bye = hearth_protocol::envelope::ok_frame::<()>(
-            "bye",
-            Some("You logged in from another place; this connection is closed"),
-            None,
-            None,
-        );
-        old.outbox.close_with(bye);
+        old.outbox.close_with(crate::events::bye_frame(
+            "You logged in from another place; this connection is closed",
+            "takeover",
+        ));
     }
     s.login = Some(Login { session_id });
     s.auth_since = None;

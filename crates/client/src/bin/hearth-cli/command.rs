@@ -1,0 +1,225 @@
+//! What a line of input asks for.
+
+/// One line of input, understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Nothing (an empty line).
+    Nothing,
+    /// A message to the current room.
+    Say(String),
+    /// `/rooms`
+    Rooms,
+    /// `/create R`
+    Create(String),
+    /// `/join R`
+    Join(String),
+    /// `/leave`
+    Leave,
+    /// `/who`
+    Who,
+    /// `/msg USER TEXT`
+    Msg {
+        /// Recipient.
+        to: String,
+        /// Text.
+        text: String,
+    },
+    /// `/request USER`
+    Request(String),
+    /// `/accept USER`
+    Accept(String),
+    /// `/reject USER`
+    Reject(String),
+    /// `/end USER`
+    End(String),
+    /// `/color #hex`
+    Color(String),
+    /// `/kick USER [MINUTES] REASON`
+    Kick {
+        /// Whom.
+        user: String,
+        /// Cooldown in minutes (server default when absent).
+        minutes: Option<u32>,
+        /// Why.
+        reason: String,
+    },
+    /// `/history [N]`
+    History(Option<u32>),
+    /// `/help`
+    Help,
+    /// `/quit`
+    Quit,
+}
+
+/// The commands, for `/help` and error messages.
+pub const HELP: &str = "\
+commands: plain text sends to the current room; //text sends text starting with '/'
+  /rooms  /create ROOM  /join ROOM  /leave  /who
+  /msg USER TEXT  /request USER  /accept USER  /reject USER  /end USER
+  /color #rrggbb  /kick USER [MINUTES] REASON  /history [N]  /help  /quit";
+
+/// Understands one line of input (without its line ending).
+pub fn parse(line: &str) -> Result<Command, String> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    if let Some(text) = line.strip_prefix("//") {
+        return Ok(Command::Say(format!("/{text}")));
+    }
+    let Some(rest) = line.strip_prefix('/') else {
+        return Ok(if line.trim().is_empty() {
+            Command::Nothing
+        } else {
+            Command::Say(line.to_owned())
+        });
+    };
+    let (name, args) = match rest.split_once(char::is_whitespace) {
+        Some((name, args)) => (name, args.trim()),
+        None => (rest, ""),
+    };
+    let one = |what: &str| -> Result<String, String> {
+        match args.split_whitespace().collect::<Vec<_>>()[..] {
+            [arg] => Ok(arg.to_owned()),
+            _ => Err(format!("usage: /{name} {what}")),
+        }
+    };
+    let none = |cmd: Command| {
+        if args.is_empty() {
+            Ok(cmd)
+        } else {
+            Err(format!("/{name} takes no arguments"))
+        }
+    };
+    match name {
+        "rooms" => none(Command::Rooms),
+        "create" => one("ROOM").map(Command::Create),
+        "join" => one("ROOM").map(Command::Join),
+        "leave" => none(Command::Leave),
+        "who" => none(Command::Who),
+        "msg" => match args.split_once(char::is_whitespace) {
+            Some((to, text)) if !text.trim().is_empty() => Ok(Command::Msg {
+                to: to.to_owned(),
+                text: text.trim_start().to_owned(),
+            }),
+            _ => Err("usage: /msg USER TEXT".into()),
+        },
+        "request" => one("USER").map(Command::Request),
+        "accept" => one("USER").map(Command::Accept),
+        "reject" => one("USER").map(Command::Reject),
+        "end" => one("USER").map(Command::End),
+        "color" | "colour" => one("#rrggbb").map(Command::Color),
+        "kick" => parse_kick(args),
+        "history" => match args {
+            "" => Ok(Command::History(None)),
+            n => n
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(|n| Command::History(Some(n)))
+                .ok_or_else(|| "usage: /history [N]".to_owned()),
+        },
+        "help" => Ok(Command::Help),
+        "quit" | "exit" => none(Command::Quit),
+        other => Err(format!("unknown command /{other}; /help lists them")),
+    }
+}
+
+fn parse_kick(args: &str) -> Result<Command, String> {
+    const USAGE: &str = "usage: /kick USER [MINUTES] REASON";
+    let (user, rest) = args.split_once(char::is_whitespace).ok_or(USAGE)?;
+    let rest = rest.trim_start();
+    let (minutes, reason) = match rest.split_once(char::is_whitespace) {
+        Some((first, reason)) => match first.parse::<u32>() {
+            Ok(m) => (Some(m), reason.trim()),
+            Err(_) => (None, rest),
+        },
+        None if rest.parse::<u32>().is_ok() => return Err(USAGE.into()),
+        None => (None, rest),
+    };
+    if reason.is_empty() {
+        return Err(USAGE.into());
+    }
+    Ok(Command::Kick {
+        user: user.to_owned(),
+        minutes,
+        reason: reason.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_escapes() {
+        assert_eq!(
+            parse("hello there").unwrap(),
+            Command::Say("hello there".into())
+        );
+        assert_eq!(parse("//shrug\r").unwrap(), Command::Say("/shrug".into()));
+        assert_eq!(parse("   ").unwrap(), Command::Nothing);
+    }
+
+    #[test]
+    fn commands_with_arguments() {
+        assert_eq!(parse("/join fun").unwrap(), Command::Join("fun".into()));
+        assert_eq!(
+            parse("/msg bob  hi  there").unwrap(),
+            Command::Msg {
+                to: "bob".into(),
+                text: "hi  there".into()
+            }
+        );
+        assert_eq!(
+            parse("/color #a0b0c0").unwrap(),
+            Command::Color("#a0b0c0".into())
+        );
+        assert_eq!(parse("/history").unwrap(), Command::History(None));
+        assert_eq!(parse("/history 20").unwrap(), Command::History(Some(20)));
+        assert_eq!(parse("/quit").unwrap(), Command::Quit);
+    }
+
+    #[test]
+    fn kick_takes_optional_minutes() {
+        assert_eq!(
+            parse("/kick bob 10 spamming the room").unwrap(),
+            Command::Kick {
+                user: "bob".into(),
+                minutes: Some(10),
+                reason: "spamming the room".into()
+            }
+        );
+        assert_eq!(
+            parse("/kick bob spam").unwrap(),
+            Command::Kick {
+                user: "bob".into(),
+                minutes: None,
+                reason: "spam".into()
+            }
+        );
+        assert_eq!(
+            parse("/kick bob 0 rude").unwrap(),
+            Command::Kick {
+                user: "bob".into(),
+                minutes: Some(0),
+                reason: "rude".into()
+            }
+        );
+        assert!(parse("/kick bob").is_err());
+        assert!(parse("/kick bob 5").is_err());
+    }
+
+    #[test]
+    fn usage_errors() {
+        for bad in [
+            "/join",
+            "/join a b",
+            "/msg bob",
+            "/leave now",
+            "/history x",
+            "/history 0",
+            "/dance",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        assert!(parse("/dance").unwrap_err().contains("/help"));
+    }
+}

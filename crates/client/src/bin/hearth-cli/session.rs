@@ -1,0 +1,415 @@
+//! The loop: connect, log in, then run input lines and print events until
+//! the input ends, `/quit`, or the connection is gone for good.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use hearth_client::known_hosts::KnownHostsError;
+use hearth_client::{
+    Client, ClientError, ClientOptions, ConnectionState, Event, EventStream, HistoryQuery,
+    JoinCode, JoinLink, KnownHosts, OnUnknownHost, ProfileUpdate, Secret, ServerAddr, Trust,
+    TrustError, TrustOutcome,
+};
+use tokio::sync::mpsc;
+
+use crate::args::Args;
+use crate::command::{self, Command, HELP};
+use crate::print::Format;
+
+/// Exit status for connection, trust and login failures.
+const FAILED: u8 = 1;
+
+/// Runs the whole session; the result is the process's exit status.
+pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
+    let (addr, code) = target(&args)?;
+    let known_hosts = match &args.known_hosts {
+        Some(path) => path.clone(),
+        None => KnownHosts::default_path()
+            .context("no config directory for the known-hosts file; use --known-hosts FILE")?,
+    };
+    let trust = match code {
+        Some(code) => Trust::Code(code),
+        None => Trust::KnownHosts {
+            path: known_hosts.clone(),
+            on_unknown: if args.trust_new {
+                OnUnknownHost::TrustAndSave
+            } else {
+                OnUnknownHost::Refuse
+            },
+        },
+    };
+    let options = ClientOptions {
+        raw_frames: args.json,
+        ..ClientOptions::default()
+    };
+    let (client, events) = match Client::connect_with(&addr.to_string(), trust, options).await {
+        Ok(pair) => pair,
+        Err(e) => return Ok(fail(&connect_failure(&e, &known_hosts))),
+    };
+    remember_key(&client, &addr, code.is_some(), &known_hosts);
+
+    let password = if args.password_stdin {
+        None
+    } else {
+        let prompt = format!("password for {}: ", args.user);
+        let typed = tokio::task::spawn_blocking(move || rpassword::prompt_password(prompt))
+            .await
+            .context("password prompt")?
+            .context("cannot ask for the password on the terminal; use --password-stdin")?;
+        Some(typed)
+    };
+    // Read stdin on a plain thread: a blocking read there never holds up the exit.
+    let mut lines = stdin_lines();
+    let password = match password {
+        Some(p) => p,
+        None => match lines.recv().await {
+            Some(Ok(p)) => p,
+            _ => {
+                return Ok(fail(
+                    "--password-stdin: no password on the first line of stdin",
+                ))
+            }
+        },
+    };
+    let password = Secret::new(password.trim_end_matches(['\r', '\n']));
+
+    let mut ui = Ui {
+        client,
+        events,
+        fmt,
+        json: args.json,
+    };
+    if let Some(code) = ui.log_in(&args.user, &password, args.register).await {
+        return Ok(code);
+    }
+    drop(password);
+
+    loop {
+        tokio::select! {
+            line = lines.recv() => match line {
+                None => return Ok(ui.quit().await),
+                Some(Err(e)) => {
+                    eprintln!("hearth-cli: reading stdin: {e}");
+                    return Ok(ui.quit().await);
+                }
+                Some(Ok(line)) => match command::parse(&line) {
+                    Ok(Command::Quit) => return Ok(ui.quit().await),
+                    Ok(cmd) => {
+                        if let Some(code) = ui.execute(cmd).await {
+                            return Ok(code);
+                        }
+                    }
+                    Err(usage) => ui.error(&usage),
+                },
+            },
+            event = ui.events.recv() => match event {
+                Some(event) => {
+                    if let Some(code) = ui.show(event) {
+                        return Ok(code);
+                    }
+                }
+                None => return Ok(ExitCode::from(FAILED)),
+            },
+        }
+    }
+}
+
+/// The server address and join code, from a join link or the flags.
+fn target(args: &Args) -> anyhow::Result<(ServerAddr, Option<JoinCode>)> {
+    let flag_code = args
+        .code
+        .as_deref()
+        .map(JoinCode::parse)
+        .transpose()
+        .context("--code")?;
+    if args.server.to_ascii_lowercase().starts_with("hearth://") {
+        let link: JoinLink = args.server.parse().context("join link")?;
+        if flag_code.is_some_and(|c| c != link.code) {
+            anyhow::bail!("--code does not match the code in the join link");
+        }
+        return Ok((link.addr, Some(link.code)));
+    }
+    let addr: ServerAddr = args.server.parse()?;
+    Ok((addr, flag_code))
+}
+
+/// The message for a failed connection, with a hint on what to do.
+fn connect_failure(e: &ClientError, known_hosts: &std::path::Path) -> String {
+    match e {
+        ClientError::Trust(TrustError::UnknownHost { .. }) => format!(
+            "{e}. To trust it, run again with --trust-new (or --code CODE from the server's owner)"
+        ),
+        ClientError::Trust(TrustError::HostKeyChanged { addr, .. }) => format!(
+            "{e}. To forget the old key, remove the line for {addr} from {}",
+            known_hosts.display()
+        ),
+        _ => e.to_string(),
+    }
+}
+
+/// Records the key of a server joined with a code, and says when a new key was saved.
+fn remember_key(client: &Client, addr: &ServerAddr, with_code: bool, path: &std::path::Path) {
+    let Some(key) = client.server_key() else {
+        return;
+    };
+    if client.trust_outcome() == Some(TrustOutcome::SavedNewHost) {
+        eprintln!(
+            "hearth-cli: trusted the new server {addr} (key {key}); saved in {}",
+            path.display()
+        );
+    }
+    if !with_code {
+        return;
+    }
+    match KnownHosts::load(path).and_then(|mut hosts| hosts.trust(addr, key)) {
+        Ok(()) => {}
+        Err(KnownHostsError::AlreadySaved { saved, .. }) => eprintln!(
+            "hearth-cli: note: {} lists another key ({saved}) for {addr}; without --code it will be refused",
+            path.display()
+        ),
+        Err(e) => eprintln!("hearth-cli: note: could not save the server's key: {e}"),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Prints a failure on stderr and gives the failure status.
+fn fail(reason: &str) -> ExitCode {
+    eprintln!("hearth-cli: {reason}");
+    ExitCode::from(FAILED)
+}
+
+/// Lines of stdin, read on their own thread.
+fn stdin_lines() -> mpsc::UnboundedReceiver<std::io::Result<String>> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines() {
+            let stop = line.is_err();
+            if tx.send(line).is_err() || stop {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// The connected client and how to show things.
+struct Ui {
+    client: Client,
+    events: EventStream,
+    fmt: Format,
+    json: bool,
+}
+
+impl Ui {
+    /// Registers (if asked) and logs in; `Some(status)` when that failed.
+    async fn log_in(&mut self, user: &str, password: &Secret, register: bool) -> Option<ExitCode> {
+        if register {
+            match self.client.register(user, password, None).await {
+                Ok(ack) => self.notice(ack.message.as_deref().unwrap_or("registered")),
+                Err(e) => {
+                    self.drain();
+                    return Some(fail(&format!("registration failed: {e}")));
+                }
+            }
+        }
+        match self.client.login(user, password).await {
+            Ok(info) => {
+                self.notice(&format!(
+                    "logged in as {} ({}); you are in the lobby. /help lists the commands",
+                    info.username, info.role
+                ));
+                None
+            }
+            Err(e) => {
+                self.drain();
+                Some(fail(&format!("login failed: {e}")))
+            }
+        }
+    }
+
+    /// Runs one command and prints its outcome after the events that came
+    /// before its reply; `Some(status)` when the client has stopped for good.
+    async fn execute(&mut self, cmd: Command) -> Option<ExitCode> {
+        let c = &self.client;
+        let result: Result<Vec<String>, ClientError> = match cmd {
+            Command::Nothing | Command::Quit => Ok(vec![]),
+            Command::Help => Ok(HELP.lines().map(str::to_owned).collect()),
+            Command::Say(text) => c.send_public(&text).await.map(|_| vec![]),
+            Command::Rooms | Command::Who => c.list().await.map(|l| vec![self.fmt.rooms(&l)]),
+            Command::Create(room) => c
+                .create(&room)
+                .await
+                .map(|a| self.ack(a.message, "created")),
+            Command::Join(room) => {
+                if c.session().room.is_some() {
+                    if let Err(e) = c.exit().await {
+                        self.error(&e.to_string());
+                        return self.drain();
+                    }
+                }
+                c.enter(&room).await.map(|e| {
+                    vec![self
+                        .fmt
+                        .notice_line(None, &format!("you are in #{}", e.room))]
+                })
+            }
+            Command::Leave => c.exit().await.map(|_| self.ack(None, "back in the lobby")),
+            Command::Msg { to, text } => c.send_private(&to, &text).await.map(|_| vec![]),
+            Command::Request(user) => c
+                .private_request(&user)
+                .await
+                .map(|a| self.ack(a.message, &format!("asked {user} for a private chat"))),
+            Command::Accept(user) => c
+                .private_accept(&user)
+                .await
+                .map(|a| self.ack(a.message, &format!("accepted {user}"))),
+            Command::Reject(user) => c
+                .private_reject(&user)
+                .await
+                .map(|a| self.ack(a.message, &format!("declined {user}"))),
+            Command::End(user) => c
+                .private_end(&user)
+                .await
+                .map(|a| self.ack(a.message, &format!("ended the private chat with {user}"))),
+            Command::Color(color) => c
+                .profile(ProfileUpdate {
+                    color: Some(color),
+                    ..ProfileUpdate::default()
+                })
+                .await
+                .map(|p| self.ack(None, &format!("your color is now {}", p.color))),
+            Command::Kick {
+                user,
+                minutes,
+                reason,
+            } => c
+                .kick(&user, &reason, minutes)
+                .await
+                .map(|a| self.ack(a.message, &format!("kicked {user}"))),
+            Command::History(limit) => match c.session().room {
+                None => Err(ClientError::Protocol("join a room first".into())),
+                Some(room) => {
+                    let query = HistoryQuery {
+                        room: Some(room.clone()),
+                        limit,
+                        ..HistoryQuery::default()
+                    };
+                    c.history(&query).await.map(|page| {
+                        let n = page.messages.len();
+                        let mut lines = vec![self.fmt.notice_line(
+                            None,
+                            &format!("{n} earlier message{} in #{room}", plural(n)),
+                        )];
+                        lines.extend(page.messages.iter().map(|m| self.fmt.message(m)));
+                        lines
+                    })
+                }
+            },
+        };
+        let stop = self.drain();
+        match result {
+            Ok(lines) => {
+                if !self.json {
+                    for line in lines {
+                        println!("{line}");
+                    }
+                }
+            }
+            // In JSON mode the server's error reply was already printed as received.
+            Err(ClientError::Server { .. }) if self.json => {}
+            Err(e) => self.error(&e.to_string()),
+        }
+        stop
+    }
+
+    fn ack(&self, message: Option<String>, default: &str) -> Vec<String> {
+        vec![self
+            .fmt
+            .notice_line(None, message.as_deref().unwrap_or(default))]
+    }
+
+    fn notice(&self, text: &str) {
+        if !self.json {
+            println!("{}", self.fmt.notice_line(None, text));
+        }
+    }
+
+    fn error(&self, text: &str) {
+        if self.json {
+            eprintln!("hearth-cli: {text}");
+        } else {
+            println!("! {text}");
+        }
+    }
+
+    /// Prints one event; `Some(status)` when the client has stopped for good.
+    fn show(&self, event: Event) -> Option<ExitCode> {
+        if let Event::Connection(ConnectionState::Disconnected { reason }) = &event {
+            if !self.json {
+                println!("! disconnected: {reason}");
+            }
+            return Some(fail(&format!("disconnected: {reason}")));
+        }
+        if let Event::Notice(n) = &event {
+            // Your own comings and goings are already told by the replies.
+            let me = self.client.session().username;
+            if matches!(n.kind.as_str(), "joined" | "left")
+                && me.as_deref() == Some(n.user.as_str())
+                && !self.json
+            {
+                return None;
+            }
+        }
+        if self.json {
+            match &event {
+                Event::Raw(frame) => println!("{frame}"),
+                Event::Connection(_) => {
+                    for line in self.fmt.event(&event) {
+                        eprintln!("hearth-cli: {line}");
+                    }
+                }
+                _ => {}
+            }
+        } else {
+            for line in self.fmt.event(&event) {
+                println!("{line}");
+            }
+        }
+        None
+    }
+
+    /// Prints every event already waiting.
+    fn drain(&mut self) -> Option<ExitCode> {
+        while let Some(event) = self.events.try_recv() {
+            if let Some(code) = self.show(event) {
+                return Some(code);
+            }
+        }
+        None
+    }
+
+    /// Logs out, closes, prints what is left, and exits cleanly.
+    async fn quit(mut self) -> ExitCode {
+        let session = self.client.session();
+        if session.connected && session.username.is_some() {
+            let _ = self.client.logout().await;
+        }
+        self.client.close().await;
+        while let Some(event) = self.events.try_recv() {
+            if !matches!(
+                event,
+                Event::Connection(ConnectionState::Disconnected { .. })
+            ) {
+                self.show(event);
+            }
+        }
+        ExitCode::SUCCESS
+    }
+}

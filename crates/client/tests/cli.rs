@@ -1,0 +1,323 @@
+//! `hearth-cli` end to end: two instances hold a conversation from piped
+//! stdin (one printing text, one printing raw JSON), and trust failures exit
+//! non-zero with the reason on stderr.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{start_server, Mitm};
+
+const CLI: &str = env!("CARGO_BIN_EXE_hearth-cli");
+
+/// One running `hearth-cli`, its stdin, and its stdout lines as they come.
+struct Cli {
+    name: &'static str,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Cli {
+    fn spawn(name: &'static str, args: &[&str]) -> Cli {
+        let mut child = Command::new(CLI)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("hearth-cli starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Cli {
+            name,
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    fn say(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{line}").expect("write to hearth-cli");
+        stdin.flush().unwrap();
+    }
+
+    /// Waits for a stdout line that `pred` accepts.
+    fn expect(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if pred(&line) {
+                        return line;
+                    }
+                }
+                Err(_) => {
+                    let stderr = self.stderr_now();
+                    panic!(
+                        "{}: no line {what:?}; output so far:\n{}\nstderr: {stderr}",
+                        self.name,
+                        self.seen.join("\n"),
+                    )
+                }
+            }
+        }
+    }
+
+    fn stderr_now(&mut self) -> String {
+        let _ = self.child.kill();
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        err
+    }
+
+    /// Closes stdin and waits for the exit status and stderr.
+    fn finish(mut self) -> (i32, String, Vec<String>) {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "{} did not exit", self.name);
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let rest: Vec<String> = self.lines.try_iter().collect();
+        self.seen.extend(rest);
+        (status.code().unwrap_or(-1), err, self.seen)
+    }
+}
+
+/// Shape of a message line: `[hh:mm:ss] #room user: text`.
+fn is_line(line: &str, rest: &str) -> bool {
+    let b = line.as_bytes();
+    line.len() > 11
+        && b[0] == b'['
+        && b[3] == b':'
+        && b[6] == b':'
+        && b[9] == b']'
+        && b[1..9].iter().filter(|c| c.is_ascii_digit()).count() == 6
+        && line[10..] == format!(" {rest}")
+}
+
+fn json(line: &str) -> serde_json::Value {
+    let v: serde_json::Value =
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    assert!(v.is_object(), "{line}");
+    v
+}
+
+fn kh(dir: &Path, name: &str) -> String {
+    dir.join(name).to_string_lossy().into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clis_hold_a_conversation_from_piped_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir.path().join("data"), "127.0.0.1:0").await;
+    let addr = server.addr_text();
+    let code = server.code().to_string();
+    let alice_hosts = kh(dir.path(), "alice_known_hosts");
+    let bob_hosts = kh(dir.path(), "bob_known_hosts");
+
+    // The blocking pipe work runs off the async threads.
+    tokio::task::spawn_blocking(move || {
+        let mut alice = Cli::spawn(
+            "alice",
+            &[
+                &addr,
+                "--code",
+                &code,
+                "--user",
+                "alice",
+                "--register",
+                "--password-stdin",
+                "--known-hosts",
+                &alice_hosts,
+            ],
+        );
+        alice.say("alice-password");
+        alice.expect("login", |l| l.contains("logged in as alice (owner)"));
+        alice.say("/create fun");
+        alice.expect("created", |l| l.contains("fun created"));
+        alice.say("/join fun");
+        alice.expect("entered", |l| l.contains("you are in #fun"));
+
+        let mut bob = Cli::spawn(
+            "bob",
+            &[
+                &addr,
+                "--trust-new",
+                "--user",
+                "bob",
+                "--register",
+                "--password-stdin",
+                "--json",
+                "--known-hosts",
+                &bob_hosts,
+            ],
+        );
+        bob.say("bob-password");
+        bob.expect("login reply", |l| {
+            let v = json(l);
+            v["type"] == "login" && v["status"] == "ok"
+        });
+        bob.say("/join fun");
+        bob.expect("enter reply", |l| json(l)["type"] == "enter");
+        alice.expect("bob joined", |l| l.ends_with("* bob joined #fun"));
+
+        alice.say("hello bob");
+        alice.expect("own echo", |l| is_line(l, "#fun alice: hello bob"));
+        let m = bob.expect("alice's message", |l| json(l)["type"] == "msg");
+        let m = json(&m);
+        assert_eq!(m["data"]["text"], "hello bob");
+        assert_eq!(m["data"]["from"], "alice");
+        assert_eq!(m["status"], "ok");
+        assert!(m["message"].is_null());
+
+        bob.say("hi alice");
+        alice.expect("bob's reply", |l| is_line(l, "#fun bob: hi alice"));
+        bob.say("//slash is text");
+        alice.expect("escaped slash", |l| is_line(l, "#fun bob: /slash is text"));
+
+        bob.say("/request alice");
+        alice.expect("private request", |l| {
+            l.contains("bob asks for a private chat")
+        });
+        alice.say("/accept bob");
+        bob.expect("private started", |l| json(l)["type"] == "private_started");
+        bob.say("/msg alice just between us");
+        alice.expect("private message", |l| {
+            is_line(l, "(private) bob -> alice: just between us")
+        });
+
+        alice.say("/who");
+        alice.expect("members", |l| {
+            l.contains("in #fun (") && l.contains("alice") && l.contains("bob")
+        });
+        alice.say("/history 10");
+        alice.expect("history header", |l| l.contains("earlier messages in #fun"));
+        alice.expect("history line", |l| is_line(l, "#fun alice: hello bob"));
+        alice.say("/nonsense");
+        alice.expect("usage error", |l| {
+            l.starts_with("! unknown command /nonsense")
+        });
+        alice.say("/kick bob");
+        alice.expect("kick usage", |l| l.starts_with("! usage: /kick"));
+
+        bob.say("/quit");
+        let (code, err, bob_lines) = bob.finish();
+        assert_eq!(code, 0, "bob quits cleanly; stderr: {err}");
+        assert!(err.contains("trusted the new server"), "{err}");
+        for line in &bob_lines {
+            json(line);
+        }
+        assert!(
+            bob_lines.iter().any(|l| json(l)["type"] == "logout"),
+            "logout printed raw"
+        );
+        alice.expect("bob left", |l| l.ends_with("* bob left #fun"));
+
+        // End of input is quitting too.
+        let (code, err, _) = alice.finish();
+        assert_eq!(code, 0, "stderr: {err}");
+    })
+    .await
+    .unwrap();
+
+    // Joining with a code also remembered the key for next time.
+    let hosts = hearth_client::KnownHosts::load(dir.path().join("alice_known_hosts")).unwrap();
+    assert_eq!(hosts.get(&server.addr.into()), Some(server.fingerprint));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_failures_exit_non_zero_with_the_reason_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir.path().join("data"), "127.0.0.1:0").await;
+    let addr = server.addr_text();
+    let code = server.code().to_string();
+    let hosts = kh(dir.path(), "known_hosts");
+    let fingerprint = server.fingerprint.to_hex();
+    let (mut mitm, _) = Mitm::own_key().await;
+    let mitm_addr = mitm.addr.to_string();
+
+    let wrong = tokio::task::spawn_blocking(move || {
+        // Unknown host without --trust-new: refused, the fingerprint shown.
+        let cli = Cli::spawn(
+            "unknown",
+            &[
+                &addr,
+                "--user",
+                "a",
+                "--password-stdin",
+                "--known-hosts",
+                &hosts,
+            ],
+        );
+        let (status, err, out) = cli.finish();
+        assert_eq!(status, 1, "{err}");
+        assert!(
+            err.contains(&fingerprint) && err.contains("--trust-new"),
+            "{err}"
+        );
+        assert!(out.is_empty(), "{out:?}");
+
+        // The right code, but the impostor answers: refused before the password is read.
+        let mut cli = Cli::spawn(
+            "wrong",
+            &[
+                &mitm_addr,
+                "--code",
+                &code,
+                "--user",
+                "a",
+                "--password-stdin",
+                "--known-hosts",
+                &hosts,
+            ],
+        );
+        cli.say("secret-password");
+        cli.say("hello");
+        let (status, err, _) = cli.finish();
+        assert_eq!(status, 1, "{err}");
+        assert!(
+            err.contains("this is not the host you were given the code for"),
+            "{err}"
+        );
+
+        // Nonsense flags are a usage error.
+        let cli = Cli::spawn("usage", &["nowhere", "--user", "a", "--code", "not-a-code"]);
+        let (status, err, _) = cli.finish();
+        assert_ne!(status, 0, "{err}");
+        assert!(err.contains("--code"), "{err}");
+    });
+    let seen = mitm.next_seen().await;
+    assert!(!seen.handshake_ok);
+    assert!(seen.bytes.is_empty(), "the impostor got nothing");
+    wrong.await.unwrap();
+}
