@@ -138,8 +138,7 @@ async fn read_loop<R: AsyncRead + Unpin>(s: &mut Session, mut reader: FrameReade
                 } else {
                     ("Nothing received for too long; closing", "idle_timeout")
                 };
-                s.outbox
-                    .close_with(bye_frame(why, reason));
+                s.outbox.close_with(bye_frame(why, reason));
                 return on_timeout;
             }
             Ok(Ok(Some(body))) => {

@@ -31,5 +31,10 @@ pub(crate) fn place_event(hub: &mut Hub, kind: &str, user: &str, room: RoomIdx) 
 /// Encodes a `bye` push: `message` for people, `data.reason` for programs
 /// (`shutdown` means the server is restarting and clients may reconnect).
 pub(crate) fn bye_frame(message: &str, reason: &str) -> Bytes {
-    ok_frame("bye", Some(message), Some(&json!({ "reason": reason })), None)
+    ok_frame(
+        "bye",
+        Some(message),
+        Some(&json!({ "reason": reason })),
+        None,
+    )
 }
