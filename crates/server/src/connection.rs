@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use hearth_protocol::envelope::{error_frame, ok_frame};
+use hearth_protocol::envelope::error_frame;
 use hearth_protocol::{FrameError, FrameReader};
 use tokio::io::AsyncRead;
 use tokio::net::TcpStream;
