@@ -14,17 +14,21 @@ cargo fmt --all -- --check
 log "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-log "layering: only the desktop shell may depend on tauri or keyring"
-for lib in hearth-protocol hearth-storage hearth-server hearth-certs; do
-    for forbidden in tauri keyring; do
-        if cargo tree -p "$lib" -e normal -i "$forbidden" --locked >/dev/null 2>&1; then
-            echo "$lib depends on $forbidden" >&2
-            exit 1
-        fi
-    done
+log "layering: only the desktop shell may depend on tauri or keyring; the protocol stays pure"
+# deps LIB: every package LIB pulls in for normal builds, one name per line.
+deps() { cargo tree -p "$1" -e normal --prefix none --format '{p}' --locked | awk '{print $1}' | sort -u; }
+for lib in hearth-protocol hearth-storage hearth-server hearth-certs hearth-client; do
+    if deps "$lib" | grep -Eqx 'tauri|tauri-[a-z-]+|keyring'; then
+        echo "$lib must not depend on tauri or keyring" >&2
+        exit 1
+    fi
 done
-if cargo tree -p hearth-protocol -e normal --locked | grep -Eq '^\W*(rustls|tokio-rustls|rusqlite|mio) '; then
+if deps hearth-protocol | grep -Eqx 'mio|socket2|rustls|tokio-rustls|rusqlite'; then
     echo "hearth-protocol must stay pure (no sockets, TLS or SQLite)" >&2
+    exit 1
+fi
+if deps hearth-client | grep -Eqx 'rusqlite|hearth-storage'; then
+    echo "hearth-client must not depend on storage" >&2
     exit 1
 fi
 
