@@ -36,5 +36,14 @@ rust_ensure() {
     fi
 }
 
-# Packages every Rust build here needs (a C compiler for ring and bundled SQLite).
-RUST_BUILD_PACKAGES=(build-essential pkg-config ca-certificates)
+# Packages every Rust build here needs: a C compiler (ring, bundled SQLite) and the
+# libraries Tauri 2 links against (the workspace includes the desktop shell).
+RUST_BUILD_PACKAGES=(build-essential pkg-config ca-certificates curl wget file
+    libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev)
+
+# npm_ci DIR: installs DIR's npm packages from its lockfile unless they are already there.
+npm_ci() {
+    if [ ! -d "$1/node_modules" ] || [ "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]; then
+        (cd "$1" && npm ci --no-audit --no-fund)
+    fi
+}

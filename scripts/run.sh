@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Installs whatever is missing, builds Hearth and launches it.
-# Until the desktop app lands (src-tauri/), this starts the headless server
-# with its data in ~/.local/share/hearth-server and prints the join code.
-# Usage: scripts/run.sh [hearth-server flags...]
+# Installs whatever is missing, builds the Hearth desktop app (UI embedded) and launches it.
+# Usage: scripts/run.sh
+# (The headless server instead: cargo run --release -p hearth-server -- --data-dir DIR)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 apt_ensure "${RUST_BUILD_PACKAGES[@]}"
 rust_ensure
+command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
 
-log "building hearth-server (release)"
-cargo build --release --locked -p hearth-server
-data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/hearth-server"
-log "starting hearth-server (Ctrl-C stops it); data in $data_dir"
-if [ "$#" -eq 0 ]; then set -- --listen 0.0.0.0:7878; fi
-exec "$CARGO_TARGET_DIR/release/hearth-server" --data-dir "$data_dir" "$@"
+log "building the UI"
+npm_ci ui
+(cd ui && npm run build)
+
+log "building the desktop app (release)"
+# custom-protocol serves the built UI from inside the binary.
+cargo build --release --locked -p hearth-desktop --features tauri/custom-protocol
+
+log "starting Hearth"
+exec "$CARGO_TARGET_DIR/release/hearth" "$@"

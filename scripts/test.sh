@@ -40,12 +40,19 @@ if [ -x crates/bench/smoke.sh ]; then
     crates/bench/smoke.sh
 fi
 
-if [ -f ui/package.json ]; then
-    log "UI: svelte-check, vitest, Playwright in Chromium"
-    # Node 20 and npm come with this machine's image; Debian's own nodejs is only a fallback.
-    command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
-    apt_ensure chromium
-    (cd ui && npm ci --no-audit --no-fund && npm run check && npm test && npm run e2e)
-fi
+log "UI: svelte-check, vitest, Playwright in Chromium"
+# Node 20 and npm come with this machine's image; Debian's own nodejs is only a fallback.
+command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
+apt_ensure chromium
+npm_ci ui
+(cd ui && npm run check && npm test && npm run e2e)
+
+log "desktop app: tauri build --bundles deb"
+npm_ci src-tauri
+(cd src-tauri && npx tauri build --bundles deb)
+ls -l "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb
+
+log "desktop app: WebView end-to-end test (the .deb's binary, under Xvfb)"
+HEARTH_APP="$CARGO_TARGET_DIR/release/hearth" scripts/desktop-e2e.sh
 
 log "all checks passed"

@@ -126,7 +126,12 @@ async fn read_loop<R: AsyncRead + Unpin>(s: &mut Session, mut reader: FrameReade
             biased;
             _ = kill.cancelled() => return End::Killed,
             _ = shutdown.cancelled() => {
-                s.outbox.close_with(bye_frame("The server is shutting down", "shutdown"));
+                let bye = if s.shared.closing_for_good.load(std::sync::atomic::Ordering::SeqCst) {
+                    bye_frame("The host closed the room", "closed")
+                } else {
+                    bye_frame("The server is shutting down", "shutdown")
+                };
+                s.outbox.close_with(bye);
                 return End::Shutdown;
             }
             r = tokio::time::timeout_at(deadline.into(), reader.read_frame()) => r,

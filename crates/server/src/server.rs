@@ -5,6 +5,7 @@
 //! starts a graceful shutdown; [`RunningServer::shutdown`] also waits for it.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,6 +37,7 @@ pub struct RunningServer {
     addr: SocketAddr,
     fingerprint: Fingerprint,
     shutdown: CancellationToken,
+    closing_for_good: Arc<AtomicBool>,
     stats: watch::Receiver<Stats>,
     task: Option<JoinHandle<Result<(), ServerError>>>,
 }
@@ -61,7 +63,16 @@ impl RunningServer {
         self.stats.clone()
     }
 
-    /// Says goodbye to every client, stops, flushes and closes the database.
+    /// Closes the server for good (the host stopped hosting): clients get a
+    /// final `bye` (reason `closed`) and do not try to reconnect. Otherwise
+    /// the same as [`RunningServer::shutdown`].
+    pub async fn close(self) -> Result<(), ServerError> {
+        self.closing_for_good.store(true, Ordering::SeqCst);
+        self.shutdown().await
+    }
+
+    /// Says goodbye to every client (reason `shutdown`: the server may come
+    /// back, so clients keep trying), stops, flushes and closes the database.
     pub async fn shutdown(mut self) -> Result<(), ServerError> {
         self.shutdown.cancel();
         match self.task.take() {
@@ -130,6 +141,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     let passwords = Passwords::new(config.argon2_memory_kib, config.argon2_iterations)?;
     let (msg_tx, msg_rx) = mpsc::channel(MESSAGE_QUEUE);
     let shutdown = CancellationToken::new();
+    let closing_for_good = Arc::new(AtomicBool::new(false));
     let shared = Arc::new(Shared::new(
         config,
         store.clone(),
@@ -137,6 +149,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         msg_tx,
         passwords,
         shutdown.clone(),
+        Arc::clone(&closing_for_good),
     ));
     let writer = persist::spawn_writer(Arc::downgrade(&shared), store.clone(), msg_rx)?;
     let stats = shared.stats.subscribe();
@@ -147,6 +160,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         addr,
         fingerprint: identity.fingerprint,
         shutdown,
+        closing_for_good,
         stats,
         task: Some(task),
     })

@@ -1,5 +1,6 @@
 //! State shared by every connection task.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use hearth_storage::Store;
@@ -40,6 +41,9 @@ pub(crate) struct Shared {
     pub passwords: Arc<Passwords>,
     /// Fires when the server begins a graceful shutdown.
     pub shutdown: CancellationToken,
+    /// Set before `shutdown` fires when the server is closing for good (the
+    /// host stopped hosting) rather than restarting; clients are told which.
+    pub closing_for_good: Arc<AtomicBool>,
     /// Published after every change in connection or login counts.
     pub stats: watch::Sender<Stats>,
     /// Serialises registrations so that "first account becomes owner" has one winner.
@@ -55,6 +59,7 @@ impl Shared {
         messages: mpsc::Sender<Pending>,
         passwords: Arc<Passwords>,
         shutdown: CancellationToken,
+        closing_for_good: Arc<AtomicBool>,
     ) -> Shared {
         Shared {
             config,
@@ -65,6 +70,7 @@ impl Shared {
             messages,
             passwords,
             shutdown,
+            closing_for_good,
             stats: watch::Sender::new(Stats::default()),
             register_lock: tokio::sync::Mutex::new(()),
         }

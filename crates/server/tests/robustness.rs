@@ -409,3 +409,14 @@ async fn graceful_shutdown_says_bye_to_everyone() {
         "a stopped server accepts nothing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_for_good_says_a_final_bye() {
+    let mut server = start_server(|_| {}).await;
+    let mut c = server.user("stayer").await;
+    server.close().await;
+    let bye = c.push("bye", common::any).await;
+    assert_eq!(bye.text(), "The host closed the room");
+    assert_eq!(bye.d()["reason"], "closed");
+    c.expect_closed().await;
+}

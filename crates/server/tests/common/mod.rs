@@ -139,6 +139,15 @@ impl TestServer {
         }
     }
 
+    /// Closes the server for good (the host stopped hosting), waited for.
+    pub async fn close(&mut self) {
+        if let Some(server) = self.server.take() {
+            within("closing for good", server.close())
+                .await
+                .expect("clean close");
+        }
+    }
+
     /// Stops the server and starts it again on the same data directory and port.
     pub async fn restart(&mut self) {
         self.stop().await;

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The desktop app's real end-to-end test: builds the UI, the app (with the UI embedded)
+# and hearth-cli, then drives the app in WebKitGTK through tauri-driver + WebKitWebDriver,
+# under Xvfb and a private D-Bus session (ui/e2e-tauri/run.mjs). Installs what is missing.
+# Screenshots go to artifacts/screenshots/tauri-*.png.
+# Usage: scripts/desktop-e2e.sh        (scripts/test.sh runs it too)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+# Tauri 2 on Debian/Ubuntu, plus the headless test tools.
+apt_ensure "${RUST_BUILD_PACKAGES[@]}" xvfb xauth dbus webkit2gtk-driver imagemagick
+rust_ensure
+command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
+if ! command -v tauri-driver >/dev/null 2>&1; then
+    log "installing tauri-driver"
+    cargo install tauri-driver --locked
+fi
+
+# HEARTH_APP may name an app binary built already (scripts/test.sh passes the one
+# `tauri build` just made); otherwise build a debug one with the UI embedded.
+if [ -z "${HEARTH_APP:-}" ]; then
+    log "building the UI"
+    npm_ci ui
+    (cd ui && npm run build)
+    log "building the app (UI embedded)"
+    # custom-protocol serves the built UI from the binary instead of the dev server.
+    cargo build --locked -p hearth-desktop --features tauri/custom-protocol
+    HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth"
+fi
+log "building hearth-cli"
+cargo build --locked -p hearth-client --bin hearth-cli
+
+log "WebView end-to-end test (Xvfb + D-Bus session + tauri-driver)"
+export HEARTH_APP
+export HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli"
+export TAURI_DRIVER="$(command -v tauri-driver)"
+export SCREENSHOT_DIR="$PWD/artifacts/screenshots"
+# The screen is the window's size, so the screenshots show just the app.
+xvfb-run --auto-servernum --server-args="-screen 0 1100x740x24" \
+    dbus-run-session -- node ui/e2e-tauri/run.mjs

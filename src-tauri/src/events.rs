@@ -1,0 +1,515 @@
+//! Turns the client library's events into the UI's typed `hearth://event` payloads.
+//!
+//! [`map`] is a pure function of one library event and what the shell knows about the
+//! session; [`forward`] is the per-connection task that runs it and hands the results to
+//! the [`crate::state::Sink`]. Only this module knows the library's event shapes.
+
+use hearth_client::{ClientOptions, ConnectionState, Event, Message, Notice};
+use serde_json::Value;
+
+use crate::ipc::{ChatMessage, HearthEvent, HistoryPage, Session};
+use crate::state::Core;
+
+/// A desktop notification to show if the window is not focused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// First line.
+    pub title: String,
+    /// Second line.
+    pub body: String,
+}
+
+/// One event for the UI, with the notification it deserves, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Emit {
+    /// What the UI receives.
+    pub event: HearthEvent,
+    /// What the desktop shows when the window is not focused.
+    pub alert: Option<Alert>,
+}
+
+/// What [`map`] needs to know about the connection.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Context {
+    /// `host:port`.
+    pub server: String,
+    /// The session, once logged in.
+    pub session: Option<Session>,
+    /// The room the client is in, if any.
+    pub room: Option<String>,
+}
+
+/// What one library event becomes.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Mapped {
+    /// Events for the UI, in order.
+    pub emits: Vec<Emit>,
+    /// The session after this event, when it changed (rename, colour, role).
+    pub session: Option<Session>,
+    /// The connection is over for good (kicked, bye, gave up reconnecting).
+    pub ends: bool,
+}
+
+impl Mapped {
+    fn one(event: HearthEvent) -> Mapped {
+        Mapped {
+            emits: vec![Emit { event, alert: None }],
+            ..Mapped::default()
+        }
+    }
+
+    fn alerting(event: HearthEvent, alert: Option<Alert>) -> Mapped {
+        Mapped {
+            emits: vec![Emit { event, alert }],
+            ..Mapped::default()
+        }
+    }
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
+/// True when `text` mentions `@name` (case-insensitive, not as part of a longer name).
+pub(crate) fn mentions(text: &str, name: &str) -> bool {
+    let text = text.to_lowercase();
+    let needle = format!("@{}", name.to_lowercase());
+    text.match_indices(&needle).any(|(at, _)| {
+        let next = text[at + needle.len()..].chars().next();
+        !matches!(next, Some(c) if c.is_alphanumeric() || c == '_' || c == '-')
+    })
+}
+
+/// A library message as the UI shows it, from the point of view of `me`.
+pub(crate) fn chat_message(m: Message, me: Option<&str>, room: Option<&str>) -> ChatMessage {
+    let with = m.private.then(|| match me {
+        Some(me) if same_name(&m.from, me) => m.to.clone(),
+        _ => m.from.clone(),
+    });
+    let room = if m.private {
+        None
+    } else {
+        m.room.clone().or_else(|| room.map(str::to_owned))
+    };
+    ChatMessage {
+        id: m.id,
+        room,
+        with,
+        from: m.from,
+        text: m.text,
+        ts: m.ts,
+        color: m.color,
+        private: m.private,
+    }
+}
+
+fn text_field(data: &Value, key: &str) -> Option<String> {
+    data.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn now_iso() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn notice(n: Notice, ctx: &Context) -> Mapped {
+    let me = ctx.session.as_ref().map(|s| s.username.as_str());
+    let about_me = me.is_some_and(|me| {
+        same_name(&n.user, me)
+            || text_field(&n.data, "old_username").is_some_and(|old| same_name(&old, me))
+    });
+    // A role change is not a notice the UI shows; it only matters for this user's session.
+    if n.kind == "role" {
+        let role = text_field(&n.data, "role");
+        return match (about_me, ctx.session.clone(), role) {
+            (true, Some(session), Some(role)) => {
+                let session = Session { role, ..session };
+                Mapped {
+                    emits: vec![Emit {
+                        event: HearthEvent::Session {
+                            session: session.clone(),
+                        },
+                        alert: None,
+                    }],
+                    session: Some(session),
+                    ends: false,
+                }
+            }
+            _ => Mapped::default(),
+        };
+    }
+    if !matches!(
+        n.kind.as_str(),
+        "joined" | "left" | "disconnected" | "profile" | "kicked"
+    ) {
+        log::debug!("ignoring notice of kind {}", n.kind);
+        return Mapped::default();
+    }
+    let color = text_field(&n.data, "color");
+    let mut mapped = Mapped::one(HearthEvent::Notice {
+        notice: n.kind.clone(),
+        user: n.user.clone(),
+        room: n.room,
+        ts: n.ts.unwrap_or_else(now_iso),
+        old_username: text_field(&n.data, "old_username"),
+        color: color.clone(),
+        by: text_field(&n.data, "by"),
+        reason: text_field(&n.data, "reason"),
+    });
+    if n.kind == "profile" && about_me {
+        if let Some(session) = ctx.session.clone() {
+            let session = Session {
+                username: n.user,
+                color: color.unwrap_or(session.color.clone()),
+                ..session
+            };
+            mapped.emits.push(Emit {
+                event: HearthEvent::Session {
+                    session: session.clone(),
+                },
+                alert: None,
+            });
+            mapped.session = Some(session);
+        }
+    }
+    mapped
+}
+
+/// Maps one library event. Pure: no state is read but `ctx`.
+pub(crate) fn map(event: Event, ctx: &Context, options: &ClientOptions) -> Mapped {
+    let me = ctx.session.as_ref().map(|s| s.username.as_str());
+    match event {
+        Event::Message(m) => {
+            let from_me = me.is_some_and(|me| same_name(&m.from, me));
+            let message = chat_message(m, me, ctx.room.as_deref());
+            let alert = match (&message, me) {
+                (m, _) if from_me || m.from.is_empty() => None,
+                (m, _) if m.private => Some(Alert {
+                    title: format!("{} (private)", m.from),
+                    body: m.text.clone(),
+                }),
+                (m, Some(me)) if mentions(&m.text, me) => Some(Alert {
+                    title: format!(
+                        "{} mentioned you in {}",
+                        m.from,
+                        m.room.as_deref().unwrap_or("a room")
+                    ),
+                    body: m.text.clone(),
+                }),
+                _ => None,
+            };
+            Mapped::alerting(HearthEvent::Msg { message }, alert)
+        }
+        Event::History { room, messages } => Mapped::one(HearthEvent::History {
+            page: HistoryPage {
+                room: Some(room.clone()),
+                with: None,
+                messages: messages
+                    .into_iter()
+                    .map(|m| chat_message(m, me, Some(&room)))
+                    .collect(),
+            },
+        }),
+        Event::Notice(n) => notice(n, ctx),
+        Event::Rooms(list) if list.in_room => match list.rooms.into_iter().next() {
+            Some((room, users)) => Mapped::one(HearthEvent::Members { room, users }),
+            None => Mapped::default(),
+        },
+        Event::Rooms(list) => Mapped::one(HearthEvent::Rooms { rooms: list.rooms }),
+        Event::PrivateRequest { from } => Mapped::alerting(
+            HearthEvent::PrivateRequest { from: from.clone() },
+            Some(Alert {
+                title: "Private chat request".to_owned(),
+                body: format!("{from} would like to chat privately."),
+            }),
+        ),
+        Event::PrivateStarted { with } => Mapped::one(HearthEvent::PrivateStarted { with }),
+        Event::PrivateRejected { by } => Mapped::one(HearthEvent::PrivateRejected { by }),
+        Event::PrivateEnded { with, reason } => Mapped::one(HearthEvent::PrivateEnded {
+            with,
+            reason: reason.unwrap_or_else(|| "the chat ended".to_owned()),
+        }),
+        Event::PrivateCancelled { with, reason } => Mapped::one(HearthEvent::PrivateCancelled {
+            with,
+            reason: reason.unwrap_or_else(|| "the request was cancelled".to_owned()),
+        }),
+        Event::Kicked { by, reason, until } => Mapped {
+            ends: true,
+            ..Mapped::one(HearthEvent::Kicked { by, reason, until })
+        },
+        // The server is restarting: the client library reconnects by itself, and its
+        // `reconnecting` state reaches the UI as the next event.
+        Event::Bye {
+            restarting: true, ..
+        } => Mapped::default(),
+        Event::Bye { message, .. } => Mapped {
+            ends: true,
+            ..Mapped::one(HearthEvent::Bye {
+                message: message.unwrap_or_else(|| "The server closed the connection.".to_owned()),
+            })
+        },
+        Event::Connection(ConnectionState::Reconnecting { attempt, .. }) => {
+            Mapped::one(HearthEvent::Reconnecting {
+                attempt,
+                retry_in_ms: u64::try_from(options.backoff(attempt).as_millis())
+                    .unwrap_or(u64::MAX),
+            })
+        }
+        Event::Connection(ConnectionState::Reconnected { .. }) => {
+            Mapped::one(HearthEvent::Connected {
+                server: ctx.server.clone(),
+            })
+        }
+        Event::Connection(ConnectionState::Disconnected { reason }) => Mapped {
+            ends: true,
+            ..Mapped::one(HearthEvent::Disconnected { reason })
+        },
+        Event::Other(env) => {
+            log::debug!("ignoring push of type {}", env.kind);
+            Mapped::default()
+        }
+        Event::Raw(_) => Mapped::default(),
+    }
+}
+
+/// The task behind one connection: reads its events until the stream ends, maps them and
+/// hands them to the sink, as long as the connection is still the current one.
+pub(crate) async fn forward(core: Core, generation: u64, mut events: hearth_client::EventStream) {
+    while let Some(event) = events.recv().await {
+        let ctx = {
+            let inner = core.lock();
+            match inner.conn.as_ref() {
+                Some(conn) if conn.generation == generation => Context {
+                    server: conn.addr.to_string(),
+                    session: conn.session.clone(),
+                    room: conn.client.session().room,
+                },
+                // Replaced or closed: nothing more from this connection reaches the UI.
+                _ => return,
+            }
+        };
+        let mapped = map(event, &ctx, &core.config().client);
+        if let Some(session) = mapped.session.clone() {
+            core.set_session(generation, Some(session));
+        }
+        for emit in mapped.emits {
+            core.emit_full(emit);
+        }
+        if mapped.ends {
+            break;
+        }
+    }
+    // The connection is over: forget it, unless another one has replaced it meanwhile.
+    // Dropping it aborts this very task, so it is dropped last, after the guard is gone.
+    let ended = {
+        let mut inner = core.lock();
+        match inner.conn.as_ref() {
+            Some(conn) if conn.generation == generation => inner.conn.take(),
+            _ => None,
+        }
+    };
+    drop(ended);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearth_client::RoomList;
+    use serde_json::json;
+
+    fn ctx() -> Context {
+        Context {
+            server: "host.lan:7878".into(),
+            session: Some(Session {
+                server: "host.lan:7878".into(),
+                username: "Alice".into(),
+                color: "#112233".into(),
+                role: "member".into(),
+            }),
+            room: Some("games".into()),
+        }
+    }
+
+    fn msg(from: &str, to: &str, text: &str, private: bool) -> Message {
+        Message {
+            id: 7,
+            from: from.into(),
+            to: to.into(),
+            text: text.into(),
+            ts: "2026-01-02T03:04:05.678Z".into(),
+            color: "#445566".into(),
+            room: (!private).then(|| "games".into()),
+            private,
+        }
+    }
+
+    fn json_of(m: &Mapped) -> Vec<Value> {
+        m.emits
+            .iter()
+            .map(|e| serde_json::to_value(&e.event).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn messages_carry_the_other_person_and_alert_only_when_they_should() {
+        let o = ClientOptions::default();
+        let m = map(
+            Event::Message(msg("bob", "alice", "psst", true)),
+            &ctx(),
+            &o,
+        );
+        assert_eq!(
+            json_of(&m),
+            vec![
+                json!({"kind": "msg", "message": {"id": 7, "room": null, "with": "bob", "from": "bob",
+                "text": "psst", "ts": "2026-01-02T03:04:05.678Z", "color": "#445566", "private": true}})
+            ]
+        );
+        assert_eq!(m.emits[0].alert.as_ref().unwrap().body, "psst");
+
+        let mine = map(Event::Message(msg("alice", "bob", "hi", true)), &ctx(), &o);
+        assert_eq!(json_of(&mine)[0]["message"]["with"], "bob");
+        assert!(mine.emits[0].alert.is_none(), "own messages never notify");
+
+        let plain = map(
+            Event::Message(msg("bob", "public", "hello all", false)),
+            &ctx(),
+            &o,
+        );
+        assert_eq!(json_of(&plain)[0]["message"]["room"], "games");
+        assert!(plain.emits[0].alert.is_none());
+
+        let mention = map(
+            Event::Message(msg("bob", "public", "hey @alice!", false)),
+            &ctx(),
+            &o,
+        );
+        assert_eq!(
+            mention.emits[0].alert.as_ref().unwrap().title,
+            "bob mentioned you in games"
+        );
+        assert!(mentions("@ALICE: hi", "alice"));
+        assert!(!mentions("@alice_2 hi", "alice"));
+        assert!(!mentions("alice", "alice"));
+    }
+
+    #[test]
+    fn private_requests_alert_without_content() {
+        let m = map(
+            Event::PrivateRequest { from: "bob".into() },
+            &ctx(),
+            &ClientOptions::default(),
+        );
+        assert_eq!(
+            json_of(&m),
+            vec![json!({"kind": "private_request", "from": "bob"})]
+        );
+        assert_eq!(
+            m.emits[0].alert.as_ref().unwrap().body,
+            "bob would like to chat privately."
+        );
+    }
+
+    #[test]
+    fn room_lists_become_rooms_or_members() {
+        let o = ClientOptions::default();
+        let mut list = RoomList::default();
+        list.rooms.insert("lobby".into(), vec!["a".into()]);
+        list.rooms.insert("games".into(), vec![]);
+        assert_eq!(
+            json_of(&map(Event::Rooms(list), &ctx(), &o)),
+            vec![json!({"kind": "rooms", "rooms": {"games": [], "lobby": ["a"]}})]
+        );
+        let mut inside = RoomList {
+            in_room: true,
+            ..RoomList::default()
+        };
+        inside.rooms.insert("games".into(), vec!["alice".into()]);
+        assert_eq!(
+            json_of(&map(Event::Rooms(inside), &ctx(), &o)),
+            vec![json!({"kind": "members", "room": "games", "users": ["alice"]})]
+        );
+    }
+
+    #[test]
+    fn notices_and_own_profile_changes() {
+        let o = ClientOptions::default();
+        let kicked = Notice {
+            kind: "kicked".into(),
+            user: "bob".into(),
+            room: None,
+            ts: Some("t".into()),
+            data: json!({"by": "alice", "reason": "spam", "until": null}),
+        };
+        assert_eq!(
+            json_of(&map(Event::Notice(kicked), &ctx(), &o)),
+            vec![
+                json!({"kind": "notice", "notice": "kicked", "user": "bob", "room": null, "ts": "t",
+                "by": "alice", "reason": "spam"})
+            ]
+        );
+        let renamed = Notice {
+            kind: "profile".into(),
+            user: "Alicia".into(),
+            room: Some("games".into()),
+            ts: Some("t".into()),
+            data: json!({"old_username": "alice", "color": "#abcdef"}),
+        };
+        let m = map(Event::Notice(renamed), &ctx(), &o);
+        assert_eq!(m.emits.len(), 2);
+        let session = m.session.unwrap();
+        assert_eq!(
+            (session.username.as_str(), session.color.as_str()),
+            ("Alicia", "#abcdef")
+        );
+        let role = Notice {
+            kind: "role".into(),
+            user: "alice".into(),
+            room: None,
+            ts: None,
+            data: json!({"role": "admin", "by": "root"}),
+        };
+        let m = map(Event::Notice(role), &ctx(), &o);
+        assert_eq!(m.session.as_ref().unwrap().role, "admin");
+        assert_eq!(json_of(&m)[0]["kind"], "session");
+    }
+
+    #[test]
+    fn final_events_end_the_connection() {
+        let o = ClientOptions::default();
+        let k = map(
+            Event::Kicked {
+                by: "root".into(),
+                reason: "spam".into(),
+                until: None,
+            },
+            &ctx(),
+            &o,
+        );
+        assert!(k.ends);
+        assert_eq!(
+            json_of(&k),
+            vec![json!({"kind": "kicked", "by": "root", "reason": "spam", "until": null})]
+        );
+        let r = map(
+            Event::Connection(ConnectionState::Reconnecting {
+                attempt: 2,
+                reason: "reset".into(),
+            }),
+            &ctx(),
+            &o,
+        );
+        assert!(!r.ends);
+        assert_eq!(
+            json_of(&r),
+            vec![json!({"kind": "reconnecting", "attempt": 2, "retry_in_ms": 1000})]
+        );
+        let bye = |restarting| Event::Bye {
+            message: None,
+            restarting,
+        };
+        assert!(map(bye(false), &ctx(), &o).ends);
+        assert_eq!(map(bye(true), &ctx(), &o), Mapped::default());
+    }
+}

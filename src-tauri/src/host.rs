@@ -1,0 +1,340 @@
+//! Hosting a room: the embedded `hearth_server` on `0.0.0.0:<port>` with its data in the
+//! app data dir, the host's own account (made the owner and logged in through the client
+//! library, pinned to the server's own key), the LAN addresses and join code, a live
+//! connected count, and a clean stop.
+
+use std::net::{IpAddr, SocketAddr};
+
+use hearth_client::{ClientError, ServerAddr, Trust};
+use hearth_server::RunningServer;
+use tauri::State;
+use tokio::net::TcpListener;
+
+use crate::error::{CmdResult, CommandError, ErrorCode};
+use crate::ipc::{HearthEvent, HostAddress, HostInfo, HostStartArgs, HostStarted, Session};
+use crate::state::{Core, HostSlot, TaskGuard};
+
+/// How far above a taken port to look for a free one to suggest.
+const PORT_SEARCH: u16 = 100;
+
+/// A running embedded server and what the host panel shows about it.
+pub(crate) struct Host {
+    server: RunningServer,
+    info: HostInfo,
+    /// Emits `host_status` when the logged-in count changes; stops when dropped.
+    _stats: TaskGuard,
+}
+
+impl Host {
+    /// The panel's data, with the current connected count.
+    fn info(&self) -> HostInfo {
+        HostInfo {
+            connected: online(&self.server),
+            ..self.info.clone()
+        }
+    }
+
+    /// Closes the room for good: clients get a final `bye` and stop reconnecting.
+    pub(crate) async fn stop(self) {
+        let Host { server, _stats, .. } = self;
+        drop(_stats);
+        if let Err(e) = server.close().await {
+            log::warn!("the hosted server stopped with an error: {e}");
+        }
+    }
+}
+
+fn online(server: &RunningServer) -> u32 {
+    u32::try_from(server.stats().borrow().online).unwrap_or(u32::MAX)
+}
+
+/// Every LAN address of this computer (loopback excluded), each with `port`.
+pub fn lan_addresses(port: u16) -> Vec<HostAddress> {
+    hearth_certs::local_addresses()
+        .into_iter()
+        .filter(|ip| !ip.is_loopback())
+        .map(|ip| HostAddress {
+            ip: ip.to_string(),
+            port,
+        })
+        .collect()
+}
+
+/// `hearth://HOST:PORT/CODE` for the first LAN address (loopback when there is none).
+fn join_link(addresses: &[HostAddress], port: u16, code: &str) -> String {
+    let host = addresses
+        .first()
+        .map(|a| a.ip.clone())
+        .unwrap_or_else(|| "127.0.0.1".to_owned());
+    let addr = SocketAddr::new(host.parse().unwrap_or(IpAddr::from([127, 0, 0, 1])), port);
+    format!("{}://{addr}/{code}", hearth_client::link::SCHEME)
+}
+
+/// A port near `taken` that can be bound on `ip` right now.
+fn free_port_near(ip: IpAddr, taken: u16) -> Option<u16> {
+    (1..=PORT_SEARCH)
+        .filter_map(|step| taken.checked_add(step))
+        .find(|port| std::net::TcpListener::bind((ip, *port)).is_ok())
+        .or_else(|| {
+            std::net::TcpListener::bind((ip, 0))
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .ok()
+        })
+}
+
+impl Core {
+    /// `host_start`: starts the embedded server, makes the host's account the owner and
+    /// logs it in. Fails with `port_in_use` (and a suggested free port) when the port is
+    /// taken. On any failure nothing keeps running.
+    pub async fn host_start(&self, args: HostStartArgs) -> CmdResult<HostStarted> {
+        let port = match args.port {
+            None => self.config().default_port,
+            Some(p) => u16::try_from(p).ok().filter(|p| *p != 0).ok_or_else(|| {
+                CommandError::invalid("The port must be a number from 1 to 65535.")
+            })?,
+        };
+        {
+            let mut inner = self.lock();
+            match inner.host {
+                HostSlot::Idle => inner.host = HostSlot::Busy,
+                _ => {
+                    return Err(CommandError::new(
+                        ErrorCode::ServerError,
+                        "You are already hosting a room.",
+                    ))
+                }
+            }
+        }
+        let started = self.start_hosting(port, args).await;
+        let mut inner = self.lock();
+        match started {
+            Ok((host, session)) => {
+                let host_info = host.info();
+                inner.host = HostSlot::Running(Box::new(host));
+                Ok(HostStarted {
+                    host: host_info,
+                    session,
+                })
+            }
+            Err(e) => {
+                inner.host = HostSlot::Idle;
+                Err(e)
+            }
+        }
+    }
+
+    async fn start_hosting(&self, port: u16, args: HostStartArgs) -> CmdResult<(Host, Session)> {
+        let ip = self.config().bind_ip;
+        let listener = match TcpListener::bind((ip, port)).await {
+            Ok(l) => l,
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                let suggested = free_port_near(ip, port);
+                return Err(CommandError::new(
+                    ErrorCode::PortInUse,
+                    format!("Port {port} is already in use on this computer."),
+                )
+                .with(|d| d.suggested_port = suggested));
+            }
+            Err(e) => {
+                return Err(CommandError::new(
+                    ErrorCode::PortInUse,
+                    format!("Cannot listen on port {port}: {e}"),
+                ))
+            }
+        };
+        let mut config = hearth_server::Config::new(self.config().paths.server_dir());
+        config.owner = Some(args.username.trim().to_owned());
+        (self.config().server_tuning)(&mut config);
+        let server = hearth_server::start(config, listener)
+            .await
+            .map_err(|e| CommandError::internal(format!("The server could not start: {e}")))?;
+        let port = server.local_addr().port();
+        let key = server.fingerprint();
+
+        // The host's own account is an ordinary client of its own server, pinned to its key.
+        let own = ServerAddr::new("127.0.0.1", port)
+            .map_err(|e| CommandError::internal(e.to_string()))?;
+        let session = match self.own_login(&own, key, &args).await {
+            Ok(session) => session,
+            Err(e) => {
+                self.drop_connection().await;
+                let _ = server.close().await;
+                return Err(e);
+            }
+        };
+
+        let addresses = lan_addresses(port);
+        let code = server.join_code().to_string();
+        let info = HostInfo {
+            join_link: join_link(&addresses, port, &code),
+            addresses,
+            port,
+            join_code: code,
+            fingerprint: key.to_string(),
+            connected: 0,
+        };
+        let stats = self.watch_stats(server.stats());
+        log::info!("hosting on port {port}, join code {}", info.join_code);
+        Ok((
+            Host {
+                server,
+                info,
+                _stats: stats,
+            },
+            session,
+        ))
+    }
+
+    /// Connects to the own server, registers the owner account if it is new, logs in.
+    async fn own_login(
+        &self,
+        own: &ServerAddr,
+        key: hearth_client::Fingerprint,
+        args: &HostStartArgs,
+    ) -> CmdResult<Session> {
+        let client = self.open(own, Trust::Key(key), false).await?;
+        let username = args.username.trim();
+        match client
+            .register(username, &args.password, args.color.as_deref())
+            .await
+        {
+            Ok(_) => {}
+            Err(ClientError::Server { message, .. })
+                if message.to_lowercase().contains("already in use") => {}
+            Err(e) => return Err(e.into()),
+        }
+        match self.login_current(username, &args.password).await {
+            Err(e) if e.code == ErrorCode::AuthFailed => Err(CommandError::new(
+                ErrorCode::AuthFailed,
+                "That name already has an account here with a different password.",
+            )),
+            other => other,
+        }
+    }
+
+    fn watch_stats(
+        &self,
+        mut stats: tokio::sync::watch::Receiver<hearth_server::Stats>,
+    ) -> TaskGuard {
+        let core = self.clone();
+        TaskGuard::spawn(async move {
+            let mut last = None;
+            loop {
+                let online = u32::try_from(stats.borrow_and_update().online).unwrap_or(u32::MAX);
+                if last != Some(online) {
+                    last = Some(online);
+                    core.emit(HearthEvent::HostStatus { connected: online });
+                }
+                if stats.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
+    }
+
+    /// `host_stop`: closes the host's own connection if it is the current one, says goodbye
+    /// to every client and stops the server.
+    pub async fn host_stop(&self) -> CmdResult<()> {
+        let host = {
+            let mut inner = self.lock();
+            match std::mem::replace(&mut inner.host, HostSlot::Busy) {
+                HostSlot::Running(host) => host,
+                other => {
+                    inner.host = other;
+                    return Err(CommandError::new(
+                        ErrorCode::ServerError,
+                        "You are not hosting.",
+                    ));
+                }
+            }
+        };
+        let own_port = host.info.port;
+        let own = {
+            let mut inner = self.lock();
+            let is_own = inner
+                .conn
+                .as_ref()
+                .is_some_and(|c| c.addr.host() == "127.0.0.1" && c.addr.port() == own_port);
+            if is_own {
+                inner.conn.take()
+            } else {
+                None
+            }
+        };
+        if let Some(own) = own {
+            own.client.close().await;
+        }
+        host.stop().await;
+        self.lock().host = HostSlot::Idle;
+        log::info!("stopped hosting");
+        Ok(())
+    }
+
+    /// `host_status`: the host panel's data, or `None` when not hosting.
+    pub fn host_status(&self) -> Option<HostInfo> {
+        match &self.lock().host {
+            HostSlot::Running(host) => Some(host.info()),
+            _ => None,
+        }
+    }
+}
+
+/// `host_start`
+#[tauri::command]
+pub async fn host_start(core: State<'_, Core>, args: HostStartArgs) -> CmdResult<HostStarted> {
+    core.host_start(args).await
+}
+
+/// `host_stop`
+#[tauri::command]
+pub async fn host_stop(core: State<'_, Core>) -> CmdResult<()> {
+    core.host_stop().await
+}
+
+/// `host_status`
+#[tauri::command]
+pub fn host_status(core: State<'_, Core>) -> Option<HostInfo> {
+    core.host_status()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_use_the_first_lan_address() {
+        let a = vec![
+            HostAddress {
+                ip: "192.168.1.5".into(),
+                port: 7878,
+            },
+            HostAddress {
+                ip: "fd00::1".into(),
+                port: 7878,
+            },
+        ];
+        assert_eq!(
+            join_link(&a, 7878, "AAAA-BBBB-CCCC-DDDD"),
+            "hearth://192.168.1.5:7878/AAAA-BBBB-CCCC-DDDD"
+        );
+        assert_eq!(
+            join_link(&a[1..], 7878, "AAAA-BBBB-CCCC-DDDD"),
+            "hearth://[fd00::1]:7878/AAAA-BBBB-CCCC-DDDD"
+        );
+        assert_eq!(join_link(&[], 9000, "X"), "hearth://127.0.0.1:9000/X");
+        assert!(lan_addresses(1)
+            .iter()
+            .all(|a| a.ip != "127.0.0.1" && a.ip != "::1"));
+    }
+
+    #[test]
+    fn a_taken_port_gets_a_free_suggestion() {
+        let ip = IpAddr::from([127, 0, 0, 1]);
+        let taken = std::net::TcpListener::bind((ip, 0)).unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let free = free_port_near(ip, port).unwrap();
+        assert_ne!(free, port);
+        std::net::TcpListener::bind((ip, free)).unwrap();
+    }
+}

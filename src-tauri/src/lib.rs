@@ -1,0 +1,224 @@
+//! Hearth's desktop app: the thin Tauri 2 shell around the client library and, when
+//! hosting, the embedded server. The UI (`ui/`) reaches it only through the commands
+//! below and the events on `hearth://event` (docs/DESKTOP-IPC.md).
+//!
+//! Code map:
+//! - [`state`]: [`Core`], the state every command and task shares. It knows nothing of
+//!   Tauri: events leave through a sink, so tests drive the same code without a window.
+//! - `host`: the embedded server, the owner account, LAN addresses, join code, stop.
+//! - `join`: connect (join code or trust on first use), trust/forget a host, saved servers.
+//! - `auth` + `keychain`: register, login, "remember me" in the OS keychain.
+//! - `chat`: rooms, messages, history, private chats, admin, profile.
+//! - `events`: client-library events → typed UI events (and which deserve a notification).
+//! - `notify`: desktop notifications, only when the window is not focused.
+//! - `links`: `hearth://` deep links. `settings`: the settings file. `error`: `{code, message}`.
+//! - [`ipc`]: every type that crosses the IPC boundary.
+//!
+//! Invariants: this is the only crate that depends on tauri or keyring; every chat
+//! operation goes through `hearth_client`, the host's own account included; no std lock is
+//! held across an `.await`.
+
+mod auth;
+mod chat;
+pub mod error;
+pub mod events;
+mod files;
+mod host;
+pub mod ipc;
+mod join;
+pub mod keychain;
+mod links;
+mod notify;
+mod settings;
+pub mod state;
+
+#[cfg(test)]
+pub(crate) mod test_support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tauri::{App, AppHandle, Builder, Emitter, Manager, RunEvent, Runtime};
+
+pub use state::{Core, CoreConfig, Paths, Sink};
+
+/// Longest wait, at exit, for the hosted server to say goodbye and stop.
+const EXIT_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// Adds the app's commands to `builder`. Generic over the runtime so tests can use
+/// `tauri::test::mock_builder()`.
+pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        host::host_start,
+        host::host_stop,
+        host::host_status,
+        join::connect,
+        join::trust_host,
+        join::forget_host,
+        join::disconnect,
+        join::saved_servers,
+        auth::register,
+        auth::login,
+        auth::login_saved,
+        auth::saved_login,
+        auth::forget_login,
+        auth::logout,
+        chat::list_rooms,
+        chat::create_room,
+        chat::enter_room,
+        chat::exit_room,
+        chat::send_message,
+        chat::history,
+        chat::private_request,
+        chat::private_accept,
+        chat::private_reject,
+        chat::private_end,
+        chat::private_list,
+        chat::kick,
+        chat::unkick,
+        chat::set_role,
+        chat::audit,
+        chat::update_profile,
+        settings::get_settings,
+        settings::set_settings,
+    ])
+}
+
+/// The sink of the running app: emit on `hearth://event`, and show a desktop notification
+/// for alerts when they are wanted.
+pub fn app_sink<R: Runtime>(app: AppHandle<R>) -> Sink {
+    std::sync::Arc::new(move |emit: events::Emit| {
+        if let Err(e) = app.emit(ipc::EVENT_CHANNEL, &emit.event) {
+            log::warn!("cannot emit an event: {e}");
+        }
+        let Some(alert) = &emit.alert else { return };
+        // Only when the notification plugin is there (the mock runtime in tests has none).
+        if app
+            .try_state::<tauri_plugin_notification::Notification<R>>()
+            .is_none()
+        {
+            return;
+        }
+        let enabled = app
+            .try_state::<Core>()
+            .is_some_and(|core| core.settings().notifications);
+        notify::show(&app, alert, enabled);
+    })
+}
+
+/// Makes the [`Core`] (files in the app data and config dirs) unless one is managed already.
+pub fn manage_core<R: Runtime>(app: &App<R>) -> tauri::Result<()> {
+    if app.try_state::<Core>().is_some() {
+        return Ok(());
+    }
+    let paths = Paths {
+        data_dir: app.path().app_data_dir()?,
+        config_dir: app.path().app_config_dir()?,
+    };
+    log::info!(
+        "data in {}, settings in {}",
+        paths.data_dir.display(),
+        paths.config_dir.display()
+    );
+    let core = Core::new(CoreConfig::new(paths), app_sink(app.handle().clone()));
+    app.manage(core);
+    Ok(())
+}
+
+/// Runs the app until it exits.
+pub fn run() {
+    let log = tauri_plugin_log::Builder::new()
+        .clear_targets()
+        .targets([
+            tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::LogDir {
+                file_name: Some("hearth".into()),
+            }),
+            tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::Stdout),
+        ])
+        .level(log::LevelFilter::Info)
+        .build();
+    let builder = Builder::default()
+        // First, so a second launch (or a link opened while running) reaches this instance.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            // The user launched Hearth again: show the running window.
+            if let Some(w) = app.get_webview_window(notify::MAIN_WINDOW) {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(log)
+        .setup(|app| {
+            manage_core(app)?;
+            links::setup(app);
+            exit_on_signal(app.handle().clone());
+            Ok(())
+        })
+        .on_page_load(|webview, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                links::page_loaded(webview.app_handle());
+            }
+        });
+    let app = with_commands(builder)
+        .build(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("hearth: cannot start: {e}");
+            std::process::exit(1);
+        });
+    app.run(on_run_event);
+}
+
+/// Turns SIGTERM and Ctrl-C (a desktop session ending, `kill`) into a normal exit request, so
+/// a host still says goodbye to its friends and closes the database.
+fn exit_on_signal<R: Runtime>(app: AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        #[cfg(unix)]
+        {
+            let Ok(mut term) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        log::info!("asked to stop by a signal");
+        app.exit(0);
+    });
+}
+
+/// Set once the exit-time shutdown has run, so the second exit request goes through.
+static SHUTDOWN_DONE: AtomicBool = AtomicBool::new(false);
+
+/// On exit, says goodbye to the server's clients and stops hosting before the process ends.
+fn on_run_event<R: Runtime>(app: &AppHandle<R>, event: RunEvent) {
+    let RunEvent::ExitRequested { api, .. } = event else {
+        return;
+    };
+    if SHUTDOWN_DONE.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let Some(core) = app.try_state::<Core>().map(|c| c.inner().clone()) else {
+        return;
+    };
+    api.prevent_exit();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if tokio::time::timeout(EXIT_TIMEOUT, core.shutdown())
+            .await
+            .is_err()
+        {
+            log::warn!("the hosted server did not stop in time");
+        }
+        app.exit(0);
+    });
+}

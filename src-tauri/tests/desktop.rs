@@ -1,0 +1,541 @@
+//! The shell end to end, without a window: a real embedded server on 127.0.0.1 (port 0),
+//! real TLS, SQLite and known-hosts files in temporary directories, and keyring's mock
+//! store. The commands are driven through `Core` (the code every command calls) and,
+//! in the last tests, through Tauri's IPC with `tauri::test::mock_builder()`.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use hearth_desktop::error::ErrorCode;
+use hearth_desktop::events::Emit;
+use hearth_desktop::ipc::{
+    AddressArgs, ConnectArgs, ConnectResult, HearthEvent, HostStartArgs, KickArgs, LoginArgs,
+    RegisterArgs, RoomArgs, SendArgs, Settings, TrustHostArgs,
+};
+use hearth_desktop::{Core, CoreConfig, Paths};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// One app instance: a `Core` with its own directories and a channel in place of the UI.
+struct App {
+    core: Core,
+    events: mpsc::UnboundedReceiver<Emit>,
+    _dir: tempfile::TempDir,
+}
+
+fn mock_keyring() {
+    keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
+}
+
+fn app() -> App {
+    mock_keyring();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = CoreConfig::new(Paths {
+        data_dir: dir.path().join("data"),
+        config_dir: dir.path().join("config"),
+    });
+    config.bind_ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    config.default_port = 0;
+    // Cheap password hashing keeps the tests fast; the app keeps the server's defaults.
+    config.server_tuning = |c| {
+        c.argon2_memory_kib = 256;
+        c.argon2_iterations = 1;
+        c.presence_delay = Duration::from_millis(1);
+    };
+    let (tx, events) = mpsc::unbounded_channel();
+    let core = Core::new(
+        config,
+        std::sync::Arc::new(move |e| {
+            let _ = tx.send(e);
+        }),
+    );
+    App {
+        core,
+        events,
+        _dir: dir,
+    }
+}
+
+impl App {
+    /// Waits for the first event that `pick` accepts, skipping the others.
+    async fn wait_for<T>(&mut self, what: &str, mut pick: impl FnMut(&Emit) -> Option<T>) -> T {
+        let found = tokio::time::timeout(WAIT, async {
+            while let Some(e) = self.events.recv().await {
+                if let Some(t) = pick(&e) {
+                    return Some(t);
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(t)) => t,
+            _ => panic!("no {what} event"),
+        }
+    }
+}
+
+fn secret(s: &str) -> hearth_client::Secret {
+    hearth_client::Secret::new(s)
+}
+
+async fn host(app: &App, owner: &str) -> hearth_desktop::ipc::HostStarted {
+    app.core
+        .host_start(HostStartArgs {
+            port: None,
+            username: owner.into(),
+            password: secret("owner-pw"),
+            color: Some("#ff8800".into()),
+        })
+        .await
+        .expect("host_start")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_a_room_then_a_friend_joins_with_the_code_chats_and_is_kicked() {
+    let mut host_app = app();
+    let started = host(&host_app, "Hostess").await;
+    let port = started.host.port;
+    assert_ne!(port, 0);
+    assert_eq!(started.session.role, "owner");
+    assert_eq!(started.session.username, "Hostess");
+    assert_eq!(started.session.server, format!("127.0.0.1:{port}"));
+    assert_eq!(started.host.join_code.len(), 19, "XXXX-XXXX-XXXX-XXXX");
+    assert!(started.host.fingerprint.starts_with("SHA256:"));
+    assert!(started.host.join_link.starts_with("hearth://"));
+    assert!(started
+        .host
+        .addresses
+        .iter()
+        .all(|a| !a.ip.parse::<IpAddr>().unwrap().is_loopback() && a.port == port));
+    assert_eq!(
+        host_app.core.host_status().unwrap().join_code,
+        started.host.join_code
+    );
+    host_app
+        .wait_for("host_status 1", |e| match e.event {
+            HearthEvent::HostStatus { connected: 1 } => Some(()),
+            _ => None,
+        })
+        .await;
+    host_app
+        .core
+        .create_room(RoomArgs {
+            room: "games".into(),
+        })
+        .await
+        .unwrap();
+    host_app
+        .core
+        .enter_room(RoomArgs {
+            room: "games".into(),
+        })
+        .await
+        .unwrap();
+
+    // A friend joins with the code shown on the host panel.
+    let mut friend = app();
+    let joined = friend
+        .core
+        .connect(ConnectArgs {
+            address: format!("127.0.0.1:{port}"),
+            join_code: Some(started.host.join_code.to_lowercase()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        joined,
+        ConnectResult::Connected {
+            server: format!("127.0.0.1:{port}")
+        }
+    );
+    friend
+        .core
+        .register(RegisterArgs {
+            username: "bob".into(),
+            password: secret("bob-pw"),
+            color: Some("#3366ff".into()),
+        })
+        .await
+        .unwrap();
+    let bob = friend
+        .core
+        .login(LoginArgs {
+            username: "bob".into(),
+            password: secret("bob-pw"),
+            remember: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (bob.role.as_str(), bob.color.as_str()),
+        ("member", "#3366ff")
+    );
+    host_app
+        .wait_for("host_status 2", |e| match e.event {
+            HearthEvent::HostStatus { connected: 2 } => Some(()),
+            _ => None,
+        })
+        .await;
+
+    // The code pinned the key, "remember me" saved the login: both show in saved servers.
+    let saved = friend.core.saved_servers().await.unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].address, format!("127.0.0.1:{port}"));
+    assert_eq!(
+        saved[0].fingerprint.as_deref(),
+        Some(started.host.fingerprint.as_str())
+    );
+    assert_eq!(saved[0].saved_user.as_deref(), Some("bob"));
+    assert!(saved[0].last_used.is_some());
+
+    friend
+        .core
+        .enter_room(RoomArgs {
+            room: "games".into(),
+        })
+        .await
+        .unwrap();
+    friend
+        .core
+        .send_message(SendArgs {
+            to: "public".into(),
+            text: "hello @Hostess".into(),
+        })
+        .await
+        .unwrap();
+    let (message, alert) = host_app
+        .wait_for("bob's message", |e| match &e.event {
+            HearthEvent::Msg { message } if message.from == "bob" => {
+                Some((message.clone(), e.alert.clone()))
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(message.text, "hello @Hostess");
+    assert_eq!(message.color, "#3366ff");
+    assert_eq!(message.room.as_deref(), Some("games"));
+    assert_eq!(alert.unwrap().title, "bob mentioned you in games");
+
+    // The owner kicks bob: bob's app gets the kick and loses its session.
+    host_app
+        .core
+        .kick(KickArgs {
+            username: "bob".into(),
+            reason: "spamming".into(),
+            minutes: 5,
+        })
+        .await
+        .unwrap();
+    let (by, reason, until) = friend
+        .wait_for("kicked", |e| match &e.event {
+            HearthEvent::Kicked { by, reason, until } => {
+                Some((by.clone(), reason.clone(), until.clone()))
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!((by.as_str(), reason.as_str()), ("Hostess", "spamming"));
+    assert!(until.is_some());
+    let gone = tokio::time::timeout(WAIT, async {
+        loop {
+            if let Err(e) = friend.core.list_rooms().await {
+                return e;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(gone.code, ErrorCode::NotConnected);
+
+    // Back during the cooldown: the saved login is refused with who, why and until when.
+    friend
+        .core
+        .connect(ConnectArgs {
+            address: format!("127.0.0.1:{port}"),
+            join_code: None,
+        })
+        .await
+        .unwrap();
+    let refused = friend.core.login_saved().await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Kicked);
+    assert_eq!(refused.details().by.as_deref(), Some("Hostess"));
+    assert_eq!(refused.details().reason.as_deref(), Some("spamming"));
+
+    // Stopping says goodbye to the friend (whose client treats it as a restart and starts
+    // reconnecting) and frees the port.
+    host_app.core.host_stop().await.unwrap();
+    assert!(host_app.core.host_status().is_none());
+    friend
+        .wait_for("bye or reconnecting", |e| match e.event {
+            HearthEvent::Bye { .. } | HearthEvent::Reconnecting { .. } => Some(()),
+            _ => None,
+        })
+        .await;
+    std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_on_first_use_then_a_changed_key_is_refused() {
+    let host_app = app();
+    let started = host(&host_app, "root").await;
+    let address = format!("127.0.0.1:{}", started.host.port);
+
+    let friend = app();
+    let first = friend
+        .core
+        .connect(ConnectArgs {
+            address: address.clone(),
+            join_code: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        ConnectResult::NeedsTrust {
+            server: address.clone(),
+            fingerprint: started.host.fingerprint.clone(),
+        }
+    );
+    let trusted = friend
+        .core
+        .trust_host(TrustHostArgs {
+            address: address.clone(),
+            fingerprint: started.host.fingerprint.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        trusted,
+        ConnectResult::Connected {
+            server: address.clone()
+        }
+    );
+    friend.core.disconnect().await;
+
+    // Known now: no question asked.
+    let again = friend
+        .core
+        .connect(ConnectArgs {
+            address: address.clone(),
+            join_code: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        ConnectResult::Connected {
+            server: address.clone()
+        }
+    );
+    friend.core.disconnect().await;
+
+    // Pretend the saved key was another one: the host's real key is now "changed".
+    let path = friend.core.config().paths.known_hosts();
+    let addr: hearth_client::ServerAddr = address.parse().unwrap();
+    let mut hosts = hearth_client::KnownHosts::load(&path).unwrap();
+    hosts.forget(&addr).unwrap();
+    hosts
+        .trust(
+            &addr,
+            hearth_client::Fingerprint::of_spki_der(b"someone else"),
+        )
+        .unwrap();
+    let refused = friend
+        .core
+        .connect(ConnectArgs {
+            address: address.clone(),
+            join_code: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::KeyChanged);
+    assert_eq!(
+        refused.details().fingerprint.as_deref(),
+        Some(started.host.fingerprint.as_str())
+    );
+    let with_code = friend
+        .core
+        .connect(ConnectArgs {
+            address: address.clone(),
+            join_code: Some(started.host.join_code.clone()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(with_code.code, ErrorCode::KeyChanged);
+
+    // A wrong code is refused before anything is sent.
+    friend
+        .core
+        .forget_host(AddressArgs {
+            address: address.clone(),
+        })
+        .await
+        .unwrap();
+    let other =
+        hearth_client::JoinCode::from_fingerprint(&hearth_client::Fingerprint::of_spki_der(b"x"));
+    let wrong = friend
+        .core
+        .connect(ConnectArgs {
+            address: address.clone(),
+            join_code: Some(other.to_string()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code, ErrorCode::WrongCode);
+    assert!(friend.core.saved_servers().await.unwrap().is_empty());
+    host_app.core.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_port_is_reported_with_a_free_one() {
+    let app = app();
+    let taken = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let err = app
+        .core
+        .host_start(HostStartArgs {
+            port: Some(u32::from(port)),
+            username: "root".into(),
+            password: secret("pw12"),
+            color: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::PortInUse);
+    let suggested = err.details().suggested_port.unwrap();
+    assert_ne!(suggested, port);
+    assert!(app.core.host_status().is_none(), "nothing keeps running");
+    let err = app
+        .core
+        .host_start(HostStartArgs {
+            port: Some(70_000),
+            username: "root".into(),
+            password: secret("pw12"),
+            color: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+}
+
+// ---------------------------------------------------------------- through Tauri's IPC
+
+fn invoke(
+    webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    let body = if args.is_null() {
+        json!({})
+    } else {
+        json!({ "args": args })
+    };
+    tauri::test::get_ipc_response(
+        webview,
+        tauri::webview::InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: tauri::test::INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn commands_answer_through_ipc_with_typed_values_and_coded_errors() {
+    let app_state = app();
+    let core = app_state.core.clone();
+    let app = hearth_desktop::with_commands(tauri::test::mock_builder())
+        .manage(core)
+        .build(tauri::test::mock_context(tauri::test::noop_assets()))
+        .unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+
+    assert_eq!(
+        invoke(&webview, "get_settings", Value::Null),
+        Ok(json!({"notifications": true}))
+    );
+    assert_eq!(
+        invoke(&webview, "set_settings", json!({"notifications": false})),
+        Ok(json!({"notifications": false}))
+    );
+    assert_eq!(
+        app_state.core.settings(),
+        Settings {
+            notifications: false
+        }
+    );
+    assert_eq!(
+        invoke(&webview, "host_status", Value::Null),
+        Ok(Value::Null)
+    );
+    assert_eq!(
+        invoke(&webview, "saved_servers", Value::Null),
+        Ok(json!([]))
+    );
+    assert_eq!(
+        invoke(&webview, "list_rooms", Value::Null),
+        Err(json!({"code": "not_connected", "message": "You are not connected to a server."}))
+    );
+    let bad = invoke(&webview, "connect", json!({"address": "host:notaport"})).unwrap_err();
+    assert_eq!(bad["code"], "invalid_input");
+    assert_eq!(
+        invoke(&webview, "saved_login", json!({"address": "10.0.0.9"})),
+        Ok(Value::Null)
+    );
+
+    // Host through IPC, exactly as the UI does.
+    let started = invoke(
+        &webview,
+        "host_start",
+        json!({"port": null, "username": "root", "password": "pw1234", "color": "#aa3300"}),
+    )
+    .unwrap();
+    assert_eq!(started["session"]["role"], "owner");
+    assert_eq!(started["session"]["color"], "#aa3300");
+    assert!(started["host"]["join_link"]
+        .as_str()
+        .unwrap()
+        .starts_with("hearth://"));
+    let again = invoke(
+        &webview,
+        "host_start",
+        json!({"username": "root", "password": "pw1234"}),
+    )
+    .unwrap_err();
+    assert_eq!(again["code"], "server_error");
+    assert_eq!(
+        invoke(&webview, "create_room", json!({"room": "games"})),
+        Ok(Value::Null)
+    );
+    let rooms = invoke(&webview, "list_rooms", Value::Null).unwrap();
+    assert_eq!(rooms, json!({"games": [], "lobby": ["root"]}));
+    assert_eq!(
+        invoke(
+            &webview,
+            "kick",
+            json!({"username": "root", "reason": "x", "minutes": 0})
+        )
+        .unwrap_err()["code"],
+        "forbidden"
+    );
+    let audit = invoke(&webview, "audit", json!({"limit": 5})).unwrap();
+    assert_eq!(audit[0]["kind"], "login");
+    let profile = invoke(&webview, "update_profile", json!({"color": "#00aa55"})).unwrap();
+    assert_eq!(profile["color"], "#00aa55");
+    assert_eq!(invoke(&webview, "host_stop", Value::Null), Ok(Value::Null));
+    assert_eq!(
+        invoke(&webview, "host_status", Value::Null),
+        Ok(Value::Null)
+    );
+}

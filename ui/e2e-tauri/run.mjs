@@ -1,0 +1,275 @@
+// The real end-to-end test: the built desktop app (Rust shell + this UI in WebKitGTK),
+// driven through tauri-driver + WebKitWebDriver, with `hearth-cli` as a friend.
+//
+//   1. start the app;
+//   2. click "Host a room" and register the owner;
+//   3. hearth-cli joins with the join code shown in the app and sends a message;
+//   4. the message appears in the WebView, the sender's name in the sender's color;
+//   5. the owner kicks the CLI user from the member list; the CLI exits with the reason;
+//   6. started again with a hearth:// link (as the desktop file does), the app opens the
+//      Join screen with the link's address and code filled in.
+//
+// Run it through scripts/desktop-e2e.sh, which builds everything and provides Xvfb and a
+// D-Bus session. Environment: HEARTH_APP (the `hearth` binary), HEARTH_CLI (`hearth-cli`),
+// TAURI_DRIVER (tauri-driver), SCREENSHOT_DIR, DISPLAY.
+//
+// Known here: one persistent HTTP connection to tauri-driver (see webdriver.mjs); wait
+// until both the tauri-driver and WebKitWebDriver ports answer; wait two animation frames
+// before a screenshot; close the WebDriver session before stopping the driver, or the app
+// is orphaned.
+
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WebDriver, freePort, sleep, waitForPort } from './webdriver.mjs';
+
+const need = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (run scripts/desktop-e2e.sh)`);
+  return v;
+};
+const APP = need('HEARTH_APP');
+const CLI = need('HEARTH_CLI');
+const DRIVER = process.env.TAURI_DRIVER ?? 'tauri-driver';
+const SHOTS = path.resolve(process.env.SCREENSHOT_DIR ?? 'artifacts/screenshots');
+const BOB_COLOR = '#3b82f6';
+const BOB_RGB = 'rgb(59, 130, 246)';
+const MESSAGE = 'hello from the terminal <b>not bold</b>';
+
+// Page-side helpers, prepended to every script: find things the way a person (or a
+// screen reader) names them.
+const LIB = `
+const norm = (s) => (s ?? '').replace(/\\s+/g, ' ').trim();
+const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+const nameOf = (el) => {
+  const by = el.getAttribute('aria-labelledby');
+  if (by) return norm(by.split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' '));
+  return norm(el.getAttribute('aria-label') || el.textContent);
+};
+const matches = (name, want) => (want.startsWith('re:') ? new RegExp(want.slice(3)).test(name) : name === want);
+const ROLES = {
+  button: 'button,[role=button]',
+  heading: 'h1,h2,h3,h4,h5,h6,[role=heading]',
+  menuitem: '[role=menuitem]',
+  dialog: '[role=dialog],dialog',
+  list: 'ul,ol,[role=list]',
+};
+const byRole = (role, want, root = document) =>
+  [...root.querySelectorAll(ROLES[role])].find((el) => visible(el) && matches(nameOf(el), want)) ?? null;
+const byLabel = (want, root = document) => {
+  for (const label of root.querySelectorAll('label')) {
+    if (!norm(label.textContent).startsWith(want)) continue;
+    const c = label.control ?? label.querySelector('input,textarea,select');
+    if (c && visible(c)) return c;
+  }
+  return null;
+};
+`;
+const js = (body) => `${LIB}\n${body}`;
+
+fs.mkdirSync(SHOTS, { recursive: true });
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-'));
+// The app keeps its data, settings, known hosts and logs under these.
+const appEnv = {
+  ...process.env,
+  XDG_DATA_HOME: path.join(home, 'data'),
+  XDG_CONFIG_HOME: path.join(home, 'config'),
+  XDG_CACHE_HOME: path.join(home, 'cache'),
+  // No GPU under Xvfb.
+  WEBKIT_DISABLE_COMPOSITING_MODE: '1',
+  WEBKIT_DISABLE_DMABUF_RENDERER: '1',
+};
+
+const log = (...a) => console.log('[tauri-e2e]', ...a);
+const children = [];
+
+async function screenshot(wd, name) {
+  await wd.settle();
+  const file = path.join(SHOTS, `tauri-${name}.png`);
+  const r = spawnSync('import', ['-window', 'root', file], { env: process.env });
+  if (r.status !== 0) {
+    // Fall back on the WebView's own screenshot.
+    const b64 = await wd.request('GET', wd.s('/screenshot'));
+    fs.writeFileSync(file, Buffer.from(b64, 'base64'));
+  }
+  log('screenshot', file);
+}
+
+async function main() {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = spawn(DRIVER, ['--port', String(port), '--native-port', String(nativePort)], {
+    env: appEnv,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(driver);
+  await waitForPort(port);
+  // tauri-driver starts WebKitWebDriver itself; make sure it answers too.
+  await waitForPort(nativePort);
+
+  const wd = new WebDriver(port);
+  try {
+    await flow(wd);
+    // Asked to stop (SIGTERM, as when the desktop session ends), the app stops hosting
+    // before it exits (RunEvent::ExitRequested). Closing the WebDriver session instead
+    // would kill it outright.
+    for (const pid of appPids()) process.kill(pid, 'SIGTERM');
+    await appGone();
+    assert.match(appLog(), /stopped hosting \(the app is closing\)/, `the app stopped the server on exit:\n${appLog()}`);
+    await wd.stop().catch(() => {}); // its app is gone already
+    await deepLink(wd);
+    log('passed');
+  } finally {
+    // The session first: ending it closes the app. Then the driver.
+    await wd.stop().catch((e) => log('closing the session failed:', e.message));
+    wd.close();
+    driver.kill('SIGTERM');
+  }
+}
+
+async function flow(wd) {
+  log('starting', APP);
+  await wd.start(APP);
+
+  // 1. The start screen.
+  const host = await wd.waitFor('the start screen', js(`return byRole('button', 're:Host a room');`), [], 30_000);
+  await screenshot(wd, 'start');
+  await wd.click(host);
+
+  // 2. Host a room, registering the owner.
+  const roomPort = await freePort();
+  await wd.fill(await wd.waitFor('name field', js(`return byLabel('Your name');`)), 'owner');
+  await wd.fill(await wd.exec(js(`return byLabel('Password');`)), 'pass1234');
+  await wd.fill(await wd.exec(js(`return byLabel('Port');`)), String(roomPort));
+  await wd.click(await wd.exec(js(`return byRole('button', 'Start hosting');`)));
+  await wd.waitFor('the host panel', js(`return byRole('heading', 'Your room is open');`), [], 30_000);
+  const code = await wd.exec(js(`return norm(document.querySelector('[data-testid=join-code]')?.textContent);`));
+  assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/, 'a join code is shown');
+  const shown = await wd.exec(js(`return norm(document.querySelector('section[aria-label="Hosting details"]')?.textContent);`));
+  assert.ok(shown.includes(`port ${roomPort}`), `the panel shows the port: ${shown}`);
+  log('hosting on', roomPort, 'with code', code);
+  await screenshot(wd, 'host');
+
+  await wd.click(await wd.exec(js(`return byRole('button', 're:Open the lobby');`)));
+  await wd.waitFor('the lobby', js(`return byRole('heading', 'Lobby');`));
+  await wd.fill(await wd.waitFor('room name field', js(`return byLabel('New room name') ?? document.querySelector('input[aria-label="New room name"]');`)), 'games');
+  await wd.click(await wd.exec(js(`return byRole('button', 'Create room');`)));
+  await wd.waitFor('the room', js(`return byRole('heading', '# games');`));
+
+  // 3. A friend in a terminal joins with the code and says hello.
+  const cli = spawn(
+    CLI,
+    [`127.0.0.1:${roomPort}`, '--code', code, '--user', 'bob', '--register', '--password-stdin', '--known-hosts', path.join(home, 'cli-known-hosts')],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  children.push(cli);
+  let cliOut = '';
+  cli.stdout.on('data', (d) => (cliOut += d));
+  cli.stderr.on('data', (d) => (cliOut += d));
+  const cliExit = new Promise((resolve) => cli.on('exit', (status) => resolve(status)));
+  cli.stdin.write(`bobpass1\n/color ${BOB_COLOR}\n/join games\n${MESSAGE}\n`);
+
+  // 4. The message shows up, as text, with bob's name in bob's color.
+  const seen = await wd.waitFor(
+    "bob's message",
+    js(`
+      const msg = [...document.querySelectorAll('[data-testid=messages] .msg')]
+        .find((m) => norm(m.querySelector('.text')?.textContent) === arguments[0]);
+      if (!msg) return null;
+      const name = msg.querySelector('.username');
+      return { from: norm(name.textContent), color: getComputedStyle(name).color, bold: msg.querySelector('.text b') !== null };
+    `),
+    [MESSAGE],
+    20_000,
+  ).catch((e) => {
+    throw new Error(`${e.message}\nhearth-cli said:\n${cliOut}`);
+  });
+  assert.equal(seen.from, 'bob');
+  assert.equal(seen.color, BOB_RGB, "the sender's name is in the sender's color");
+  assert.equal(seen.bold, false, 'markup in a message is shown as text');
+  await wd.waitFor('bob in the member list', js(`
+    const list = byRole('list', 'Room members');
+    return list && byRole('button', 'Actions for bob', list);
+  `));
+  await screenshot(wd, 'room');
+
+  // 5. Kick bob from the member list, with a reason.
+  const list = await wd.exec(js(`return byRole('list', 'Room members');`));
+  await wd.click(await wd.exec(js(`return byRole('button', 'Actions for bob', arguments[0]);`), list));
+  await wd.click(await wd.waitFor('the kick menu item', js(`return byRole('menuitem', 'Kick…');`)));
+  const dialog = await wd.waitFor('the kick dialog', js(`return byRole('dialog', 'Kick bob');`));
+  await wd.type(await wd.exec(js(`return byLabel('Reason', arguments[0]);`), dialog), 'spamming the chat');
+  await screenshot(wd, 'kick-dialog');
+  await wd.click(await wd.exec(js(`return byRole('button', 'Kick bob', arguments[0]);`), dialog));
+
+  const status = await Promise.race([cliExit, sleep(15_000).then(() => 'timeout')]);
+  assert.notEqual(status, 'timeout', `hearth-cli did not exit after the kick:\n${cliOut}`);
+  assert.match(cliOut, /kicked by owner: spamming the chat/, `hearth-cli shows who kicked and why:\n${cliOut}`);
+  log('hearth-cli exited with status', status, 'saying:', cliOut.trim().split('\n').filter((l) => /kicked/.test(l)).join(' | '));
+  await wd.waitFor('the kick notice', js(`
+    return [...document.querySelectorAll('[data-testid=messages] [role=note]')]
+      .some((n) => norm(n.textContent).includes('bob was kicked by owner: spamming the chat'));
+  `));
+  await wd.waitFor('bob gone from the member list', js(`
+    const list = byRole('list', 'Room members');
+    return list && !byRole('button', 'Actions for bob', list);
+  `));
+  await screenshot(wd, 'kicked');
+}
+
+/** The app's log file (tauri-plugin-log, in the app log dir). */
+function appLog() {
+  const file = path.join(appEnv.XDG_DATA_HOME, 'app.hearth.desktop', 'logs', 'hearth.log');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+}
+
+/** The ids of the processes running the app binary. */
+function appPids() {
+  const app = fs.realpathSync(APP);
+  return fs
+    .readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return fs.readlinkSync(`/proc/${pid}/exe`) === app;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Waits until no process runs the app binary (a second instance would hand over to it). */
+async function appGone(timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (appPids().length > 0) {
+    if (Date.now() > deadline) throw new Error('the app did not exit after its session was closed');
+    await sleep(100);
+  }
+}
+
+async function deepLink(wd) {
+  const code = 'Q9W1-DFWF-077Y-MGA1';
+  await wd.start(APP, [`hearth://192.0.2.7:7000/${code}`]);
+  await wd.waitFor('the prefilled join screen', js(`
+    const a = byLabel('Address');
+    return a && a.value === '192.0.2.7:7000' && byLabel('Join code')?.value === arguments[0];
+  `), [code], 20_000);
+  await screenshot(wd, 'join-link');
+  log('a hearth:// link opened the Join screen, prefilled');
+}
+
+let failed = false;
+try {
+  await main();
+} catch (e) {
+  failed = true;
+  console.error('[tauri-e2e] FAILED:', e.stack ?? e);
+  console.error('[tauri-e2e] the app log ends with:\n' + appLog().split('\n').slice(-40).join('\n'));
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  fs.rmSync(home, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
