@@ -18,6 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 /// Most bytes gathered into one write.
 const MAX_BATCH_BYTES: usize = 256 * 1024;
+/// A batch buffer larger than this is not kept between writes.
+const KEEP_BATCH_BYTES: usize = 16 * 1024;
 
 /// What the writer task is asked to do.
 #[derive(Debug)]
@@ -102,40 +104,56 @@ pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
     mut rx: mpsc::Receiver<Out>,
     kill: CancellationToken,
 ) {
-    // Starts empty and grows to what the traffic needs: idle connections stay small.
+    // Made once: building a fresh `cancelled()` future per frame showed up in profiles.
+    let killed = kill.cancelled();
+    tokio::pin!(killed);
+    // Frames gathered for one write. Starts empty, grows while traffic keeps
+    // coming, and is let go when the queue runs dry, so idle connections hold none.
     let mut batch = BytesMut::new();
     let mut closing = false;
     loop {
         let first = tokio::select! {
             biased;
-            _ = kill.cancelled() => break,
+            _ = &mut killed => break,
             out = rx.recv() => out,
         };
+        // A lone frame is written as it is; only several are copied together.
+        let mut single = None;
         match first {
-            Some(Out::Frame(frame)) => batch.extend_from_slice(&frame),
+            Some(Out::Frame(frame)) => single = Some(frame),
             Some(Out::Close) | None => closing = true,
         }
         // Gather whatever else is already queued into the same write.
         while !closing && batch.len() < MAX_BATCH_BYTES {
             match rx.try_recv() {
-                Ok(Out::Frame(frame)) => batch.extend_from_slice(&frame),
+                Ok(Out::Frame(frame)) => {
+                    if let Some(lone) = single.take() {
+                        batch.extend_from_slice(&lone);
+                    }
+                    batch.extend_from_slice(&frame);
+                }
                 Ok(Out::Close) => closing = true,
                 Err(_) => break,
             }
         }
-        if !batch.is_empty() {
+        let bytes: &[u8] = match &single {
+            Some(lone) => lone,
+            None => &batch,
+        };
+        if !bytes.is_empty() {
             let wrote = tokio::select! {
                 biased;
-                _ = kill.cancelled() => break,
-                r = write_batch(&mut stream, &batch) => r,
+                _ = &mut killed => break,
+                r = write_batch(&mut stream, bytes) => r,
             };
             if wrote.is_err() {
                 break;
             }
+        }
+        if batch.capacity() > KEEP_BATCH_BYTES || rx.is_empty() {
+            batch = BytesMut::new();
+        } else {
             batch.clear();
-            if batch.capacity() > 4 * MAX_BATCH_BYTES {
-                batch = BytesMut::new();
-            }
         }
         if closing {
             // Bounded: a peer that stops reading cannot hold the close open forever.

@@ -1,0 +1,132 @@
+//! `hearth-bench`: load a Hearth server on this machine and report numbers.
+//!
+//! ```text
+//! hearth-bench --addr 127.0.0.1:7878 --insecure fanout --users 100 --senders 1 --messages 200000
+//! hearth-bench --addr 127.0.0.1:7878 --code XXXX-XXXX-XXXX-XXXX logins --users 100 --concurrency 100 --with-chat
+//! hearth-bench --addr 127.0.0.1:7878 --insecure --server-pid 1234 idle --connections 10000
+//! ```
+//! Prints a table, writes `--json FILE` if asked, and exits 0 only when the
+//! run completed without problems. Every run ends within `--timeout` seconds.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use hearth_bench::conn::Target;
+use hearth_bench::fanout::FanoutArgs;
+use hearth_bench::idle::IdleArgs;
+use hearth_bench::logins::LoginsArgs;
+use hearth_bench::report::Report;
+use hearth_bench::setup::Options;
+use hearth_bench::tls::Trust;
+use hearth_certs::JoinCode;
+
+/// Command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "hearth-bench",
+    version,
+    about = "Load tool for Hearth servers on this machine (loopback only)",
+    after_help = "Registration costs one Argon2id hash per user: for big runs start the server with \
+                  --argon2-memory-kib 64 --argon2-iterations 1, and with --msg-rate 0 so flood control \
+                  does not refuse benchmark messages."
+)]
+struct Cli {
+    /// Server address (loopback only), e.g. 127.0.0.1:7878.
+    #[arg(long, global = true, default_value = "127.0.0.1:7878")]
+    addr: String,
+    /// Accept any server key (signatures are still verified).
+    #[arg(long, global = true)]
+    insecure: bool,
+    /// Join code the server's key must match.
+    #[arg(long, global = true, conflicts_with = "insecure")]
+    code: Option<String>,
+    /// Also write the results as JSON to this file.
+    #[arg(long, global = true)]
+    json: Option<PathBuf>,
+    /// Hard limit for the whole run, in seconds.
+    #[arg(long, global = true, default_value_t = 600)]
+    timeout: u64,
+    /// Registrations in flight at once.
+    #[arg(long, global = true, default_value_t = 4)]
+    register_concurrency: usize,
+    /// The server's process id: report its CPU time (and RSS for `idle`).
+    #[arg(long, global = true)]
+    server_pid: Option<u32>,
+    /// Async worker threads of the load tool.
+    #[arg(long, global = true, default_value_t = 2)]
+    threads: usize,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+/// The scenarios.
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// N users in one room, S of them sending: deliveries/s and latency.
+    Fanout(FanoutArgs),
+    /// Login throughput and latency, optionally with a chat room running.
+    Logins(LoginsArgs),
+    /// N logged-in idle connections: server RSS per connection.
+    Idle(IdleArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(&cli) {
+        Ok(report) => {
+            print!("{}", report.table());
+            if report.problems.is_empty() {
+                0
+            } else {
+                1
+            }
+        }
+        Err(e) => {
+            eprintln!("hearth-bench: {e:#}");
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: &Cli) -> anyhow::Result<Report> {
+    let trust = match (&cli.code, cli.insecure) {
+        (Some(code), _) => Trust::Code(JoinCode::parse(code).context("--code")?),
+        (None, true) => Trust::Insecure,
+        (None, false) => bail!("give --code CODE (the server's join code) or --insecure"),
+    };
+    let target = Target::new(&cli.addr, trust)?;
+    let opts = Options {
+        register_concurrency: cli.register_concurrency,
+        server_pid: cli.server_pid,
+    };
+    // Best effort: the idle scenario checks that its own need is met.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cli.threads.max(1))
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let limit = Duration::from_secs(cli.timeout);
+    let result = runtime.block_on(async {
+        let scenario = async {
+            match &cli.scenario {
+                Scenario::Fanout(args) => hearth_bench::fanout::run(&target, &opts, args).await,
+                Scenario::Logins(args) => hearth_bench::logins::run(&target, &opts, args).await,
+                Scenario::Idle(args) => hearth_bench::idle::run(&target, &opts, args).await,
+            }
+        };
+        match tokio::time::timeout(limit, scenario).await {
+            Ok(r) => r,
+            Err(_) => bail!("run stopped after --timeout {} s", cli.timeout),
+        }
+    });
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    let report = result?;
+    if let Some(path) = &cli.json {
+        report.write_json(path)?;
+    }
+    Ok(report)
+}
