@@ -218,6 +218,13 @@ impl Hub {
         self.conns.get(&id)?.user.as_ref()
     }
 
+    /// The account `id` is logged in as, or the refusal every handler gives
+    /// when it is not (a kick or takeover can end a login between requests).
+    pub(crate) fn me(&self, id: ConnId) -> Result<&OnlineUser, crate::session::Refusal> {
+        self.user(id)
+            .ok_or_else(|| crate::session::Refusal::new("you are not logged in"))
+    }
+
     /// The connection logged in as the account with this name, if any.
     pub(crate) fn online_conn(&self, name: &str) -> Option<ConnId> {
         self.online.get(&hearth_storage::name_key(name)).copied()

@@ -21,9 +21,7 @@ const AUDIT_MAX: u32 = 1000;
 /// The caller's name and role, as the hub knows them now.
 fn me(s: &Session) -> Result<(String, Role), Refusal> {
     let hub = s.shared.hub();
-    let user = hub
-        .user(s.id)
-        .ok_or_else(|| Refusal::new("you are not logged in"))?;
+    let user = hub.me(s.id)?;
     Ok((user.name.clone(), user.role))
 }
 

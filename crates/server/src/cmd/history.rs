@@ -78,12 +78,7 @@ pub(crate) async fn page(s: &mut Session, state: State, q: HistoryQuery) -> Outc
         (None, None) => Page::Latest { limit },
     };
     let keep_newest = !matches!(page, Page::After { .. });
-    let me = s
-        .shared
-        .hub()
-        .user(s.id)
-        .map(|u| u.id)
-        .ok_or_else(|| Refusal::new("you are not logged in"))?;
+    let me = s.shared.hub().me(s.id)?.id;
 
     if let Some(with) = q.with {
         let name = with.clone();

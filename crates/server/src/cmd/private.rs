@@ -23,10 +23,7 @@ fn push_to_user(hub: &mut Hub, user_id: i64, kind: &str, data: Value) {
 
 /// Me and the online user called `name`, or a refusal.
 fn me_and(hub: &Hub, s: &Session, name: &str) -> Result<(OnlineUser, OnlineUser), Refusal> {
-    let me = hub
-        .user(s.id)
-        .cloned()
-        .ok_or_else(|| Refusal::new("you are not logged in"))?;
+    let me = hub.me(s.id)?.clone();
     let other = hub
         .online_conn(name)
         .and_then(|c| hub.user(c))
@@ -149,10 +146,7 @@ pub(crate) fn end(s: &mut Session, with: String) -> Outcome {
 /// `private_list`: active links and pending requests both ways.
 pub(crate) fn list(s: &mut Session) -> Outcome {
     let hub = s.shared.hub();
-    let me = hub
-        .user(s.id)
-        .map(|u| u.id)
-        .ok_or_else(|| Refusal::new("you are not logged in"))?;
+    let me = hub.me(s.id)?.id;
     let name = |id: i64| hub.online_user(id).map(|u| u.name.clone());
     let mut active: Vec<String> = hub
         .links

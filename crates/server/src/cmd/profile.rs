@@ -29,9 +29,7 @@ pub(crate) async fn update(
     }
     let (user_id, old_name) = {
         let hub = s.shared.hub();
-        let me = hub
-            .user(s.id)
-            .ok_or_else(|| Refusal::new("you are not logged in"))?;
+        let me = hub.me(s.id)?;
         (me.id, me.name.clone())
     };
 

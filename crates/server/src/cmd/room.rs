@@ -48,9 +48,7 @@ pub(crate) async fn msg(
     let id = s.id;
     let pending = {
         let hub = s.shared.hub();
-        let Some(me) = hub.user(id) else {
-            return Err(Refusal::new("you are not logged in"));
-        };
+        let me = hub.me(id)?;
         let target = if to == "public" {
             let State::Room(idx) = state else {
                 return Err(Refusal::new(
