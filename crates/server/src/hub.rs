@@ -270,6 +270,14 @@ impl Hub {
         Some((user, room))
     }
 
+    /// Logs a connection out and tells the place it was in that it left
+    /// (`logout`, and a kick, which then closes the connection).
+    pub(crate) fn sign_out(&mut self, id: ConnId) -> Option<OnlineUser> {
+        let (user, room) = self.logout(id)?;
+        crate::events::place_event(self, "left", &user.name, room);
+        Some(user)
+    }
+
     /// Removes the online entries of `id`, unless a newer login replaced them.
     fn forget_online(&mut self, id: ConnId, user_id: i64, key: &str) {
         if self.online.get(key) == Some(&id) {

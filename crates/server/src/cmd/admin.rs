@@ -143,8 +143,7 @@ pub(crate) async fn kick(
         let peer = hub.peer(conn);
         let outbox = hub.outbox(conn)?;
         hub.set_end_reason(conn, "kicked");
-        let (user, room) = hub.logout(conn)?;
-        crate::events::place_event(hub, "left", &user.name, room);
+        let user = hub.sign_out(conn)?;
         Some((user, outbox, peer))
     });
     let peer = match removed {

@@ -197,11 +197,7 @@ fn kicked_refusal(user: &User, now: OffsetDateTime) -> Option<Refusal> {
 /// `logout`: back to the auth state on the same connection.
 pub(crate) async fn logout(s: &mut Session) -> Outcome {
     let id = s.id;
-    let left = s.shared.with_hub(|hub| {
-        let (user, room) = hub.logout(id)?;
-        place_event(hub, "left", &user.name, room);
-        Some(user)
-    });
+    let left = s.shared.with_hub(|hub| hub.sign_out(id));
     let Some(user) = left else {
         return Err(Refusal::new("you are not logged in"));
     };
