@@ -9,6 +9,9 @@
 //! ([`JoinCode`]), a short Crockford base32 string that people can read out
 //! loud or type (`XXXX-XXXX-XXXX-XXXX`).
 //!
+//! Clients check a server with [`PinnedVerifier`], a rustls verifier that
+//! pins the key through a decision callback.
+//!
 //! Typical server start-up:
 //!
 //! ```no_run
@@ -30,6 +33,7 @@ mod inspect;
 mod join_code;
 mod sans;
 mod secret;
+mod verifier;
 
 pub use error::CertError;
 pub use files::{write_pair, CERT_FILE_NAME, KEY_FILE_NAME};
@@ -40,3 +44,4 @@ pub use inspect::{inspect_pem_file, CertInfo};
 pub use join_code::JoinCode;
 pub use sans::{default_sans, local_addresses};
 pub use secret::SecretPem;
+pub use verifier::{KeyDecision, PinnedVerifier};

@@ -11,34 +11,24 @@ use std::hint::black_box;
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use hearth_bench::probe;
-use hearth_protocol::envelope::{ok_frame, Envelope};
+use hearth_protocol::envelope::{encode_push, Envelope};
 use hearth_protocol::frame::{self, FrameReader, HEADER_LEN};
-use hearth_protocol::Request;
-use serde::Serialize;
+use hearth_protocol::{ChatMessage, RawRequest};
 
 /// The same shape as the server's `msg` push data.
-#[derive(Serialize)]
-struct MsgData<'a> {
-    to: &'a str,
-    from: &'a str,
-    text: &'a str,
-    id: i64,
-    ts: &'a str,
-    color: &'a str,
-    room: &'a str,
-}
-
+/// A `msg` push, encoded the way the server encodes one.
 fn msg_push(text: &str) -> Bytes {
-    let data = MsgData {
-        to: "public",
-        from: "someone_42",
-        text,
+    let message = ChatMessage {
+        to: "public".into(),
+        from: "someone_42".into(),
+        text: text.into(),
         id: 123_456,
-        ts: "2025-06-01T12:34:56.789Z",
-        color: "#4aa3df",
-        room: "general",
+        ts: "2025-06-01T12:34:56.789Z".into(),
+        color: "#4aa3df".into(),
+        room: Some("general".into()),
+        private: false,
     };
-    ok_frame("msg", None, Some(&data), None)
+    encode_push(&message, None)
 }
 
 fn framing(c: &mut Criterion) {
@@ -98,13 +88,18 @@ fn messages(c: &mut Criterion) {
     let request = br#"{"type":"msg","data":{"to":"public","text":"hello there, how is everyone doing today?"},"id":17}"#;
     g.bench_function("parse_msg_request", |b| {
         b.iter(|| {
-            let req = Request::parse(black_box(request)).unwrap();
+            let req = RawRequest::parse(black_box(request)).unwrap();
             req.command().unwrap()
         })
     });
     let login = br#"{"type":"login","data":{"username":"alice","password":"correct horse"}}"#;
     g.bench_function("parse_login_request", |b| {
-        b.iter(|| Request::parse(black_box(login)).unwrap().command().unwrap())
+        b.iter(|| {
+            RawRequest::parse(black_box(login))
+                .unwrap()
+                .command()
+                .unwrap()
+        })
     });
 
     let sample = probe::Probe {

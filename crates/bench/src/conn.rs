@@ -9,8 +9,10 @@ use anyhow::{anyhow, bail, Context};
 use bytes::{Buf, BytesMut};
 use hearth_protocol::envelope::Envelope;
 use hearth_protocol::frame::{self, HEADER_LEN, MAX_SERVER_FRAME};
+use hearth_protocol::request::encode_request;
+use hearth_protocol::requests::LIST_ROOM;
+use hearth_protocol::Request;
 use rustls_pki_types::ServerName;
-use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -54,7 +56,7 @@ impl Target {
         let addr = loopback_addr(addr)?;
         Ok(Target {
             addr,
-            connector: tls::connector(trust)?,
+            connector: tls::connector(trust),
             name: tls::server_name(addr.ip()),
             password: "hearth-bench-password".to_owned(),
         })
@@ -115,18 +117,20 @@ impl std::fmt::Debug for Conn {
 }
 
 impl Conn {
-    /// Sends one request frame `{"type": kind, "data": data}`.
-    pub async fn send(&mut self, kind: &str, data: Value) -> std::io::Result<()> {
-        let body = serde_json::to_vec(&json!({ "type": kind, "data": data }))?;
-        frame::write_frame(&mut self.stream, &body).await
+    /// Sends one request (without an id, as the original clients do).
+    pub async fn send<R: Request>(&mut self, request: &R) -> std::io::Result<()> {
+        let frame = encode_request(request, None);
+        self.stream.write_all(&frame).await?;
+        self.stream.flush().await
     }
 
     /// Sends a request and waits for its reply, skipping pushes. Replies are
     /// matched by `type` (`list` in a room answers `list_room`), which needs
     /// no request ids, so servers that do not echo them work too. An `error`
     /// reply becomes an `Err` carrying the server's message.
-    pub async fn request(&mut self, kind: &str, data: Value) -> anyhow::Result<Envelope> {
-        self.send(kind, data)
+    pub async fn request<R: Request>(&mut self, request: &R) -> anyhow::Result<Envelope> {
+        let kind = R::REPLY_TYPE;
+        self.send(request)
             .await
             .with_context(|| format!("sending {kind}"))?;
         let reply = tokio::time::timeout(STEP_TIMEOUT, self.reply_to(kind))
@@ -150,7 +154,7 @@ impl Conn {
                 .ok_or_else(|| anyhow!("server closed the connection while waiting for {kind}"))?;
             let env = Envelope::from_slice(&body)
                 .with_context(|| format!("bad JSON from the server while waiting for {kind}"))?;
-            if env.kind == kind || (kind == "list" && env.kind == "list_room") {
+            if env.kind == kind || (kind == "list" && env.kind == LIST_ROOM) {
                 return Ok(env);
             }
             if env.kind == "bye" {

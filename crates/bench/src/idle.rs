@@ -20,10 +20,10 @@ use rand::Rng;
 use tokio_util::sync::CancellationToken;
 
 use crate::conn::{self, Conn, Target, SMALL_CHUNK};
-use crate::probe;
 use crate::report::Report;
 use crate::setup::{self, Options};
 use crate::stats::{now_us, rss_kib, Latencies, Meter};
+use hearth_bench::probe;
 
 /// Options of the `idle` scenario.
 #[derive(Debug, Clone, clap::Args)]
@@ -163,7 +163,7 @@ async fn idle(
     watch: Arc<Watch>,
     stop: CancellationToken,
 ) {
-    let ping = hearth_protocol::frame::encode(br#"{"type":"ping","data":null}"#);
+    let ping = hearth_protocol::request::encode_request(&hearth_protocol::requests::Ping {}, None);
     let mut next_ping = now_us() + first_ping_us;
     let mut ping_sent: Option<u64> = None;
     let Conn {

@@ -7,20 +7,51 @@
 //! ```
 //! Prints a table, writes `--json FILE` if asked, and exits 0 only when the
 //! run completed without problems. Every run ends within `--timeout` seconds.
+//!
+//! It speaks the wire protocol with nothing but `register`, `login`, `create`,
+//! `enter`, `msg` and `ping`, so it can load any server with that message set
+//! (the original Python one included). It only ever dials loopback addresses.
+//!
+//! Code map:
+//! - `conn`: the loopback-only [`conn::Target`], one TLS connection
+//!   ([`conn::Conn`]) with request/reply for setting up, and the raw frame
+//!   loop the scenarios read with.
+//! - `tls`: rustls client config (ring): `--insecure`, or `--code` pinning
+//!   the server key to a join code while still checking signatures.
+//! - `hearth_bench::probe` (the library): the timestamp carried in each
+//!   benchmark message's text and the cheap scanner that finds it.
+//! - `setup`: unique user names, bounded-concurrency registration and login,
+//!   rooms.
+//! - `room`: the fan-out engine: members reading, senders pacing (open loop
+//!   with `--rate`, or a bounded in-flight window at max rate).
+//! - `fanout`, `logins`, `idle`: one module per scenario.
+//! - `stats`: the clock, latency histograms, CPU time (getrusage) and server
+//!   RSS from `/proc`.
+//! - `report`: the result, as a human table and as JSON.
+
+mod conn;
+mod fanout;
+mod idle;
+mod logins;
+mod report;
+mod room;
+mod setup;
+mod stats;
+mod tls;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use hearth_bench::conn::Target;
-use hearth_bench::fanout::FanoutArgs;
-use hearth_bench::idle::IdleArgs;
-use hearth_bench::logins::LoginsArgs;
-use hearth_bench::report::Report;
-use hearth_bench::setup::Options;
-use hearth_bench::tls::Trust;
+use conn::Target;
+use fanout::FanoutArgs;
 use hearth_certs::JoinCode;
+use idle::IdleArgs;
+use logins::LoginsArgs;
+use report::Report;
+use setup::Options;
+use tls::Trust;
 
 /// Command line.
 #[derive(Debug, Parser)]
@@ -113,9 +144,9 @@ fn run(cli: &Cli) -> anyhow::Result<Report> {
     let result = runtime.block_on(async {
         let scenario = async {
             match &cli.scenario {
-                Scenario::Fanout(args) => hearth_bench::fanout::run(&target, &opts, args).await,
-                Scenario::Logins(args) => hearth_bench::logins::run(&target, &opts, args).await,
-                Scenario::Idle(args) => hearth_bench::idle::run(&target, &opts, args).await,
+                Scenario::Fanout(args) => fanout::run(&target, &opts, args).await,
+                Scenario::Logins(args) => logins::run(&target, &opts, args).await,
+                Scenario::Idle(args) => idle::run(&target, &opts, args).await,
             }
         };
         match tokio::time::timeout(limit, scenario).await {

@@ -188,11 +188,11 @@ mod tests {
         put_msg_frame(&mut buf, &P, 0);
         put_msg_frame(&mut buf, &P, 40);
         let len = frame::check(&buf, 1024).unwrap().unwrap();
-        let req = hearth_protocol::Request::parse(&buf[HEADER_LEN..HEADER_LEN + len]).unwrap();
+        let req = hearth_protocol::RawRequest::parse(&buf[HEADER_LEN..HEADER_LEN + len]).unwrap();
         match req.command().unwrap() {
-            hearth_protocol::Command::Msg { to, text: t } => {
-                assert_eq!(to, "public");
-                assert_eq!(t, text(&P, 0));
+            hearth_protocol::Command::Msg(msg) => {
+                assert_eq!(msg.to, "public");
+                assert_eq!(msg.text, text(&P, 0));
             }
             other => panic!("not a msg: {other:?}"),
         }

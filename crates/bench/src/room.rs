@@ -25,16 +25,15 @@ use std::time::Duration;
 use anyhow::Context;
 use bytes::BytesMut;
 use hearth_protocol::envelope::Envelope;
-use hearth_protocol::frame;
 use tokio::io::{ReadHalf, WriteHalf};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::conn::{self, Conn, Target, Tls, LARGE_CHUNK};
-use crate::probe;
 use crate::setup::{self, Options};
 use crate::stats::{instant_at, now_us, Latencies};
+use hearth_bench::probe;
 
 /// Messages written in one go (one TLS write) at most.
 const BATCH: u64 = 64;
@@ -647,7 +646,7 @@ async fn window_room(
 
 /// A `ping` request frame.
 fn ping_frame() -> bytes::Bytes {
-    frame::encode(br#"{"type":"ping","data":null}"#)
+    hearth_protocol::request::encode_request(&hearth_protocol::requests::Ping {}, None)
 }
 
 /// Pings every 30 s until stopped, so a silent member is not closed as idle.

@@ -11,8 +11,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use hearth_protocol::requests::{Create, Enter, Login, Register};
+use hearth_protocol::Secret;
 use rand::Rng;
-use serde_json::json;
 use tokio::sync::Semaphore;
 
 use crate::conn::{Conn, Target};
@@ -111,10 +112,11 @@ pub async fn register_all(
 
 /// Sends `register` on an open connection.
 pub async fn register(conn: &mut Conn, name: &str, password: &str) -> anyhow::Result<()> {
-    conn.request(
-        "register",
-        json!({ "username": name, "password": password }),
-    )
+    conn.request(&Register {
+        username: name.to_owned(),
+        password: Secret::new(password),
+        color: None,
+    })
     .await
     .with_context(|| format!("registering {name}"))?;
     Ok(())
@@ -122,25 +124,32 @@ pub async fn register(conn: &mut Conn, name: &str, password: &str) -> anyhow::Re
 
 /// Sends `login` on an open connection.
 pub async fn login(conn: &mut Conn, name: &str, password: &str) -> anyhow::Result<()> {
-    conn.request("login", json!({ "username": name, "password": password }))
-        .await
-        .with_context(|| format!("logging in {name}"))?;
+    conn.request(&Login {
+        username: name.to_owned(),
+        password: Secret::new(password),
+    })
+    .await
+    .with_context(|| format!("logging in {name}"))?;
     Ok(())
 }
 
 /// Creates a room (from the lobby).
 pub async fn create_room(conn: &mut Conn, room: &str) -> anyhow::Result<()> {
-    conn.request("create", json!({ "room": room }))
-        .await
-        .with_context(|| format!("creating room {room}"))?;
+    conn.request(&Create {
+        room: room.to_owned(),
+    })
+    .await
+    .with_context(|| format!("creating room {room}"))?;
     Ok(())
 }
 
 /// Enters a room (from the lobby).
 pub async fn enter_room(conn: &mut Conn, room: &str) -> anyhow::Result<()> {
-    conn.request("enter", json!({ "room": room }))
-        .await
-        .with_context(|| format!("entering room {room}"))?;
+    conn.request(&Enter {
+        room: room.to_owned(),
+    })
+    .await
+    .with_context(|| format!("entering room {room}"))?;
     Ok(())
 }
 

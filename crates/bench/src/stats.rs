@@ -53,6 +53,7 @@ impl Latencies {
         let _ = self.0.add(&other.0);
     }
 
+    #[cfg(test)]
     /// Number of samples.
     pub fn count(&self) -> u64 {
         self.0.len()
@@ -139,11 +140,6 @@ pub fn rss_kib(pid: u32) -> Result<u64, ProcError> {
             file: "status",
             field: "VmRSS",
         })
-}
-
-/// User plus system CPU seconds process `pid` has used (`/proc/PID/stat`).
-pub fn process_cpu_seconds(pid: u32) -> Result<f64, ProcError> {
-    process_cpu(pid).map(|(user, sys)| user + sys)
 }
 
 /// User and system CPU seconds process `pid` has used (`/proc/PID/stat`).
@@ -280,7 +276,8 @@ mod tests {
     fn reads_own_proc_files() {
         let me = std::process::id();
         assert!(rss_kib(me).unwrap() > 0);
-        assert!(process_cpu_seconds(me).unwrap() >= 0.0);
+        let (user, sys) = process_cpu(me).unwrap();
+        assert!(user >= 0.0 && sys >= 0.0);
         assert!(cpu_seconds() >= 0.0);
         assert!(rss_kib(u32::MAX).is_err());
     }

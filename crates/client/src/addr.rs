@@ -54,6 +54,37 @@ impl ServerAddr {
     }
 }
 
+impl ServerAddr {
+    /// Reads an address as people type it: `host`, `host:port`, `[v6]:port`,
+    /// or a bare IPv4 or IPv6 address; `default_port` when none is given.
+    /// Surrounding spaces are ignored. This is the one address parser: the
+    /// desktop app and its UI use it too.
+    pub fn parse_typed(input: &str, default_port: u16) -> Result<ServerAddr, AddrError> {
+        let s = input.trim();
+        let fail = |reason| AddrError {
+            input: s.to_owned(),
+            reason,
+        };
+        if s.is_empty() {
+            return Err(fail("the address is empty"));
+        }
+        let bare = s
+            .strip_prefix('[')
+            .and_then(|r| r.strip_suffix(']'))
+            .unwrap_or(s);
+        if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+            return Ok(ServerAddr::from(std::net::SocketAddr::new(
+                ip,
+                default_port,
+            )));
+        }
+        if !s.contains(':') {
+            return ServerAddr::new(s, default_port).map_err(|e| fail(e.reason));
+        }
+        s.parse::<ServerAddr>().map_err(|e| fail(e.reason))
+    }
+}
+
 impl From<std::net::SocketAddr> for ServerAddr {
     fn from(addr: std::net::SocketAddr) -> Self {
         ServerAddr {
@@ -166,6 +197,27 @@ mod tests {
             "a/b:7070",
         ] {
             assert!(bad.parse::<ServerAddr>().is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn typed_addresses_get_the_default_port() {
+        let p = |s: &str| ServerAddr::parse_typed(s, 7878).map(|a| a.to_string());
+        assert_eq!(p("192.168.1.20").unwrap(), "192.168.1.20:7878");
+        assert_eq!(p(" host.lan:9000 ").unwrap(), "host.lan:9000");
+        assert_eq!(p("Host.LAN").unwrap(), "host.lan:7878");
+        assert_eq!(p("::1").unwrap(), "[::1]:7878");
+        assert_eq!(p("[fd00::2]").unwrap(), "[fd00::2]:7878");
+        assert_eq!(p("[fd00::2]:99").unwrap(), "[fd00::2]:99");
+        for bad in [
+            "",
+            "   ",
+            "host:notaport",
+            "a b",
+            "host:70000",
+            "[nothost]:1",
+        ] {
+            assert!(p(bad).is_err(), "accepted {bad:?}");
         }
     }
 

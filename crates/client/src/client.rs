@@ -1,33 +1,37 @@
-//! The [`Client`] handle: one async method per request.
+//! The [`Client`] handle: [`Client::request`] for any request type, and one
+//! named method per request that people use often (some of which the client
+//! also remembers, to resume after a reconnect).
 
 use std::time::Duration;
 
 use hearth_certs::Fingerprint;
-use hearth_protocol::{Envelope, Secret};
-use serde::de::DeserializeOwned;
-use serde_json::{json, Value};
+use hearth_protocol::request::encode_request;
+use hearth_protocol::requests::{
+    Account, Audit, Create, Enter, Entered, Exit, History, HistoryPage, Kick, Kicked, List,
+    LoggedIn, Login, Logout, Msg, Partner, Ping, PrivateAccept, PrivateEnd, PrivateList,
+    PrivateReject, PrivateRequest, PrivateRequested, Profile, Register, Requester, RoleChanged,
+    RoomName, SetRole, Unkick, Username, LIST_ROOM,
+};
+use hearth_protocol::{AuditEntry, ChatMessage, Envelope, PrivateLinks, Request, Secret, PUBLIC};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::addr::ServerAddr;
-use crate::driver::{BoxTransport, Call, Conn, Dialer, Driver, Payload, Track};
+use crate::driver::{BoxTransport, Call, Dialer, Driver, Encoder, LiveConn, Track};
 use crate::error::ClientError;
 use crate::event::EventStream;
 use crate::link::JoinLink;
 use crate::options::ClientOptions;
 use crate::trust::{Trust, TrustOutcome};
-use crate::types::{
-    room_list, Ack, AssignableRole, AuditEntry, Entered, HistoryPage, HistoryQuery, LoginInfo,
-    Message, PrivateLinks, ProfileInfo, ProfileUpdate, RoomList,
-};
+use crate::types::{AssignableRole, Reply, RoomList};
 
 /// Calls that may wait for the driver before `Client` methods wait too.
 const CALL_QUEUE: usize = 64;
 
-/// Where the client stands, as of the last reply or connection change.
+/// Who and where the client is, as of the last reply or connection change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SessionInfo {
+pub struct ClientStatus {
     /// The account, once logged in (spelled as the server spells it).
     pub username: Option<String>,
     /// The room, when in one (`None` in the lobby).
@@ -44,10 +48,15 @@ pub struct SessionInfo {
 #[derive(Debug, Clone)]
 pub struct Client {
     calls: mpsc::Sender<Call>,
-    info: watch::Receiver<SessionInfo>,
+    status: watch::Receiver<ClientStatus>,
     server_key: Option<Fingerprint>,
     trust_outcome: Option<TrustOutcome>,
     request_timeout: Duration,
+}
+
+/// The encoder of one request: it gets the id the driver gives it.
+fn encoder<R: Request>(request: R) -> Encoder {
+    Box::new(move |id| encode_request(&request, Some(&id.into())))
 }
 
 impl Client {
@@ -104,13 +113,13 @@ impl Client {
     ) -> (Client, EventStream) {
         let (calls_tx, calls_rx) = mpsc::channel(CALL_QUEUE);
         let (events_tx, events_rx) = mpsc::unbounded_channel();
-        let (info_tx, info_rx) = watch::channel(SessionInfo::default());
+        let (status_tx, status_rx) = watch::channel(ClientStatus::default());
         let request_timeout = options.request_timeout;
-        let driver = Driver::new(calls_rx, events_tx, info_tx, options, dialer);
-        tokio::spawn(driver.run(Conn::new(stream)));
+        let driver = Driver::new(calls_rx, events_tx, status_tx, options, dialer);
+        tokio::spawn(driver.run(LiveConn::new(stream)));
         let client = Client {
             calls: calls_tx,
-            info: info_rx,
+            status: status_rx,
             server_key: None,
             trust_outcome: None,
             request_timeout,
@@ -129,8 +138,8 @@ impl Client {
     }
 
     /// Who and where the client is now.
-    pub fn session(&self) -> SessionInfo {
-        self.info.borrow().clone()
+    pub fn status(&self) -> ClientStatus {
+        self.status.borrow().clone()
     }
 
     /// Closes the connection for good and waits until it is closed.
@@ -141,17 +150,12 @@ impl Client {
         }
     }
 
-    /// Sends one request and waits for its reply.
-    async fn call(
-        &self,
-        kind: &'static str,
-        data: Option<Value>,
-        track: Track,
-    ) -> Result<Envelope, ClientError> {
+    /// Sends one request and waits for its reply envelope.
+    async fn call<R: Request>(&self, request: R, track: Track) -> Result<Envelope, ClientError> {
         let (reply, answer) = oneshot::channel();
         let call = Call::Request {
-            kind,
-            data: Payload(data),
+            kind: R::TYPE,
+            encode: encoder(request),
             track,
             reply,
         };
@@ -166,17 +170,26 @@ impl Client {
         }
     }
 
-    async fn ack(
+    /// Sends a request and reads its reply as the request type's reply.
+    async fn typed<R: Request>(
         &self,
-        kind: &'static str,
-        data: Option<Value>,
+        request: R,
         track: Track,
-    ) -> Result<Ack, ClientError> {
-        let env = self.call(kind, data, track).await?;
-        Ok(Ack {
+    ) -> Result<Reply<R::Reply>, ClientError> {
+        let env = self.call(request, track).await?;
+        let data = env
+            .data_as::<R::Reply>()
+            .map_err(|e| ClientError::Protocol(format!("'{}' reply: {e}", env.kind)))?;
+        Ok(Reply {
             message: env.message,
-            data: env.data,
+            data,
         })
+    }
+
+    /// Sends any request and returns its reply. The named methods below are
+    /// shorthands; a request without one is sent with this.
+    pub async fn request<R: Request>(&self, request: R) -> Result<Reply<R::Reply>, ClientError> {
+        self.typed(request, Track::Nothing).await
     }
 
     /// `register {username, password, color?}`. Does not log in.
@@ -185,133 +198,138 @@ impl Client {
         username: &str,
         password: &Secret,
         color: Option<&str>,
-    ) -> Result<Ack, ClientError> {
-        let mut data = json!({ "username": username, "password": password.expose() });
-        if let Some(color) = color {
-            data["color"] = json!(color);
-        }
-        self.ack("register", Some(data), Track::Nothing).await
+    ) -> Result<Reply<Account>, ClientError> {
+        self.request(Register {
+            username: username.to_owned(),
+            password: password.clone(),
+            color: color.map(str::to_owned),
+        })
+        .await
     }
 
     /// `login {username, password}`. The credentials are kept (redacted) to
     /// log in again after a reconnect.
-    pub async fn login(&self, username: &str, password: &Secret) -> Result<LoginInfo, ClientError> {
-        let data = json!({ "username": username, "password": password.expose() });
+    pub async fn login(&self, username: &str, password: &Secret) -> Result<LoggedIn, ClientError> {
         let track = Track::Login {
             username: username.to_owned(),
             password: password.clone(),
         };
-        typed(&self.call("login", Some(data), track).await?)
+        let login = Login {
+            username: username.to_owned(),
+            password: password.clone(),
+        };
+        Ok(self.typed(login, track).await?.data)
     }
 
     /// `logout`: back to the auth state; the held credentials are forgotten.
-    pub async fn logout(&self) -> Result<Ack, ClientError> {
-        self.ack("logout", None, Track::Logout).await
+    pub async fn logout(&self) -> Result<Reply<()>, ClientError> {
+        self.typed(Logout {}, Track::Logout).await
     }
 
     /// `list`: every room in the lobby, or the current room's members inside one.
     pub async fn list(&self) -> Result<RoomList, ClientError> {
-        let env = self.call("list", None, Track::Nothing).await?;
-        room_list(env.data.as_ref(), env.kind == "list_room")
-            .ok_or_else(|| ClientError::Protocol(format!("'{}' data is not a room list", env.kind)))
+        let env = self.call(List {}, Track::Nothing).await?;
+        let rooms = env.data_as().map_err(|e| {
+            ClientError::Protocol(format!("'{}' data is not a room list: {e}", env.kind))
+        })?;
+        Ok(RoomList {
+            in_room: env.kind == LIST_ROOM,
+            rooms,
+        })
     }
 
     /// `create {room}`.
-    pub async fn create(&self, room: &str) -> Result<Ack, ClientError> {
-        self.ack("create", Some(json!({ "room": room })), Track::Nothing)
-            .await
+    pub async fn create(&self, room: &str) -> Result<Reply<RoomName>, ClientError> {
+        self.request(Create {
+            room: room.to_owned(),
+        })
+        .await
     }
 
     /// `enter {room}`. The room's recent history follows as [`crate::Event::History`].
     pub async fn enter(&self, room: &str) -> Result<Entered, ClientError> {
-        typed(
-            &self
-                .call("enter", Some(json!({ "room": room })), Track::Enter)
-                .await?,
-        )
+        let enter = Enter {
+            room: room.to_owned(),
+        };
+        Ok(self.typed(enter, Track::Enter).await?.data)
     }
 
     /// `exit`: back to the lobby.
-    pub async fn exit(&self) -> Result<Ack, ClientError> {
-        self.ack("exit", None, Track::Exit).await
+    pub async fn exit(&self) -> Result<Reply<()>, ClientError> {
+        self.typed(Exit {}, Track::Exit).await
     }
 
     /// `msg {to: "public", text}`: returns the server's copy (with id and time).
-    pub async fn send_public(&self, text: &str) -> Result<Message, ClientError> {
-        self.send_msg("public", text).await
+    pub async fn send_public(&self, text: &str) -> Result<ChatMessage, ClientError> {
+        self.send_msg(PUBLIC, text).await
     }
 
-    /// `msg {to: user, text}` over an open private link.
-    pub async fn send_private(&self, to: &str, text: &str) -> Result<Message, ClientError> {
+    /// `msg {to: user, text}` over an open private chat.
+    pub async fn send_private(&self, to: &str, text: &str) -> Result<ChatMessage, ClientError> {
         self.send_msg(to, text).await
     }
 
-    async fn send_msg(&self, to: &str, text: &str) -> Result<Message, ClientError> {
-        let data = json!({ "to": to, "text": text });
-        typed(&self.call("msg", Some(data), Track::Nothing).await?)
+    async fn send_msg(&self, to: &str, text: &str) -> Result<ChatMessage, ClientError> {
+        let msg = Msg {
+            to: to.to_owned(),
+            text: text.to_owned(),
+        };
+        Ok(self.request(msg).await?.data)
     }
 
     /// `profile {color?, username?, password?}`.
-    pub async fn profile(&self, update: ProfileUpdate) -> Result<ProfileInfo, ClientError> {
-        let mut data = json!({});
-        if let Some(color) = &update.color {
-            data["color"] = json!(color);
-        }
-        if let Some(name) = &update.username {
-            data["username"] = json!(name);
-        }
-        let new_password = update.password.as_ref().map(|(_, new)| new.clone());
-        if let Some((old, new)) = &update.password {
-            data["password"] = json!({ "old": old.expose(), "new": new.expose() });
-        }
-        typed(
-            &self
-                .call("profile", Some(data), Track::Profile { new_password })
-                .await?,
-        )
+    pub async fn profile(&self, update: Profile) -> Result<Account, ClientError> {
+        let track = Track::Profile {
+            new_password: update.password.as_ref().map(|p| p.new.clone()),
+        };
+        Ok(self.typed(update, track).await?.data)
     }
 
     /// `private_request {to}`: ask `to` for a private chat.
-    pub async fn private_request(&self, to: &str) -> Result<Ack, ClientError> {
-        self.ack("private_request", Some(json!({ "to": to })), Track::Nothing)
-            .await
+    pub async fn private_request(&self, to: &str) -> Result<Reply<PrivateRequested>, ClientError> {
+        self.request(PrivateRequest { to: to.to_owned() }).await
     }
 
     /// `private_accept {from}`.
-    pub async fn private_accept(&self, from: &str) -> Result<Ack, ClientError> {
-        self.ack(
-            "private_accept",
-            Some(json!({ "from": from })),
-            Track::Nothing,
-        )
+    pub async fn private_accept(&self, from: &str) -> Result<Reply<Partner>, ClientError> {
+        self.request(PrivateAccept {
+            from: from.to_owned(),
+        })
         .await
     }
 
     /// `private_reject {from}`.
-    pub async fn private_reject(&self, from: &str) -> Result<Ack, ClientError> {
-        self.ack(
-            "private_reject",
-            Some(json!({ "from": from })),
-            Track::Nothing,
-        )
+    pub async fn private_reject(&self, from: &str) -> Result<Reply<Requester>, ClientError> {
+        self.request(PrivateReject {
+            from: from.to_owned(),
+        })
         .await
     }
 
     /// `private_end {with}`.
-    pub async fn private_end(&self, with: &str) -> Result<Ack, ClientError> {
-        self.ack("private_end", Some(json!({ "with": with })), Track::Nothing)
-            .await
+    pub async fn private_end(&self, with: &str) -> Result<Reply<Partner>, ClientError> {
+        self.request(PrivateEnd {
+            with: with.to_owned(),
+        })
+        .await
     }
 
-    /// `private_list`: open links and pending requests.
+    /// `private_list`: open chats and pending requests.
     pub async fn private_list(&self) -> Result<PrivateLinks, ClientError> {
-        typed(&self.call("private_list", None, Track::Nothing).await?)
+        Ok(self.request(PrivateList {}).await?.data)
     }
 
     /// `role {username, role}` (owner only).
-    pub async fn role(&self, username: &str, role: AssignableRole) -> Result<Ack, ClientError> {
-        let data = json!({ "username": username, "role": role.as_str() });
-        self.ack("role", Some(data), Track::Nothing).await
+    pub async fn role(
+        &self,
+        username: &str,
+        role: AssignableRole,
+    ) -> Result<Reply<RoleChanged>, ClientError> {
+        self.request(SetRole {
+            username: username.to_owned(),
+            role: role.as_str().to_owned(),
+        })
+        .await
     }
 
     /// `kick {username, reason, minutes?}` (admins and the owner). `minutes`
@@ -321,55 +339,37 @@ impl Client {
         username: &str,
         reason: &str,
         minutes: Option<u32>,
-    ) -> Result<Ack, ClientError> {
-        let mut data = json!({ "username": username, "reason": reason });
-        if let Some(minutes) = minutes {
-            data["minutes"] = json!(minutes);
-        }
-        self.ack("kick", Some(data), Track::Nothing).await
+    ) -> Result<Reply<Kicked>, ClientError> {
+        self.request(Kick {
+            username: username.to_owned(),
+            reason: reason.to_owned(),
+            minutes,
+        })
+        .await
     }
 
     /// `unkick {username}`: lifts a cooldown.
-    pub async fn unkick(&self, username: &str) -> Result<Ack, ClientError> {
-        self.ack(
-            "unkick",
-            Some(json!({ "username": username })),
-            Track::Nothing,
-        )
+    pub async fn unkick(&self, username: &str) -> Result<Reply<Username>, ClientError> {
+        self.request(Unkick {
+            username: username.to_owned(),
+        })
         .await
     }
 
     /// `history {...}`: one page, oldest message first.
-    pub async fn history(&self, query: &HistoryQuery) -> Result<HistoryPage, ClientError> {
-        let data = serde_json::to_value(query)
-            .map_err(|e| ClientError::Protocol(format!("history query: {e}")))?;
-        typed(&self.call("history", Some(data), Track::Nothing).await?)
+    pub async fn history(&self, query: History) -> Result<HistoryPage, ClientError> {
+        Ok(self.request(query).await?.data)
     }
 
     /// `audit {limit?}` (admins and the owner): newest entry first.
     pub async fn audit(&self, limit: Option<u32>) -> Result<Vec<AuditEntry>, ClientError> {
-        let data = limit.map(|l| json!({ "limit": l }));
-        let env = self.call("audit", data, Track::Nothing).await?;
-        let entries = env
-            .data
-            .as_ref()
-            .and_then(|d| d.get("entries"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        serde_json::from_value(entries)
-            .map_err(|e| ClientError::Protocol(format!("'audit' entries: {e}")))
+        Ok(self.request(Audit { limit }).await?.data.entries)
     }
 
     /// `ping`: returns the round-trip time.
     pub async fn ping(&self) -> Result<Duration, ClientError> {
         let start = Instant::now();
-        self.call("ping", None, Track::Nothing).await?;
+        self.request(Ping {}).await?;
         Ok(start.elapsed())
     }
-}
-
-/// Reads a reply's `data` as `T`.
-fn typed<T: DeserializeOwned>(env: &Envelope) -> Result<T, ClientError> {
-    serde_json::from_value(env.data.clone().unwrap_or(Value::Null))
-        .map_err(|e| ClientError::Protocol(format!("'{}' reply: {e}", env.kind)))
 }

@@ -1,5 +1,6 @@
 //! The library's error type.
 
+use hearth_protocol::ErrorCode;
 use serde_json::Value;
 
 use crate::trust::TrustError;
@@ -29,7 +30,9 @@ pub enum ClientError {
     Server {
         /// The request type that failed.
         request: String,
-        /// The server's explanation, as sent.
+        /// Why, for programs: act on this, never on the message text.
+        code: ErrorCode,
+        /// The server's explanation, as sent (for people).
         message: String,
         /// The reply's `data`, if any (e.g. `{until, by, reason}` for a kick cooldown).
         data: Option<Value>,
@@ -55,6 +58,14 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// The error code, when the server refused the request.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ClientError::Server { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
     /// The server's message, when the server refused the request.
     pub fn server_message(&self) -> Option<&str> {
         match self {
@@ -90,6 +101,7 @@ mod tests {
     fn server_error_shows_the_servers_message_and_keeps_data() {
         let e = ClientError::Server {
             request: "login".into(),
+            code: ErrorCode::Kicked,
             message: "You were kicked by root: spam; you may rejoin in 5 minutes".into(),
             data: Some(json!({"until": "2030-01-01T00:00:00.000Z", "by": "root"})),
         };
@@ -98,10 +110,12 @@ mod tests {
             "You were kicked by root: spam; you may rejoin in 5 minutes"
         );
         assert_eq!(e.kick_until(), Some(Some("2030-01-01T00:00:00.000Z")));
+        assert_eq!(e.code(), Some(ErrorCode::Kicked));
         assert!(!e.is_connection_failure());
 
         let forever = ClientError::Server {
             request: "login".into(),
+            code: ErrorCode::Kicked,
             message: "x".into(),
             data: Some(json!({"until": null})),
         };

@@ -1,26 +1,11 @@
 //! What the client reports without being asked: every server push, plus the
 //! connection's own state changes, through one channel.
 
-use serde_json::Value;
+use hearth_protocol::push::Notice;
+use hearth_protocol::ChatMessage;
 use tokio::sync::mpsc;
 
-use crate::types::{Message, RoomList};
-
-/// A presence notice: the `event` push.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notice {
-    /// `joined`, `left`, `disconnected`, `profile` or `kicked`.
-    pub kind: String,
-    /// Whom it is about.
-    pub user: String,
-    /// The room (or `lobby`) for joined/left/disconnected.
-    pub room: Option<String>,
-    /// When it happened (RFC 3339).
-    pub ts: Option<String>,
-    /// The whole `data` object, for kind-specific fields (`by`, `reason`,
-    /// `old_username`, `color`).
-    pub data: Value,
-}
+use crate::types::RoomList;
 
 /// The connection's state, as the client sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,15 +33,15 @@ pub enum ConnectionState {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A chat message (public or private), including your own copies.
-    Message(Message),
+    Message(ChatMessage),
     /// The recent history pushed after entering `room`, oldest first.
     History {
         /// The room entered.
         room: String,
         /// Messages, oldest first.
-        messages: Vec<Message>,
+        messages: Vec<ChatMessage>,
     },
-    /// Someone joined, left, dropped, changed profile or was kicked.
+    /// Someone joined, left, dropped, changed profile, was kicked or got a new role.
     Notice(Notice),
     /// The lobby's view of all rooms changed (`list` push), or the
     /// current room's members changed (`list_room` push, `in_room` set).
@@ -81,14 +66,14 @@ pub enum Event {
         /// The other person.
         with: String,
         /// Why, as the server says.
-        reason: Option<String>,
+        reason: String,
     },
     /// A pending private request with `with` was cancelled.
     PrivateCancelled {
         /// The other person.
         with: String,
         /// Why, as the server says.
-        reason: Option<String>,
+        reason: String,
     },
     /// You were kicked; the client will not reconnect.
     Kicked {

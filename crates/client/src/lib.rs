@@ -19,13 +19,14 @@
 //!
 //! Code map:
 //! - Trust: [`trust`] decides whether a server key is acceptable (join code,
-//!   exact key, or trust on first use via [`known_hosts`]); `verifier` plugs
-//!   that decision into the rustls handshake (signatures still checked), and
-//!   `tls` dials. A refused key fails the handshake, so no credential is
+//!   exact key, or trust on first use via [`known_hosts`]); `tls` plugs that
+//!   decision into the rustls handshake through `hearth_certs::PinnedVerifier`
+//!   (signatures still checked) and dials. A refused key fails the handshake, so no credential is
 //!   ever sent to the wrong server.
 //! - Addresses and links: [`addr`] (`HOST:PORT`), [`link`] (`hearth://HOST:PORT/CODE`).
-//! - Session: [`Client`] (one async method per request) hands calls to a
-//!   driver task that owns the connection, matches replies by numeric `id`,
+//! - Session: [`Client`] ([`Client::request`] for any `hearth_protocol`
+//!   request type, plus named shorthands) hands calls to a driver task that
+//!   owns the connection, matches replies by numeric `id`,
 //!   turns pushes into [`Event`]s, sends heartbeats, and reconnects with
 //!   backoff, resuming the login, the room and the missed messages.
 //!
@@ -44,19 +45,17 @@ mod options;
 mod tls;
 pub mod trust;
 mod types;
-mod verifier;
 
 pub use addr::ServerAddr;
-pub use client::{Client, SessionInfo};
+pub use client::{Client, ClientStatus};
 pub use error::ClientError;
-pub use event::{ConnectionState, Event, EventStream, Notice};
+pub use event::{ConnectionState, Event, EventStream};
 pub use hearth_certs::{Fingerprint, JoinCode};
-pub use hearth_protocol::Secret;
+pub use hearth_protocol::push::Notice;
+pub use hearth_protocol::requests::{History, HistoryPage, Profile};
+pub use hearth_protocol::{AuditEntry, ChatMessage, ErrorCode, PrivateLinks, RoomMembers, Secret};
 pub use known_hosts::KnownHosts;
 pub use link::JoinLink;
 pub use options::ClientOptions;
 pub use trust::{OnUnknownHost, Trust, TrustError, TrustOutcome};
-pub use types::{
-    Ack, AssignableRole, AuditEntry, Entered, HistoryPage, HistoryQuery, LoginInfo, Message,
-    PrivateLinks, ProfileInfo, ProfileUpdate, RoomList,
-};
+pub use types::{AssignableRole, Reply, RoomList};

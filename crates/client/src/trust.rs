@@ -2,7 +2,7 @@
 //! trust on first use through the known-hosts file.
 //!
 //! The decision itself ([`Rule::decide`]) is a pure function of the key the
-//! server presented; [`crate::verifier`] calls it during the TLS handshake, so
+//! server presented; `crate::tls` runs it inside the TLS handshake, so
 //! a refusal happens before a single application byte (and so any credential)
 //! is sent.
 

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use hearth_client::{Client, ClientError, ClientOptions, ConnectionState, Event, Secret};
-use hearth_protocol::envelope::{encode_frame, ok_frame, RequestId};
-use hearth_protocol::{FrameReader, Status};
+use hearth_protocol::envelope::{encode_error, encode_reply, RequestId};
+use hearth_protocol::{ErrorCode, FrameReader};
 use serde_json::{json, Value};
 use tokio::io::{AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
 
@@ -64,26 +64,26 @@ async fn replies_are_matched_by_id_even_out_of_order() {
 
     // Answer the second request first, with a push in between.
     server
-        .send(ok_frame(
+        .send(encode_reply(
             "list",
             None,
-            Some(&json!({"lobby": ["alice"]})),
+            &json!({"lobby": ["alice"]}),
             Some(&id_of(&second)),
         ))
         .await;
     server
-        .send(ok_frame(
+        .send(encode_reply(
             "private_request",
             None,
-            Some(&json!({"from": "bob"})),
+            &json!({"from": "bob"}),
             None,
         ))
         .await;
     server
-        .send(ok_frame(
+        .send(encode_reply(
             "login",
             Some("Login successful"),
-            Some(&json!({"username": "Alice", "chatroom": "lobby", "color": "#123456", "role": "owner"})),
+            &json!({"username": "Alice", "chatroom": "lobby", "color": "#123456", "role": "owner"}),
             Some(&id_of(&first)),
         ))
         .await;
@@ -100,7 +100,7 @@ async fn replies_are_matched_by_id_even_out_of_order() {
         events.recv().await.unwrap(),
         Event::PrivateRequest { from: "bob".into() }
     );
-    assert_eq!(client.session().username.as_deref(), Some("Alice"));
+    assert_eq!(client.status().username.as_deref(), Some("Alice"));
 }
 
 #[tokio::test]
@@ -111,20 +111,21 @@ async fn errors_carry_the_servers_message_and_data_and_list_room_is_understood()
     let login = tokio::spawn(async move { c.login("bob", &Secret::new("pw12")).await });
     let req = server.request().await;
     server
-        .send(encode_frame(
+        .send(encode_error(
             "login",
-            Status::Error,
-            Some("You were kicked by root: spam; you may rejoin in 5 minutes"),
+            ErrorCode::Kicked,
+            "You were kicked by root: spam; you may rejoin in 5 minutes",
             Some(&json!({"until": "2030-01-01T00:00:00.000Z", "by": "root", "reason": "spam"})),
             Some(&id_of(&req)),
         ))
         .await;
     let err = login.await.unwrap().unwrap_err();
     assert!(matches!(&err, ClientError::Server { request, .. } if request == "login"));
+    assert_eq!(err.code(), Some(ErrorCode::Kicked));
     assert!(err.to_string().contains("kicked by root"));
     assert_eq!(err.kick_until(), Some(Some("2030-01-01T00:00:00.000Z")));
     assert_eq!(
-        client.session().username,
+        client.status().username,
         None,
         "a refused login is not remembered"
     );
@@ -133,10 +134,10 @@ async fn errors_carry_the_servers_message_and_data_and_list_room_is_understood()
     let list = tokio::spawn(async move { c.list().await });
     let req = server.request().await;
     server
-        .send(ok_frame(
+        .send(encode_reply(
             "list_room",
             None,
-            Some(&json!({"fun": ["a", "b"]})),
+            &json!({"fun": ["a", "b"]}),
             Some(&id_of(&req)),
         ))
         .await;
@@ -155,7 +156,7 @@ async fn own_message_copy_answers_the_send_and_is_also_an_event() {
     let data = json!({"to": "public", "from": "alice", "text": "hello", "id": 41,
         "ts": "2026-01-01T00:00:00.000Z", "color": "#123456", "room": "fun"});
     server
-        .send(ok_frame("msg", None, Some(&data), Some(&id_of(&req))))
+        .send(encode_reply("msg", None, &data, Some(&id_of(&req))))
         .await;
     let sent = send.await.unwrap().unwrap();
     assert_eq!(sent.id, 41);
@@ -172,10 +173,10 @@ async fn raw_frames_are_reported_exactly_as_received() {
         ..ClientOptions::default()
     };
     let (_client, mut events, mut server) = start(options);
-    let frame = ok_frame(
+    let frame = encode_reply(
         "event",
         None,
-        Some(&json!({"kind": "joined", "user": "bob", "room": "lobby"})),
+        &json!({"kind": "joined", "user": "bob", "room": "lobby"}),
         None,
     );
     server.send(frame.clone()).await;
@@ -183,7 +184,7 @@ async fn raw_frames_are_reported_exactly_as_received() {
         events.recv().await.unwrap(),
         Event::Raw(String::from_utf8(frame[4..].to_vec()).unwrap())
     );
-    assert!(matches!(events.recv().await.unwrap(), Event::Notice(n) if n.user == "bob"));
+    assert!(matches!(events.recv().await.unwrap(), Event::Notice(n) if n.user() == "bob"));
 }
 
 #[tokio::test(start_paused = true)]
@@ -198,7 +199,7 @@ async fn heartbeats_go_out_when_idle_and_are_not_reported() {
         let ping = server.request().await;
         assert_eq!(ping["type"], "ping");
         server
-            .send(ok_frame::<()>("ping", None, None, Some(&id_of(&ping))))
+            .send(encode_reply("pong", None, &(), Some(&id_of(&ping))))
             .await;
     }
     assert!(
@@ -239,17 +240,17 @@ async fn a_drop_fails_pending_requests_and_stops_without_a_dialer() {
         events.recv().await.unwrap(),
         Event::Connection(ConnectionState::Disconnected { .. })
     ));
-    assert!(!client.session().connected);
+    assert!(!client.status().connected);
 }
 
 #[tokio::test]
 async fn kicked_push_is_final() {
     let (client, mut events, mut server) = start(ClientOptions::default());
     server
-        .send(ok_frame(
+        .send(encode_reply(
             "kicked",
             Some("You were kicked by root: spam"),
-            Some(&json!({"by": "root", "reason": "spam", "until": null})),
+            &json!({"by": "root", "reason": "spam", "until": null}),
             None,
         ))
         .await;
@@ -277,10 +278,10 @@ async fn room_messages_are_deduplicated_by_id() {
     let enter = tokio::spawn(async move { c.enter("fun").await });
     let req = server.request().await;
     server
-        .send(ok_frame(
+        .send(encode_reply(
             "enter",
             None,
-            Some(&json!({"username": "alice", "room": "fun"})),
+            &json!({"username": "alice", "room": "fun"}),
             Some(&id_of(&req)),
         ))
         .await;
@@ -290,15 +291,15 @@ async fn room_messages_are_deduplicated_by_id() {
             "ts": "2026-01-01T00:00:00.000Z", "color": "#123456", "room": "fun"})
     };
     server
-        .send(ok_frame(
+        .send(encode_reply(
             "history",
             None,
-            Some(&json!({"room": "fun", "messages": [m(1), m(2)]})),
+            &json!({"room": "fun", "messages": [m(1), m(2)]}),
             None,
         ))
         .await;
     for id in [2, 3, 3, 4] {
-        server.send(ok_frame("msg", None, Some(&m(id)), None)).await;
+        server.send(encode_reply("msg", None, &m(id), None)).await;
     }
     match events.recv().await.unwrap() {
         Event::History { room, messages } => {

@@ -95,7 +95,7 @@ async fn reconnect_after_a_server_restart_resumes_the_room_without_gaps_or_dupli
     for i in 5..255 {
         bob.send_public(&format!("m{i}")).await.unwrap();
     }
-    assert!(!alice.session().connected, "alice is still away");
+    assert!(!alice.status().connected, "alice is still away");
     relay.refuse_new(false);
     wait_for(&mut alice_events, "alice reconnects", |e| match e {
         Event::Connection(ConnectionState::Reconnected { room }) => {
@@ -109,7 +109,7 @@ async fn reconnect_after_a_server_restart_resumes_the_room_without_gaps_or_dupli
         _ => None,
     })
     .await;
-    assert_eq!(alice.session().room.as_deref(), Some("fun"));
+    assert_eq!(alice.status().room.as_deref(), Some("fun"));
     bob.send_public("m255").await.unwrap();
 
     let rest = within("alice catches up", async {
@@ -197,7 +197,7 @@ async fn a_short_drop_is_invisible_to_others_and_resumes_the_room() {
     let (bob, mut bob_events) = user(&relay.addr.to_string(), trust, "bob", true, quick()).await;
     bob.enter("fun").await.unwrap();
     wait_for(&mut alice_events, "bob joined", |e| match e {
-        Event::Notice(n) if n.kind == "joined" && n.user == "bob" => Some(()),
+        Event::Notice(n) if n.kind() == "joined" && n.user() == "bob" => Some(()),
         _ => None,
     })
     .await;
@@ -224,7 +224,7 @@ async fn a_short_drop_is_invisible_to_others_and_resumes_the_room() {
     for e in &seen {
         if let Event::Notice(n) = e {
             assert!(
-                !(n.user == "bob" && matches!(n.kind.as_str(), "disconnected" | "joined" | "left")),
+                !(n.user() == "bob" && matches!(n.kind(), "disconnected" | "joined" | "left")),
                 "bob's blip was shown: {n:?}"
             );
         }
@@ -232,7 +232,7 @@ async fn a_short_drop_is_invisible_to_others_and_resumes_the_room() {
     let own = collect_for(&mut bob_events, Duration::from_millis(300)).await;
     for e in &own {
         if let Event::Notice(n) = e {
-            assert_ne!(n.user, "bob", "bob sees no notice about himself: {n:?}");
+            assert_ne!(n.user(), "bob", "bob sees no notice about himself: {n:?}");
         }
     }
 }
@@ -272,7 +272,7 @@ async fn a_kick_is_final_and_not_followed_by_a_reconnect() {
             .any(|e| matches!(e, Event::Connection(ConnectionState::Reconnecting { .. }))),
         "no reconnect after a kick: {rest:?}"
     );
-    assert!(!bob.session().connected);
+    assert!(!bob.status().connected);
     assert!(matches!(bob.ping().await, Err(ClientError::Closed)));
     let lobby = root.list().await.unwrap();
     assert_eq!(lobby.rooms["lobby"], vec!["root".to_owned()]);
@@ -305,5 +305,5 @@ async fn a_takeover_bye_is_final() {
             .any(|e| matches!(e, Event::Connection(ConnectionState::Reconnecting { .. }))),
         "{rest:?}"
     );
-    assert!(!first.session().connected);
+    assert!(!first.status().connected);
 }

@@ -30,7 +30,7 @@ async fn the_right_code_connects_and_the_session_works() {
         (me.username.as_str(), me.chatroom.as_str()),
         ("alice", "lobby")
     );
-    assert_eq!(me.role, "owner");
+    assert_eq!(me.role.as_str(), "owner");
     assert!(client.ping().await.is_ok());
 
     // A join link carries the same trust.

@@ -1,15 +1,18 @@
-//! The JSON object every frame carries, and how the server encodes one.
+//! The JSON object every server frame carries, and how it is encoded.
 //!
-//! Requests look like `{"type": T, "data": {...} | null, "id"?: string | number}`.
 //! Replies and pushes look like
 //! `{"type": T, "status": "ok" | "error", "message": string | null, "data": {...} | null}`,
-//! with the request's `id` echoed on replies. Keys are written in that order,
-//! as the original Python server did.
+//! with `"code"` added on error replies and the request's `id` echoed on replies.
+//! Keys are written in that order; the first four are the original Python
+//! server's. Requests are encoded in [`crate::request`].
 
 use bytes::{BufMut, Bytes, BytesMut};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::error_code::ErrorCode;
 use crate::frame::HEADER_LEN;
+use crate::push::Push;
 
 /// A request id chosen by the client, echoed in the reply: a string or a number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -33,11 +36,11 @@ impl From<u64> for RequestId {
 pub enum Status {
     /// Success (every push uses this).
     Ok,
-    /// The request failed; `message` says why.
+    /// The request failed; `message` says why and `code` what kind of failure.
     Error,
 }
 
-/// A reply or push as received by a client.
+/// A reply or push as received by a client, with `data` not yet interpreted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     /// Message type, e.g. `login`, `msg`, `list_room`.
@@ -51,6 +54,9 @@ pub struct Envelope {
     /// Payload: a JSON object, or null.
     #[serde(default)]
     pub data: Option<serde_json::Value>,
+    /// On error replies: why, for programs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<ErrorCode>,
     /// The request id this reply answers (absent on pushes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<RequestId>,
@@ -66,9 +72,17 @@ impl Envelope {
     pub fn is_ok(&self) -> bool {
         self.status == Status::Ok
     }
+
+    /// Reads `data` (null when absent) as `T`.
+    pub fn data_as<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        match &self.data {
+            Some(data) => T::deserialize(data),
+            None => T::deserialize(serde_json::Value::Null),
+        }
+    }
 }
 
-/// Borrowed form used to encode without copying the parts.
+/// The server's frame, borrowed, so that nothing is copied before encoding.
 #[derive(Serialize)]
 struct Outgoing<'a, D: Serialize + ?Sized> {
     #[serde(rename = "type")]
@@ -77,57 +91,81 @@ struct Outgoing<'a, D: Serialize + ?Sized> {
     message: Option<&'a str>,
     data: Option<&'a D>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<ErrorCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a RequestId>,
 }
 
-/// Encodes one reply or push as a complete frame (length prefix included).
-///
-/// `data` must serialize to a JSON object; pass `None` for `null`.
-pub fn encode_frame<D: Serialize + ?Sized>(
-    kind: &str,
-    status: Status,
-    message: Option<&str>,
-    data: Option<&D>,
-    id: Option<&RequestId>,
-) -> Bytes {
-    let out = Outgoing {
-        kind,
-        status,
-        message,
-        data,
-        id,
-    };
+/// Serializes `value` as one complete frame (length prefix included).
+pub(crate) fn frame_of<T: Serialize + ?Sized>(value: &T) -> Bytes {
     let mut buf = BytesMut::with_capacity(128);
     buf.put_u32(0);
     let mut writer = buf.writer();
-    // Serializing plain structs, strings, numbers and serde_json values into
-    // memory cannot fail: there is no I/O and every key is a string.
-    serde_json::to_writer(&mut writer, &out).expect("in-memory JSON encoding");
+    // Every message type is plain structs, strings, numbers and JSON values
+    // with string keys, written to memory: serializing cannot fail.
+    serde_json::to_writer(&mut writer, value).expect("in-memory JSON encoding");
     let mut buf = writer.into_inner();
     let len = (buf.len() - HEADER_LEN) as u32;
     buf[..HEADER_LEN].copy_from_slice(&len.to_be_bytes());
     buf.freeze()
 }
 
-/// Encodes an `ok` reply or push.
-pub fn ok_frame<D: Serialize + ?Sized>(
+/// Encodes an ok reply of type `kind` (the request's reply type).
+///
+/// `data` must serialize to a JSON object or null (`()`).
+pub fn encode_reply<D: Serialize + ?Sized>(
     kind: &str,
     message: Option<&str>,
-    data: Option<&D>,
+    data: &D,
     id: Option<&RequestId>,
 ) -> Bytes {
-    encode_frame(kind, Status::Ok, message, data, id)
+    frame_of(&Outgoing {
+        kind,
+        status: Status::Ok,
+        message,
+        data: Some(data),
+        code: None,
+        id,
+    })
 }
 
-/// Encodes an `error` reply with no data.
-pub fn error_frame(kind: &str, message: &str, id: Option<&RequestId>) -> Bytes {
-    encode_frame::<()>(kind, Status::Error, Some(message), None, id)
+/// Encodes an error reply of type `kind` with its `code`; `data` (an object)
+/// carries details for some codes, e.g. the cooldown of [`ErrorCode::Kicked`].
+pub fn encode_error(
+    kind: &str,
+    code: ErrorCode,
+    message: &str,
+    data: Option<&serde_json::Value>,
+    id: Option<&RequestId>,
+) -> Bytes {
+    frame_of(&Outgoing {
+        kind,
+        status: Status::Error,
+        message: Some(message),
+        data,
+        code: Some(code),
+        id,
+    })
+}
+
+/// Encodes a push. `id` is only for the sender's own copy of a `msg`.
+pub fn encode_push<P: Push>(push: &P, id: Option<&RequestId>) -> Bytes {
+    let message = push.message();
+    frame_of(&Outgoing {
+        kind: P::TYPE,
+        status: Status::Ok,
+        message: message.as_deref(),
+        data: Some(push),
+        code: None,
+        id,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::push::{Bye, ByeReason};
+    use crate::types::RoomMembers;
 
     fn body(frame: &Bytes) -> &str {
         let len = u32::from_be_bytes([frame[0], frame[1], frame[2], frame[3]]) as usize;
@@ -137,7 +175,7 @@ mod tests {
 
     #[test]
     fn ok_reply_has_all_four_keys_in_order() {
-        let f = ok_frame::<()>("register", Some("done"), None, None);
+        let f = encode_reply("register", Some("done"), &(), None);
         assert_eq!(
             body(&f),
             r#"{"type":"register","status":"ok","message":"done","data":null}"#
@@ -145,16 +183,24 @@ mod tests {
     }
 
     #[test]
-    fn id_is_echoed_string_or_number() {
-        let f = error_frame("enter", "no such room", Some(&RequestId::Str("a1".into())));
+    fn errors_carry_a_code_and_echo_the_id() {
+        let f = encode_error(
+            "enter",
+            ErrorCode::NotFound,
+            "no such room",
+            None,
+            Some(&RequestId::Str("a1".into())),
+        );
         assert_eq!(
             body(&f),
-            r#"{"type":"enter","status":"error","message":"no such room","data":null,"id":"a1"}"#
+            r#"{"type":"enter","status":"error","message":"no such room","data":null,"code":"not_found","id":"a1"}"#
         );
-        let f = ok_frame(
+        let env = Envelope::from_slice(&f[4..]).unwrap();
+        assert_eq!(env.code, Some(ErrorCode::NotFound));
+        let f = encode_reply(
             "list",
             None,
-            Some(&json!({"lobby": []})),
+            &RoomMembers(vec![("lobby".into(), vec![])]),
             Some(&7u64.into()),
         );
         assert_eq!(
@@ -164,12 +210,18 @@ mod tests {
     }
 
     #[test]
-    fn envelope_round_trips() {
-        let f = ok_frame("msg", None, Some(&json!({"text": "héllo"})), None);
+    fn pushes_carry_their_message() {
+        let f = encode_push(
+            &Bye {
+                reason: ByeReason::Takeover,
+            },
+            None,
+        );
+        assert_eq!(
+            body(&f),
+            r#"{"type":"bye","status":"ok","message":"You logged in from another place; this connection is closed","data":{"reason":"takeover"}}"#
+        );
         let env = Envelope::from_slice(&f[4..]).unwrap();
-        assert_eq!(env.kind, "msg");
-        assert!(env.is_ok());
-        assert_eq!(env.data.unwrap()["text"], "héllo");
-        assert!(env.id.is_none());
+        assert_eq!(env.data_as::<Bye>().unwrap().reason, ByeReason::Takeover);
     }
 }

@@ -1,6 +1,10 @@
 //! What the server accepts as a name, password, colour, message or reason.
 //!
-//! Lengths count Unicode scalar values (`char`s), not bytes.
+//! Lengths count Unicode scalar values (`char`s), not bytes or UTF-16 units: a
+//! message of 4000 emoji is 4000 characters. The UI counts the same way (its
+//! limits are generated from these constants).
+
+use crate::error_code::ErrorCode;
 
 /// Longest user or room name, in characters.
 pub const NAME_MAX_CHARS: usize = 32;
@@ -12,6 +16,16 @@ pub const PASSWORD_MAX_CHARS: usize = 1024;
 pub const TEXT_MAX_CHARS: usize = 4000;
 /// Longest kick reason, in characters.
 pub const REASON_MAX_CHARS: usize = 200;
+
+/// Readable name colours the server hands out, in turn, to users who pick none.
+/// The UI offers the same ones.
+pub const PALETTE: [&str; 12] = [
+    "#e0605e", "#e8944a", "#d4b43c", "#6cbf5a", "#3fb6a8", "#4aa3df", "#6f7ee8", "#a070e0",
+    "#d867b8", "#c98a5a", "#8fae3c", "#5c9ead",
+];
+
+/// Characters other than letters and digits allowed in names.
+pub const NAME_PUNCTUATION: [char; 3] = ['_', '-', '.'];
 
 /// A rule that an input broke; `Display` is the message sent to the client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,6 +62,13 @@ pub enum RuleError {
     Reason,
 }
 
+impl RuleError {
+    /// The error code sent with this refusal: always [`ErrorCode::InvalidInput`].
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidInput
+    }
+}
+
 fn check_name(name: &str, what: &'static str) -> Result<(), RuleError> {
     let n = name.chars().count();
     if n == 0 || n > NAME_MAX_CHARS {
@@ -55,7 +76,7 @@ fn check_name(name: &str, what: &'static str) -> Result<(), RuleError> {
     }
     if name
         .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        .all(|c| c.is_alphanumeric() || NAME_PUNCTUATION.contains(&c))
     {
         Ok(())
     } else {
@@ -163,6 +184,13 @@ mod tests {
         assert_eq!(check_text("  \n"), Err(RuleError::TextEmpty));
         assert_eq!(check_text(&"é".repeat(4000)), Ok(()));
         assert_eq!(check_text(&"é".repeat(4001)), Err(RuleError::TextLong));
+    }
+
+    #[test]
+    fn palette_colors_are_valid() {
+        for c in PALETTE {
+            assert_eq!(normalize_color(c).unwrap(), c);
+        }
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! A string that must never be printed: passwords in requests.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A secret string. `Debug` prints `<redacted>`; read it with [`Secret::expose`].
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+/// It serializes as the plain string (a client must send it), so only ever
+/// serialize it into a request frame.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
 

@@ -1,22 +1,27 @@
 //! One TCP connection from accept to close: TLS handshake, the reading loop
 //! with its deadlines, and the clean-up that keeps presence honest.
+//!
+//! The whole connection runs in a `conn` tracing span with the peer address
+//! and (once logged in) the user, so every log line says whose it is.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use hearth_protocol::envelope::error_frame;
-use hearth_protocol::{FrameError, FrameReader};
+use hearth_protocol::envelope::{encode_error, encode_push};
+use hearth_protocol::push::{Bye, ByeReason};
+use hearth_protocol::{ErrorCode, FrameError, FrameReader};
 use tokio::io::AsyncRead;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
+use tracing::Instrument;
 
 use crate::audit;
-use crate::cmd::{auth::end_session, private::drop_links};
-use crate::events::{bye_frame, place_event};
+use crate::cmd::end_login_row;
+use crate::conn_state::ConnState;
+use crate::dispatch::handle_frame;
 use crate::flood::TokenBucket;
 use crate::outbox::{run_writer, Outbox};
-use crate::session::Session;
 use crate::shared::Shared;
 
 /// Why the reading loop ended.
@@ -55,6 +60,10 @@ impl End {
     }
 }
 
+fn bye(reason: ByeReason) -> bytes::Bytes {
+    encode_push(&Bye { reason }, None)
+}
+
 /// Serves one accepted TCP connection until it ends.
 pub(crate) async fn serve(
     shared: Arc<Shared>,
@@ -62,27 +71,41 @@ pub(crate) async fn serve(
     tcp: TcpStream,
     peer: SocketAddr,
 ) {
+    let span = tracing::info_span!("conn", %peer, user = tracing::field::Empty);
+    serve_in_span(shared, acceptor, tcp, peer, span.clone())
+        .instrument(span)
+        .await;
+}
+
+async fn serve_in_span(
+    shared: Arc<Shared>,
+    acceptor: TlsAcceptor,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    span: tracing::Span,
+) {
     // Replies and pushes are small and latency-sensitive; the writer already coalesces.
     let _ = tcp.set_nodelay(true);
     let tls =
         match tokio::time::timeout(shared.config.handshake_timeout, acceptor.accept(tcp)).await {
             Ok(Ok(tls)) => tls,
             Ok(Err(e)) => {
-                tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                tracing::debug!(error = %e, "TLS handshake failed");
                 return;
             }
             Err(_) => {
-                tracing::debug!(%peer, "TLS handshake timed out");
+                tracing::debug!("TLS handshake timed out");
                 return;
             }
         };
     let (reader, writer) = tokio::io::split(tls);
     let (outbox, rx) = Outbox::new(shared.config.queue_frames);
     let id = shared.with_hub(|hub| hub.add_conn(outbox.clone(), peer));
-    let writer_task = tokio::spawn(run_writer(writer, rx, outbox.kill_token().clone()));
-    tracing::debug!(%peer, conn = id, "connected");
+    let writer_task =
+        tokio::spawn(run_writer(writer, rx, outbox.kill_token().clone()).instrument(span.clone()));
+    tracing::debug!(conn = id, "connected");
 
-    let mut session = Session {
+    let mut conn = ConnState {
         bucket: TokenBucket::new(shared.config.msg_burst, shared.config.msg_rate),
         shared,
         id,
@@ -92,31 +115,32 @@ pub(crate) async fn serve(
         auth_since: Some(Instant::now()),
         failed_logins: 0,
         closing: false,
-        current: None,
+        request_id: None,
+        span,
     };
-    let max = session.shared.config.max_frame;
-    let end = read_loop(&mut session, FrameReader::new(reader, max)).await;
-    if session.outbox.overflowed() {
-        tracing::warn!(%peer, "client fell too far behind; disconnected");
+    let max = conn.shared.config.max_frame;
+    let end = read_loop(&mut conn, FrameReader::new(reader, max)).await;
+    if conn.outbox.overflowed() {
+        tracing::warn!("client fell too far behind; disconnected");
     }
-    clean_up(&mut session, end).await;
-    session.outbox.close();
-    drop(session);
+    clean_up(&mut conn, end).await;
+    conn.outbox.close();
+    drop(conn);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writer_task).await;
-    tracing::debug!(%peer, conn = id, reason = end.reason(), "closed");
+    tracing::debug!(conn = id, reason = end.reason(), "closed");
 }
 
-async fn read_loop<R: AsyncRead + Unpin>(s: &mut Session, mut reader: FrameReader<R>) -> End {
-    let config = s.shared.config.clone();
-    let kill = s.outbox.kill_token().clone();
-    let shutdown = s.shared.shutdown.clone();
+async fn read_loop<R: AsyncRead + Unpin>(conn: &mut ConnState, mut reader: FrameReader<R>) -> End {
+    let config = conn.shared.config.clone();
+    let kill = conn.outbox.kill_token().clone();
+    let shutdown = conn.shared.shutdown.clone();
     let mut last_heard = Instant::now();
     loop {
-        if s.closing {
+        if conn.closing {
             return End::Requested;
         }
         let idle_deadline = last_heard + config.idle_timeout;
-        let (deadline, on_timeout) = match s.auth_since {
+        let (deadline, on_timeout) = match conn.auth_since {
             Some(since) if since + config.auth_timeout < idle_deadline => {
                 (since + config.auth_timeout, End::AuthTimeout)
             }
@@ -126,36 +150,42 @@ async fn read_loop<R: AsyncRead + Unpin>(s: &mut Session, mut reader: FrameReade
             biased;
             _ = kill.cancelled() => return End::Killed,
             _ = shutdown.cancelled() => {
-                let bye = if s.shared.closing_for_good.load(std::sync::atomic::Ordering::SeqCst) {
-                    bye_frame("The host closed the room", "closed")
+                let reason = if conn.shared.closing_for_good.load(std::sync::atomic::Ordering::SeqCst) {
+                    ByeReason::Closed
                 } else {
-                    bye_frame("The server is shutting down", "shutdown")
+                    ByeReason::Shutdown
                 };
-                s.outbox.close_with(bye);
+                conn.outbox.close_with(bye(reason));
                 return End::Shutdown;
             }
             r = tokio::time::timeout_at(deadline.into(), reader.read_frame()) => r,
         };
         match read {
             Err(_) => {
-                let (why, reason) = if on_timeout == End::AuthTimeout {
-                    ("Not logged in in time; closing", "auth_timeout")
+                let reason = if on_timeout == End::AuthTimeout {
+                    ByeReason::AuthTimeout
                 } else {
-                    ("Nothing received for too long; closing", "idle_timeout")
+                    ByeReason::IdleTimeout
                 };
-                s.outbox.close_with(bye_frame(why, reason));
+                conn.outbox.close_with(bye(reason));
                 return on_timeout;
             }
             Ok(Ok(Some(body))) => {
                 last_heard = Instant::now();
-                s.handle_frame(&body).await;
+                handle_frame(conn, &body).await;
             }
             Ok(Ok(None)) => return End::Closed,
             Ok(Err(FrameError::TooLarge { len, max })) => {
                 let msg = format!(
                     "frame of {len} bytes is larger than the limit of {max} bytes; closing"
                 );
-                s.outbox.close_with(error_frame("error", &msg, None));
+                conn.outbox.close_with(encode_error(
+                    "error",
+                    ErrorCode::TooLarge,
+                    &msg,
+                    None,
+                    None,
+                ));
                 return End::TooLarge;
             }
             Ok(Err(_)) => return End::Broken,
@@ -164,32 +194,31 @@ async fn read_loop<R: AsyncRead + Unpin>(s: &mut Session, mut reader: FrameReade
 }
 
 /// Removes the connection from presence and tells the people who could see it.
-async fn clean_up(s: &mut Session, end: End) {
-    let id = s.id;
-    let removed = s.shared.with_hub(|hub| {
-        let conn = hub.remove_conn(id)?;
-        if let (Some(user), Some(room)) = (&conn.user, conn.room) {
-            place_event(hub, "disconnected", &user.name, room);
+async fn clean_up(conn: &mut ConnState, end: End) {
+    let id = conn.id;
+    let departed = conn.shared.with_hub(|hub| {
+        let departed = hub.remove_conn(id)?;
+        if let Some(user) = &departed.user {
+            hub.drop_private(user, "disconnected");
         }
-        Some(conn)
+        Some(departed)
     });
-    let Some(conn) = removed else {
+    let Some(departed) = departed else {
         return;
     };
-    match conn.user {
+    match departed.user {
         Some(user) => {
-            drop_links(&s.shared, &user, "disconnected");
-            end_session(s, end.reason()).await;
+            end_login_row(conn, end.reason()).await;
             audit::record(
-                &s.shared,
+                &conn.shared,
                 "disconnect",
                 &user.name,
                 None,
-                Some(s.peer),
+                Some(conn.peer),
                 Some(end.reason()),
             )
             .await;
         }
-        None => end_session(s, conn.end_reason.unwrap_or(end.reason())).await,
+        None => end_login_row(conn, departed.end_reason.unwrap_or(end.reason())).await,
     }
 }

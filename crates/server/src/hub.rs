@@ -1,23 +1,35 @@
-//! Who is connected, who is logged in as whom, and who is in which room.
+//! Who is connected, who is logged in as whom, who is in which room, and which
+//! private chats are open or asked for, with the rules that govern them.
 //!
-//! The [`Hub`] is the single owner of live presence. It lives behind one std
-//! `Mutex` in [`crate::shared::Shared`]; every method here is short, synchronous
-//! work on in-memory maps plus non-blocking queue pushes, so the lock is never
-//! held across an `.await` and never waits on I/O.
+//! The [`Hub`] is the single owner of live presence: every field is private and
+//! changes only through the methods here. It lives behind one std `Mutex` in
+//! [`crate::shared::Shared`], reached only through `Shared::with_hub`; every
+//! method here is short, synchronous work on in-memory maps plus non-blocking
+//! queue pushes, so the lock is never held across an `.await` and never waits
+//! on I/O.
+//!
+//! Layering: the hub sits below everything that handles requests. It knows the
+//! protocol's push types (it sends notices itself) and returns [`HubError`] when
+//! a rule is broken; turning that into an error reply is the caller's business.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use hearth_storage::Role;
-use serde_json::{Map, Value};
+use hearth_protocol::envelope::encode_push;
+use hearth_protocol::push::{
+    Notice, PrivateCancelled, PrivateEnded, PrivateRejected, PrivateRequestPush, PrivateStarted,
+};
+use hearth_protocol::requests::{Partner, PrivateRequested, Requester};
+use hearth_protocol::{PrivateLinks, Push, Role, RoomMembers};
+use hearth_storage::name_key;
 
 use crate::outbox::Outbox;
 
 /// Identifies one connection for its whole life.
 pub(crate) type ConnId = u64;
 
-/// Index of a room in [`Hub::rooms`]; rooms are never removed, so indexes are stable.
+/// Index of a room in the hub; rooms are never removed, so indexes are stable.
 pub(crate) type RoomIdx = usize;
 
 /// The lobby is always the first room.
@@ -38,18 +50,27 @@ pub(crate) struct OnlineUser {
     pub role: Role,
 }
 
-/// One connection.
+/// The hub's record of one connection.
 #[derive(Debug)]
-pub(crate) struct Conn {
-    pub outbox: Outbox,
-    pub peer: SocketAddr,
-    pub user: Option<OnlineUser>,
+struct ConnEntry {
+    outbox: Outbox,
+    peer: SocketAddr,
+    user: Option<OnlineUser>,
     /// Where a logged-in connection is; `None` while in the auth state.
-    pub room: Option<RoomIdx>,
+    room: Option<RoomIdx>,
     /// While a room's history is being fetched for this connection, live frames
     /// wait here so that the history push comes first.
-    pub held: Option<Vec<Bytes>>,
+    held: Option<Vec<Bytes>>,
     /// Why the server is ending this connection (kick, takeover), for the sessions table.
+    end_reason: Option<&'static str>,
+}
+
+/// What a connection that left the hub was (see [`Hub::remove_conn`]).
+#[derive(Debug)]
+pub(crate) struct Departed {
+    /// The account it was logged in as, if any.
+    pub user: Option<OnlineUser>,
+    /// Why the server ended it, if it did.
     pub end_reason: Option<&'static str>,
 }
 
@@ -72,22 +93,40 @@ impl State {
     }
 }
 
-/// One room and who is in it.
-#[derive(Debug)]
-pub(crate) struct RoomState {
-    /// Database id.
-    pub id: i64,
-    /// Name as created.
-    pub name: String,
-    /// Connections in the room, in the order they came in.
-    pub members: Vec<ConnId>,
-    /// Id of the newest message already pushed to this room's members.
-    pub last_broadcast_id: i64,
+/// A broken presence or private-chat rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HubError {
+    /// The connection is not logged in (a kick or takeover can end a login
+    /// between two requests).
+    NotLoggedIn,
+    /// Nobody with that name is online.
+    NotOnline(String),
+    /// A private chat with oneself.
+    WithSelf,
+    /// A private chat with that user is already open.
+    AlreadyLinked(String),
+    /// That user has not asked for a private chat.
+    NotAsked(String),
+    /// No private chat with that user is open.
+    NotLinked(String),
 }
 
-/// Presence that changed since the last `list`/`list_room` pushes.
+/// One room and who is in it.
+#[derive(Debug)]
+struct RoomState {
+    /// Database id.
+    id: i64,
+    /// Name as created.
+    name: String,
+    /// Connections in the room, in the order they came in.
+    members: Vec<ConnId>,
+    /// Id of the newest message already pushed to this room's members.
+    last_broadcast_id: i64,
+}
+
+/// Presence that changed since the last call to [`Hub::take_presence_changes`].
 #[derive(Debug, Default)]
-pub(crate) struct Dirty {
+pub(crate) struct PresenceChanges {
     /// Rooms or who-is-where changed: the lobby needs a `list` push.
     pub lobby: bool,
     /// Rooms whose membership changed: their members need a `list_room` push.
@@ -98,63 +137,103 @@ pub(crate) struct Dirty {
 #[derive(Debug)]
 pub(crate) struct TakenOver {
     pub outbox: Outbox,
-    pub room: Option<RoomIdx>,
 }
 
-/// Live presence and routing.
+/// Live presence, routing, and private chats.
 #[derive(Debug, Default)]
 pub(crate) struct Hub {
-    conns: HashMap<ConnId, Conn>,
+    conns: HashMap<ConnId, ConnEntry>,
     /// Name key → the connection logged in as that account.
     online: HashMap<String, ConnId>,
     /// User id → the connection logged in as that account (same entries as `online`).
     user_conns: HashMap<i64, ConnId>,
-    /// Active private links, as (smaller user id, larger user id).
-    pub links: HashSet<(i64, i64)>,
+    /// Open private chats, as (smaller user id, larger user id).
+    links: HashSet<(i64, i64)>,
     /// Pending private requests, as (requester id, target id).
-    pub requests: HashSet<(i64, i64)>,
+    requests: HashSet<(i64, i64)>,
     rooms: Vec<RoomState>,
     /// Room name key → index in `rooms`.
     room_index: HashMap<String, RoomIdx>,
     next_id: ConnId,
-    pub dirty: Dirty,
+    /// Presence changes not yet pushed.
+    changes: PresenceChanges,
+    /// The connection or login counts changed since they were last published.
+    counts_changed: bool,
+}
+
+fn pair(a: i64, b: i64) -> (i64, i64) {
+    (a.min(b), a.max(b))
+}
+
+fn now() -> String {
+    hearth_storage::ts::format_ts(time::OffsetDateTime::now_utc())
 }
 
 impl Hub {
-    /// A hub holding `rooms` (the lobby must come first).
-    pub(crate) fn new(rooms: Vec<(i64, String)>) -> Hub {
+    /// A hub holding `rooms` (the lobby must come first), each with the id of
+    /// the newest message it holds.
+    pub(crate) fn new(rooms: Vec<(i64, String, i64)>) -> Hub {
         let mut hub = Hub::default();
-        for (id, name) in rooms {
-            hub.add_room(id, name);
+        for (id, name, last) in rooms {
+            let idx = hub.add_room(id, name);
+            hub.mark_broadcast(idx, last);
         }
         hub
     }
 
+    /// Returns and clears the presence changes not yet pushed.
+    pub(crate) fn take_presence_changes(&mut self) -> PresenceChanges {
+        std::mem::take(&mut self.changes)
+    }
+
+    /// Whether presence pushes are owed.
+    pub(crate) fn presence_changed(&self) -> bool {
+        self.changes.lobby || !self.changes.rooms.is_empty()
+    }
+
+    /// Whether the counts changed since the last call (and clears the mark).
+    pub(crate) fn take_counts_changed(&mut self) -> bool {
+        std::mem::take(&mut self.counts_changed)
+    }
+
+    // ------------------------------------------------------------ rooms
+
     /// Adds a room and returns its index.
     pub(crate) fn add_room(&mut self, id: i64, name: String) -> RoomIdx {
         let idx = self.rooms.len();
-        self.room_index.insert(hearth_storage::name_key(&name), idx);
+        self.room_index.insert(name_key(&name), idx);
         self.rooms.push(RoomState {
             id,
             name,
             members: Vec::new(),
             last_broadcast_id: 0,
         });
-        self.dirty.lobby = true;
+        self.changes.lobby = true;
         idx
     }
 
     /// Finds a room by name, case-insensitively.
     pub(crate) fn find_room(&self, name: &str) -> Option<RoomIdx> {
-        self.room_index
-            .get(&hearth_storage::name_key(name))
-            .copied()
+        self.room_index.get(&name_key(name)).copied()
     }
 
-    /// The room at `idx`.
-    pub(crate) fn room(&self, idx: RoomIdx) -> &RoomState {
-        &self.rooms[idx]
+    /// The database id of the room at `idx`.
+    pub(crate) fn room_db_id(&self, idx: RoomIdx) -> i64 {
+        self.rooms[idx].id
     }
+
+    /// The name of the room at `idx`.
+    pub(crate) fn room_name(&self, idx: RoomIdx) -> &str {
+        &self.rooms[idx].name
+    }
+
+    /// Records that messages up to `id` were pushed to `room`.
+    pub(crate) fn mark_broadcast(&mut self, room: RoomIdx, id: i64) {
+        let r = &mut self.rooms[room];
+        r.last_broadcast_id = r.last_broadcast_id.max(id);
+    }
+
+    // ------------------------------------------------------------ connections
 
     /// Number of open connections.
     pub(crate) fn connection_count(&self) -> usize {
@@ -172,7 +251,7 @@ impl Hub {
         let id = self.next_id;
         self.conns.insert(
             id,
-            Conn {
+            ConnEntry {
                 outbox,
                 peer,
                 user: None,
@@ -181,30 +260,43 @@ impl Hub {
                 end_reason: None,
             },
         );
+        self.counts_changed = true;
         id
     }
 
-    /// Forgets a connection; returns what it was, for the leaving notices.
-    pub(crate) fn remove_conn(&mut self, id: ConnId) -> Option<Conn> {
+    /// Forgets a connection, telling the place it was in that it dropped, and
+    /// returns what it was.
+    pub(crate) fn remove_conn(&mut self, id: ConnId) -> Option<Departed> {
         let conn = self.conns.remove(&id)?;
+        self.counts_changed = true;
         if let Some(room) = conn.room {
             self.leave_room(id, room);
         }
         if let Some(user) = &conn.user {
-            self.forget_online(id, user.id, &user.key.clone());
+            self.forget_online(id, user.id, &user.key);
+            if let Some(room) = conn.room {
+                self.announce_place(
+                    |user, room, ts| Notice::Disconnected { user, room, ts },
+                    &user.name,
+                    room,
+                );
+            }
         }
-        Some(conn)
+        Some(Departed {
+            user: conn.user,
+            end_reason: conn.end_reason,
+        })
     }
 
     /// The connection's protocol state.
     pub(crate) fn state(&self, id: ConnId) -> State {
         match self.conns.get(&id) {
-            Some(Conn {
+            Some(ConnEntry {
                 user: Some(_),
                 room: Some(LOBBY),
                 ..
             }) => State::Lobby,
-            Some(Conn {
+            Some(ConnEntry {
                 user: Some(_),
                 room: Some(room),
                 ..
@@ -213,42 +305,69 @@ impl Hub {
         }
     }
 
-    /// The account a connection is logged in as.
-    pub(crate) fn user(&self, id: ConnId) -> Option<&OnlineUser> {
-        self.conns.get(&id)?.user.as_ref()
+    /// The account `id` is logged in as.
+    pub(crate) fn me(&self, id: ConnId) -> Result<&OnlineUser, HubError> {
+        self.conns
+            .get(&id)
+            .and_then(|c| c.user.as_ref())
+            .ok_or(HubError::NotLoggedIn)
     }
 
-    /// The account `id` is logged in as, or the refusal every handler gives
-    /// when it is not (a kick or takeover can end a login between requests).
-    pub(crate) fn me(&self, id: ConnId) -> Result<&OnlineUser, crate::session::Refusal> {
-        self.user(id)
-            .ok_or_else(|| crate::session::Refusal::new("you are not logged in"))
+    /// The online account called `name` (any case).
+    pub(crate) fn online_user_named(&self, name: &str) -> Option<&OnlineUser> {
+        let conn = self.online.get(&name_key(name))?;
+        self.conns.get(conn)?.user.as_ref()
     }
 
-    /// The connection logged in as the account with this name, if any.
-    pub(crate) fn online_conn(&self, name: &str) -> Option<ConnId> {
-        self.online.get(&hearth_storage::name_key(name)).copied()
+    /// The connection logged in as user `user_id`.
+    pub(crate) fn conn_of_user(&self, user_id: i64) -> Option<ConnId> {
+        self.user_conns.get(&user_id).copied()
     }
 
-    /// Marks `id` as logged in as `user` and puts it in the lobby. An earlier
-    /// connection of the same account is detached and returned, to be closed.
+    /// The peer address of a connection.
+    pub(crate) fn peer(&self, id: ConnId) -> Option<SocketAddr> {
+        self.conns.get(&id).map(|c| c.peer)
+    }
+
+    /// The outbox of a connection.
+    pub(crate) fn outbox_of(&self, id: ConnId) -> Option<Outbox> {
+        self.conns.get(&id).map(|c| c.outbox.clone())
+    }
+
+    /// The outbox of every connection, for shutdown.
+    pub(crate) fn all_outboxes(&self) -> Vec<Outbox> {
+        self.conns.values().map(|c| c.outbox.clone()).collect()
+    }
+
+    // ------------------------------------------------------------ logging in and out
+
+    /// Marks `id` as logged in as `user`, puts it in the lobby and tells the
+    /// lobby. An earlier connection of the same account is detached (the room
+    /// it was in is told it left) and returned, to be closed.
     pub(crate) fn login(&mut self, id: ConnId, user: OnlineUser) -> Option<TakenOver> {
         let taken = match self.online.insert(user.key.clone(), id) {
-            Some(old) if old != id => self.detach(old),
+            Some(old) if old != id => self.detach(old, &user.name),
             _ => None,
         };
         self.user_conns.insert(user.id, id);
+        let name = user.name.clone();
         if let Some(conn) = self.conns.get_mut(&id) {
             conn.user = Some(user);
             conn.room = Some(LOBBY);
         }
         self.rooms[LOBBY].members.push(id);
-        self.dirty.lobby = true;
+        self.changes.lobby = true;
+        self.counts_changed = true;
+        self.announce_place(
+            |user, room, ts| Notice::Joined { user, room, ts },
+            &name,
+            LOBBY,
+        );
         taken
     }
 
     /// Takes a connection out of its account and room, leaving it in the auth state.
-    fn detach(&mut self, id: ConnId) -> Option<TakenOver> {
+    fn detach(&mut self, id: ConnId, name: &str) -> Option<TakenOver> {
         let conn = self.conns.get_mut(&id)?;
         conn.user = None;
         conn.end_reason = Some("taken over by a new login");
@@ -256,25 +375,35 @@ impl Hub {
         let outbox = conn.outbox.clone();
         if let Some(room) = room {
             self.leave_room(id, room);
+            if room != LOBBY {
+                self.announce_place(|user, room, ts| Notice::Left { user, room, ts }, name, room);
+            }
         }
-        Some(TakenOver { outbox, room })
-    }
-
-    /// Logs a connection out; returns the account it was logged in as and where it was.
-    pub(crate) fn logout(&mut self, id: ConnId) -> Option<(OnlineUser, RoomIdx)> {
-        let conn = self.conns.get_mut(&id)?;
-        let user = conn.user.take()?;
-        let room = conn.room.take().unwrap_or(LOBBY);
-        self.leave_room(id, room);
-        self.forget_online(id, user.id, &user.key);
-        Some((user, room))
+        Some(TakenOver { outbox })
     }
 
     /// Logs a connection out and tells the place it was in that it left
-    /// (`logout`, and a kick, which then closes the connection).
-    pub(crate) fn sign_out(&mut self, id: ConnId) -> Option<OnlineUser> {
-        let (user, room) = self.logout(id)?;
-        crate::events::place_event(self, "left", &user.name, room);
+    /// (`logout`, and a kick, which then closes the connection). Returns the
+    /// account it was logged in as.
+    pub(crate) fn sign_out(
+        &mut self,
+        id: ConnId,
+        end_reason: Option<&'static str>,
+    ) -> Option<OnlineUser> {
+        let conn = self.conns.get_mut(&id)?;
+        let user = conn.user.take()?;
+        if end_reason.is_some() {
+            conn.end_reason = end_reason;
+        }
+        let room = conn.room.take().unwrap_or(LOBBY);
+        self.leave_room(id, room);
+        self.forget_online(id, user.id, &user.key);
+        self.counts_changed = true;
+        self.announce_place(
+            |user, room, ts| Notice::Left { user, room, ts },
+            &user.name,
+            room,
+        );
         Some(user)
     }
 
@@ -288,46 +417,95 @@ impl Hub {
         }
     }
 
-    /// The connection logged in as user `user_id`.
-    pub(crate) fn conn_of_user(&self, user_id: i64) -> Option<ConnId> {
-        self.user_conns.get(&user_id).copied()
+    /// Changes the name and/or colour of the account `id` is logged in as.
+    pub(crate) fn update_profile(
+        &mut self,
+        id: ConnId,
+        name: Option<&str>,
+        color: Option<&str>,
+    ) -> Result<OnlineUser, HubError> {
+        let conn = self.conns.get_mut(&id).ok_or(HubError::NotLoggedIn)?;
+        let room = conn.room;
+        let user = conn.user.as_mut().ok_or(HubError::NotLoggedIn)?;
+        if let Some(c) = color {
+            user.color = c.to_owned();
+        }
+        let renamed = name.map(|n| {
+            let old_key = std::mem::replace(&mut user.key, name_key(n));
+            user.name = n.to_owned();
+            (old_key, user.key.clone())
+        });
+        let user = user.clone();
+        if let Some((old_key, new_key)) = renamed {
+            if self.online.get(&old_key) == Some(&id) {
+                self.online.remove(&old_key);
+            }
+            self.online.insert(new_key, id);
+            self.changes.lobby = true;
+            if let Some(room) = room.filter(|r| *r != LOBBY) {
+                self.changes.rooms.insert(room);
+            }
+        }
+        Ok(user)
     }
 
-    /// The online account with this user id.
-    pub(crate) fn online_user(&self, user_id: i64) -> Option<&OnlineUser> {
-        self.user(self.conn_of_user(user_id)?)
+    /// Sets the role of user `user_id` if it is online.
+    pub(crate) fn set_role(&mut self, user_id: i64, role: Role) {
+        if let Some(conn) = self.conn_of_user(user_id) {
+            if let Some(user) = self.conns.get_mut(&conn).and_then(|c| c.user.as_mut()) {
+                user.role = role;
+            }
+        }
     }
+
+    // ------------------------------------------------------------ moving between places
 
     fn leave_room(&mut self, id: ConnId, room: RoomIdx) {
         let members = &mut self.rooms[room].members;
         if let Some(pos) = members.iter().position(|m| *m == id) {
             members.remove(pos);
         }
-        self.dirty.lobby = true;
+        self.changes.lobby = true;
         if room != LOBBY {
-            self.dirty.rooms.insert(room);
+            self.changes.rooms.insert(room);
         }
     }
 
-    /// Moves a connection from its current place into `room`. Live frames for it
-    /// are held until [`Hub::release`]; returns the id of the newest message that
-    /// was already pushed to the room (its history must end there).
+    /// Moves a connection from where it is into `room`, telling both places.
+    /// With `hold`, live frames for it are held until [`Hub::release`]; returns
+    /// the id of the newest message already pushed to the room (its history
+    /// must end there).
     pub(crate) fn move_to(&mut self, id: ConnId, room: RoomIdx, hold: bool) -> i64 {
         let Some(conn) = self.conns.get_mut(&id) else {
             return 0;
         };
         let from = conn.room.replace(room);
+        let name = conn
+            .user
+            .as_ref()
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
         if hold {
             conn.held.get_or_insert_with(Vec::new);
         }
         if let Some(from) = from {
             self.leave_room(id, from);
+            self.announce_place(
+                |user, room, ts| Notice::Left { user, room, ts },
+                &name,
+                from,
+            );
         }
         self.rooms[room].members.push(id);
-        self.dirty.lobby = true;
+        self.changes.lobby = true;
         if room != LOBBY {
-            self.dirty.rooms.insert(room);
+            self.changes.rooms.insert(room);
         }
+        self.announce_place(
+            |user, room, ts| Notice::Joined { user, room, ts },
+            &name,
+            room,
+        );
         self.rooms[room].last_broadcast_id
     }
 
@@ -342,6 +520,8 @@ impl Hub {
         }
     }
 
+    // ------------------------------------------------------------ sending
+
     /// Queues a frame for one connection (respecting a history hold).
     pub(crate) fn send(&mut self, id: ConnId, frame: Bytes) {
         if let Some(conn) = self.conns.get_mut(&id) {
@@ -354,20 +534,24 @@ impl Hub {
         }
     }
 
-    /// Queues one frame for every member of `room`.
-    pub(crate) fn send_room(&mut self, room: RoomIdx, frame: &Bytes) {
-        // Index loop: `send` needs `&mut self` while the member list is read.
-        for i in 0..self.rooms[room].members.len() {
-            let member = self.rooms[room].members[i];
-            self.send(member, frame.clone());
+    /// Encodes `push` and queues it for the connection of user `user_id`, if online.
+    pub(crate) fn push_to_user<P: Push>(&mut self, user_id: i64, push: &P) {
+        if let Some(conn) = self.conn_of_user(user_id) {
+            self.send(conn, encode_push(push, None));
         }
     }
 
     /// Queues one frame for every member of `room` but `except`.
-    pub(crate) fn send_room_except(&mut self, room: RoomIdx, frame: &Bytes, except: ConnId) {
+    pub(crate) fn send_room_except(
+        &mut self,
+        room: RoomIdx,
+        frame: &Bytes,
+        except: Option<ConnId>,
+    ) {
+        // Index loop: `send` needs `&mut self` while the member list is read.
         for i in 0..self.rooms[room].members.len() {
             let member = self.rooms[room].members[i];
-            if member != except {
+            if Some(member) != except {
                 self.send(member, frame.clone());
             }
         }
@@ -381,14 +565,21 @@ impl Hub {
         }
     }
 
-    /// Records that messages up to `id` were pushed to `room`.
-    pub(crate) fn mark_broadcast(&mut self, room: RoomIdx, id: i64) {
-        let r = &mut self.rooms[room];
-        r.last_broadcast_id = r.last_broadcast_id.max(id);
+    /// Tells everyone now in `room` that `user` came in, left or dropped.
+    fn announce_place(
+        &mut self,
+        notice: impl FnOnce(String, String, String) -> Notice,
+        user: &str,
+        room: RoomIdx,
+    ) {
+        let notice = notice(user.to_owned(), self.rooms[room].name.clone(), now());
+        self.send_room_except(room, &encode_push(&notice, None), None);
     }
 
+    // ------------------------------------------------------------ presence lists
+
     /// Names of the members of `room`, in the order they came in.
-    pub(crate) fn member_names(&self, room: RoomIdx) -> Vec<String> {
+    fn member_names(&self, room: RoomIdx) -> Vec<String> {
         self.rooms[room]
             .members
             .iter()
@@ -396,26 +587,18 @@ impl Hub {
             .collect()
     }
 
-    /// `{room: [members]}` for every room, lobby first.
-    pub(crate) fn list_all(&self) -> Map<String, Value> {
-        (0..self.rooms.len())
-            .map(|idx| self.room_entry(idx))
-            .collect()
+    /// Every room with its members, lobby first.
+    pub(crate) fn list_all(&self) -> RoomMembers {
+        RoomMembers(
+            (0..self.rooms.len())
+                .map(|idx| (self.rooms[idx].name.clone(), self.member_names(idx)))
+                .collect(),
+        )
     }
 
-    /// `(room name, [members])` for one room.
-    pub(crate) fn room_entry(&self, idx: RoomIdx) -> (String, Value) {
-        let names = self
-            .member_names(idx)
-            .into_iter()
-            .map(Value::String)
-            .collect();
-        (self.rooms[idx].name.clone(), Value::Array(names))
-    }
-
-    /// The outboxes of every connection in the lobby.
-    pub(crate) fn lobby_outboxes(&self) -> Vec<Outbox> {
-        self.outboxes(LOBBY)
+    /// One room with its members.
+    pub(crate) fn list_room(&self, idx: RoomIdx) -> RoomMembers {
+        RoomMembers(vec![(self.rooms[idx].name.clone(), self.member_names(idx))])
     }
 
     /// The outboxes of every member of `room`.
@@ -427,44 +610,195 @@ impl Hub {
             .collect()
     }
 
-    /// The outbox of every connection, for shutdown.
-    pub(crate) fn all_outboxes(&self) -> Vec<Outbox> {
-        self.conns.values().map(|c| c.outbox.clone()).collect()
-    }
+    // ------------------------------------------------------------ private chats
 
-    /// Mutable access to a logged-in account (profile and role changes).
-    pub(crate) fn user_mut(&mut self, id: ConnId) -> Option<&mut OnlineUser> {
-        self.conns.get_mut(&id)?.user.as_mut()
-    }
-
-    /// Re-keys the online map after a rename.
-    pub(crate) fn rekey(&mut self, id: ConnId, old_key: &str, new_key: String) {
-        if self.online.get(old_key) == Some(&id) {
-            self.online.remove(old_key);
+    /// Me and the online user called `name`, who must be someone else.
+    fn me_and(&self, id: ConnId, name: &str) -> Result<(OnlineUser, OnlineUser), HubError> {
+        let me = self.me(id)?.clone();
+        let other = self
+            .online_user_named(name)
+            .cloned()
+            .ok_or_else(|| HubError::NotOnline(name.to_owned()))?;
+        if other.id == me.id {
+            return Err(HubError::WithSelf);
         }
-        self.online.insert(new_key, id);
-        self.dirty.lobby = true;
-        if let Some(room) = self.conns.get(&id).and_then(|c| c.room) {
-            if room != LOBBY {
-                self.dirty.rooms.insert(room);
-            }
+        Ok((me, other))
+    }
+
+    /// The partner called `name` if user `me` has an open private chat with them.
+    pub(crate) fn linked_partner(&self, me: i64, name: &str) -> Option<(i64, String)> {
+        let other = self.online_user_named(name)?;
+        self.links
+            .contains(&pair(me, other.id))
+            .then(|| (other.id, other.name.clone()))
+    }
+
+    fn start_link(&mut self, me: &OnlineUser, other: &OnlineUser) {
+        self.requests.remove(&(other.id, me.id));
+        self.requests.remove(&(me.id, other.id));
+        self.links.insert(pair(me.id, other.id));
+        self.push_to_user(
+            me.id,
+            &PrivateStarted {
+                with: other.name.clone(),
+            },
+        );
+        self.push_to_user(
+            other.id,
+            &PrivateStarted {
+                with: me.name.clone(),
+            },
+        );
+    }
+
+    /// `private_request`: asks `to`, or starts the chat at once when `to` had
+    /// asked too. A repeated request is not pushed again.
+    pub(crate) fn private_request(
+        &mut self,
+        id: ConnId,
+        to: &str,
+    ) -> Result<PrivateRequested, HubError> {
+        let (me, other) = self.me_and(id, to)?;
+        if self.links.contains(&pair(me.id, other.id)) {
+            return Err(HubError::AlreadyLinked(other.name));
         }
-    }
-
-    /// Records why the server is ending a connection.
-    pub(crate) fn set_end_reason(&mut self, id: ConnId, reason: &'static str) {
-        if let Some(conn) = self.conns.get_mut(&id) {
-            conn.end_reason = Some(reason);
+        if self.requests.contains(&(other.id, me.id)) {
+            self.start_link(&me, &other);
+            return Ok(PrivateRequested {
+                to: other.name,
+                started: true,
+            });
         }
+        if self.requests.insert((me.id, other.id)) {
+            self.push_to_user(other.id, &PrivateRequestPush { from: me.name });
+        }
+        Ok(PrivateRequested {
+            to: other.name,
+            started: false,
+        })
     }
 
-    /// The peer address of a connection.
-    pub(crate) fn peer(&self, id: ConnId) -> Option<SocketAddr> {
-        self.conns.get(&id).map(|c| c.peer)
+    /// `private_accept`: opens the chat `from` asked for.
+    pub(crate) fn private_accept(&mut self, id: ConnId, from: &str) -> Result<Partner, HubError> {
+        let (me, other) = self.me_and(id, from)?;
+        if !self.requests.contains(&(other.id, me.id)) {
+            return Err(HubError::NotAsked(other.name));
+        }
+        self.start_link(&me, &other);
+        Ok(Partner { with: other.name })
     }
 
-    /// The outbox of a connection.
-    pub(crate) fn outbox(&self, id: ConnId) -> Option<Outbox> {
-        self.conns.get(&id).map(|c| c.outbox.clone())
+    /// `private_reject`: declines what `from` asked for.
+    pub(crate) fn private_reject(&mut self, id: ConnId, from: &str) -> Result<Requester, HubError> {
+        let (me, other) = self.me_and(id, from)?;
+        if !self.requests.remove(&(other.id, me.id)) {
+            return Err(HubError::NotAsked(other.name));
+        }
+        self.push_to_user(other.id, &PrivateRejected { by: me.name });
+        Ok(Requester { from: other.name })
+    }
+
+    /// `private_end`: ends the chat with `with`, telling both.
+    pub(crate) fn private_end(&mut self, id: ConnId, with: &str) -> Result<Partner, HubError> {
+        let (me, other) = self.me_and(id, with)?;
+        if !self.links.remove(&pair(me.id, other.id)) {
+            return Err(HubError::NotLinked(other.name));
+        }
+        let reason = format!("ended by {}", me.name);
+        self.push_to_user(
+            me.id,
+            &PrivateEnded {
+                with: other.name.clone(),
+                reason: reason.clone(),
+            },
+        );
+        self.push_to_user(
+            other.id,
+            &PrivateEnded {
+                with: me.name,
+                reason,
+            },
+        );
+        Ok(Partner { with: other.name })
+    }
+
+    /// `private_list`: open chats and pending requests both ways, sorted.
+    pub(crate) fn private_links(&self, id: ConnId) -> Result<PrivateLinks, HubError> {
+        let me = self.me(id)?.id;
+        let name = |user: i64| {
+            self.conn_of_user(user)
+                .and_then(|c| self.conns.get(&c)?.user.as_ref())
+                .map(|u| u.name.clone())
+        };
+        let mut links = PrivateLinks {
+            active: self
+                .links
+                .iter()
+                .filter_map(|&(a, b)| match (a == me, b == me) {
+                    (true, _) => name(b),
+                    (_, true) => name(a),
+                    _ => None,
+                })
+                .collect(),
+            incoming: self
+                .requests
+                .iter()
+                .filter(|(_, to)| *to == me)
+                .filter_map(|(from, _)| name(*from))
+                .collect(),
+            outgoing: self
+                .requests
+                .iter()
+                .filter(|(from, _)| *from == me)
+                .filter_map(|(_, to)| name(*to))
+                .collect(),
+        };
+        links.active.sort();
+        links.incoming.sort();
+        links.outgoing.sort();
+        Ok(links)
+    }
+
+    /// Ends every private chat and pending request of `user`, telling the other
+    /// side why (logged out, disconnected, kicked).
+    pub(crate) fn drop_private(&mut self, user: &OnlineUser, reason: &str) {
+        let ended: Vec<(i64, i64)> = self
+            .links
+            .iter()
+            .copied()
+            .filter(|&(a, b)| a == user.id || b == user.id)
+            .collect();
+        for link in ended {
+            self.links.remove(&link);
+            let other = if link.0 == user.id { link.1 } else { link.0 };
+            self.push_to_user(
+                other,
+                &PrivateEnded {
+                    with: user.name.clone(),
+                    reason: reason.to_owned(),
+                },
+            );
+        }
+        let cancelled: Vec<(i64, i64)> = self
+            .requests
+            .iter()
+            .copied()
+            .filter(|&(from, to)| from == user.id || to == user.id)
+            .collect();
+        for request in cancelled {
+            self.requests.remove(&request);
+            let other = if request.0 == user.id {
+                request.1
+            } else {
+                request.0
+            };
+            self.push_to_user(
+                other,
+                &PrivateCancelled {
+                    with: user.name.clone(),
+                    reason: reason.to_owned(),
+                },
+            );
+        }
     }
 }

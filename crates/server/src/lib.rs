@@ -1,39 +1,59 @@
 //! Hearth's TLS chat server, as a library (embedded by the desktop app) and
 //! the `hearth-server` binary.
 //!
-//! Code map:
-//! - [`server`]: [`start`] a server on a bound listener; the [`RunningServer`]
-//!   handle stops it. Accepts under a connection cap, drains on shutdown.
-//! - `connection`: one connection's life: handshake deadline, reading loop,
-//!   auth/idle deadlines, clean-up of presence.
-//! - `session` + `cmd/*`: parse a request, check the state, run its handler.
-//! - `hub`: the single owner of live presence (who is where), behind one
-//!   std mutex that is never held across an `.await`.
+//! Code map, bottom to top (a module uses only the ones above it in this list;
+//! ARCHITECTURE.md states the layers and a test checks them):
+//! - `config`, `error`, `flood`, `throttle`, `passwords`, `tls`, `roles`:
+//!   settings, errors, budgets, Argon2id off the async threads, the rustls
+//!   acceptor, and the stored-role ↔ wire-role conversion.
 //! - `outbox`: per-connection bounded queue and the one task that writes each
 //!   TLS stream, coalescing queued frames into one write.
-//! - `persist`: the message pipeline: one thread stores each batch, then
-//!   delivers it (encoded once per message).
-//! - `presence`: debounced `list`/`list_room` pushes.
-//! - `passwords`, `throttle`, `flood`: Argon2id off the async threads, login
-//!   brute-force limits, per-connection message budget.
+//! - `hub`: the single owner of live presence and private chats, with their
+//!   rules. `message`: a chat message accepted but not yet stored.
+//! - `shared`: what every connection shares; the hub behind one std mutex,
+//!   reached only through `Shared::with_hub`.
+//! - `audit`, `presence`, `persist`: audit rows, debounced `list`/`list_room`
+//!   pushes, and the message pipeline (one thread stores each batch, then
+//!   delivers it, encoded once per message).
+//! - `outcome`, `conn_state`, `handle`: what a handler returns, what a
+//!   connection's task owns, and the `Handle` trait each request implements.
+//! - `cmd/*`: the handlers, one module per group of requests.
+//! - `dispatch`: parse a frame, check the state rule, run the handler, reply.
+//! - `connection`: one connection's life: handshake deadline, reading loop,
+//!   auth/idle deadlines, clean-up of presence.
+//! - [`server`]: [`start`] a server on a bound listener; the [`RunningServer`]
+//!   handle stops it. Accepts under a connection cap, drains on shutdown.
 
-mod audit;
-mod cmd;
 pub mod config;
-mod connection;
 pub mod error;
-mod events;
 mod flood;
-mod hub;
-mod outbox;
 mod passwords;
-mod persist;
-mod presence;
-pub mod server;
-mod session;
-mod shared;
+mod roles;
 mod throttle;
 mod tls;
+
+mod outbox;
+
+mod hub;
+mod message;
+
+mod shared;
+
+mod audit;
+mod persist;
+mod presence;
+
+mod conn_state;
+mod handle;
+mod outcome;
+
+mod cmd;
+
+mod dispatch;
+
+mod connection;
+
+pub mod server;
 
 pub use config::Config;
 pub use error::ServerError;

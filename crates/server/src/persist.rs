@@ -12,66 +12,22 @@ use std::sync::Weak;
 use std::thread::JoinHandle;
 
 use bytes::Bytes;
-use hearth_protocol::envelope::{error_frame, ok_frame};
-use hearth_protocol::RequestId;
+use hearth_protocol::envelope::{encode_error, encode_push};
+use hearth_protocol::{ChatMessage, ErrorCode, PUBLIC};
 use hearth_storage::{ts::format_ts, NewMessage, Store};
-use serde::Serialize;
-use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
-use crate::hub::{ConnId, RoomIdx};
+use crate::message::{AcceptedMessage, Target};
 use crate::shared::Shared;
 
 /// Messages taken into one transaction at most.
 const MAX_BATCH: usize = 512;
 
-/// Where a message goes.
-#[derive(Debug, Clone)]
-pub(crate) enum Target {
-    /// Every member of a room.
-    Room {
-        idx: RoomIdx,
-        db_id: i64,
-        name: String,
-    },
-    /// One other user, over a private link.
-    Private { user_id: i64, name: String },
-}
-
-/// A message accepted from a client, not yet stored.
-#[derive(Debug)]
-pub(crate) struct Pending {
-    pub sender_conn: ConnId,
-    pub sender_id: i64,
-    pub from: String,
-    pub color: String,
-    pub text: String,
-    pub ts: OffsetDateTime,
-    /// The `msg` request's id, echoed on the sender's own copy only.
-    pub request_id: Option<RequestId>,
-    pub target: Target,
-}
-
-/// `data` of a `msg` push.
-#[derive(Serialize)]
-struct MsgData<'a> {
-    to: &'a str,
-    from: &'a str,
-    text: &'a str,
-    id: i64,
-    ts: &'a str,
-    color: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    room: Option<&'a str>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    private: bool,
-}
-
 /// Starts the writer thread. It ends when every sender of `rx` is gone.
 pub(crate) fn spawn_writer(
     shared: Weak<Shared>,
     store: Store,
-    mut rx: mpsc::Receiver<Pending>,
+    mut rx: mpsc::Receiver<AcceptedMessage>,
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("hearth-messages".into())
@@ -93,7 +49,7 @@ pub(crate) fn spawn_writer(
         })
 }
 
-fn store_and_deliver(shared: Option<&Shared>, store: &Store, batch: &mut Vec<Pending>) {
+fn store_and_deliver(shared: Option<&Shared>, store: &Store, batch: &mut Vec<AcceptedMessage>) {
     let rows: Vec<NewMessage> = batch
         .iter_mut()
         .map(|p| {
@@ -115,15 +71,18 @@ fn store_and_deliver(shared: Option<&Shared>, store: &Store, batch: &mut Vec<Pen
         Err(e) => {
             tracing::error!(error = %e, count = rows.len(), "storing messages failed");
             let Some(shared) = shared else { return };
-            let mut hub = shared.hub();
-            for p in batch.drain(..) {
-                let frame = error_frame(
-                    "msg",
-                    "the server could not store your message; please try again",
-                    p.request_id.as_ref(),
-                );
-                hub.send(p.sender_conn, frame);
-            }
+            shared.with_hub(|hub| {
+                for p in batch.drain(..) {
+                    let frame = encode_error(
+                        "msg",
+                        ErrorCode::ServerError,
+                        "the server could not store your message; please try again",
+                        None,
+                        p.request_id.as_ref(),
+                    );
+                    hub.send(p.sender_conn, frame);
+                }
+            });
             return;
         }
     };
@@ -132,52 +91,54 @@ fn store_and_deliver(shared: Option<&Shared>, store: &Store, batch: &mut Vec<Pen
     // copy when it must echo a request id.
     let frames: Vec<(Bytes, Option<Bytes>)> = batch
         .iter()
-        .zip(&rows)
+        .zip(rows)
         .zip(&ids)
-        .map(|((p, row), id)| encode(p, &row.text, *id))
+        .map(|((p, row), id)| encode(p, row.text, *id))
         .collect();
-    let mut hub = shared.hub();
-    for ((p, id), (shared_frame, own_frame)) in batch.drain(..).zip(ids).zip(frames) {
-        let own = own_frame.unwrap_or_else(|| shared_frame.clone());
-        match p.target {
-            Target::Room { idx, .. } => {
-                hub.mark_broadcast(idx, id);
-                hub.send_room_except(idx, &shared_frame, p.sender_conn);
-                // The sender always gets its own copy, even if it left meanwhile.
-                hub.send(p.sender_conn, own);
-            }
-            Target::Private { name, .. } => {
-                hub.send(p.sender_conn, own);
-                if let Some(conn) = hub.online_conn(&name) {
-                    if conn != p.sender_conn {
-                        hub.send(conn, shared_frame);
+    shared.with_hub(|hub| {
+        for ((p, id), (shared_frame, own_frame)) in batch.drain(..).zip(ids).zip(frames) {
+            let own = own_frame.unwrap_or_else(|| shared_frame.clone());
+            match p.target {
+                Target::Room { idx, .. } => {
+                    hub.mark_broadcast(idx, id);
+                    hub.send_room_except(idx, &shared_frame, Some(p.sender_conn));
+                    // The sender always gets its own copy, even if it left meanwhile.
+                    hub.send(p.sender_conn, own);
+                }
+                Target::Private { user_id, .. } => {
+                    hub.send(p.sender_conn, own);
+                    if let Some(conn) = hub.conn_of_user(user_id) {
+                        if conn != p.sender_conn {
+                            hub.send(conn, shared_frame);
+                        }
                     }
                 }
             }
         }
-    }
+    });
 }
 
-fn encode(p: &Pending, text: &str, id: i64) -> (Bytes, Option<Bytes>) {
-    let ts = format_ts(p.ts);
+/// The shared frame of a stored message, and the sender's own copy when it
+/// must carry the request's id.
+fn encode(p: &AcceptedMessage, text: String, id: i64) -> (Bytes, Option<Bytes>) {
     let (to, room, private) = match &p.target {
-        Target::Room { name, .. } => ("public", Some(name.as_str()), false),
-        Target::Private { name, .. } => (name.as_str(), None, true),
+        Target::Room { name, .. } => (PUBLIC.to_owned(), Some(name.clone()), false),
+        Target::Private { name, .. } => (name.clone(), None, true),
     };
-    let data = MsgData {
+    let message = ChatMessage {
         to,
-        from: &p.from,
+        from: p.from.clone(),
         text,
         id,
-        ts: &ts,
-        color: &p.color,
+        ts: format_ts(p.ts),
+        color: p.color.clone(),
         room,
         private,
     };
-    let shared = ok_frame("msg", None, Some(&data), None);
+    let shared = encode_push(&message, None);
     let own = p
         .request_id
         .as_ref()
-        .map(|rid| ok_frame("msg", None, Some(&data), Some(rid)));
+        .map(|rid| encode_push(&message, Some(rid)));
     (shared, own)
 }

@@ -1,16 +1,16 @@
 //! Live `list` and `list_room` pushes, sent only when presence changed.
 //!
-//! Changes are marked dirty in the hub; this task wakes, waits a few
-//! milliseconds so that a burst of changes (a crowd logging in) becomes one
-//! push, snapshots the names under the lock, and encodes and queues the frames
-//! after releasing it. Each frame is encoded once and shared by its recipients.
+//! Changes are marked in the hub; this task wakes, waits a few milliseconds so
+//! that a burst of changes (a crowd logging in) becomes one push, snapshots the
+//! names under the lock, and encodes and queues the frames after releasing it.
+//! Each frame is encoded once and shared by its recipients.
 
 use std::sync::Arc;
 
-use hearth_protocol::envelope::ok_frame;
-use serde_json::{Map, Value};
+use hearth_protocol::envelope::encode_push;
+use hearth_protocol::push::{LobbyList, RoomList};
 
-use crate::hub::Dirty;
+use crate::hub::LOBBY;
 use crate::shared::Shared;
 
 /// Runs until shutdown.
@@ -25,32 +25,26 @@ pub(crate) async fn run(shared: Arc<Shared>) {
     }
 }
 
-/// Sends the pushes for everything marked dirty so far.
+/// Sends the pushes for every presence change so far.
 pub(crate) fn push_changes(shared: &Shared) {
-    let (lobby, rooms) = {
-        let mut hub = shared.hub();
-        let dirty = std::mem::take(&mut hub.dirty);
-        let Dirty { lobby, rooms } = dirty;
-        let lobby = lobby.then(|| (hub.list_all(), hub.lobby_outboxes()));
-        let rooms: Vec<_> = rooms
+    let (lobby, rooms) = shared.with_hub(|hub| {
+        let changes = hub.take_presence_changes();
+        let lobby = changes.lobby.then(|| (hub.list_all(), hub.outboxes(LOBBY)));
+        let rooms: Vec<_> = changes
+            .rooms
             .into_iter()
-            .map(|idx| {
-                let (name, members) = hub.room_entry(idx);
-                (name, members, hub.outboxes(idx))
-            })
+            .map(|idx| (hub.list_room(idx), hub.outboxes(idx)))
             .collect();
         (lobby, rooms)
-    };
+    });
     if let Some((list, outboxes)) = lobby {
-        let frame = ok_frame("list", None, Some(&list), None);
+        let frame = encode_push(&LobbyList(list), None);
         for outbox in outboxes {
             outbox.push(frame.clone());
         }
     }
-    for (name, members, outboxes) in rooms {
-        let mut data = Map::new();
-        data.insert(name, members);
-        let frame = ok_frame("list_room", None, Some(&Value::Object(data)), None);
+    for (list, outboxes) in rooms {
+        let frame = encode_push(&RoomList(list), None);
         for outbox in outboxes {
             outbox.push(frame.clone());
         }

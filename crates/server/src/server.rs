@@ -134,10 +134,12 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     .map_err(|e| ServerError::Internal(format!("startup task: {e}")))??;
 
     let acceptor = tls::acceptor(&identity)?;
-    let mut hub = Hub::new(rooms.iter().map(|(r, _)| (r.id, r.name.clone())).collect());
-    for (idx, (_, last)) in rooms.iter().enumerate() {
-        hub.mark_broadcast(idx, *last);
-    }
+    let hub = Hub::new(
+        rooms
+            .into_iter()
+            .map(|(room, last)| (room.id, room.name, last))
+            .collect(),
+    );
     let passwords = Passwords::new(config.argon2_memory_kib, config.argon2_iterations)?;
     let (msg_tx, msg_rx) = mpsc::channel(MESSAGE_QUEUE);
     let shutdown = CancellationToken::new();
@@ -224,7 +226,7 @@ async fn run(
         .is_err()
     {
         tracing::warn!("some connections did not close in time");
-        for outbox in shared.hub().all_outboxes() {
+        for outbox in shared.with_hub(|hub| hub.all_outboxes()) {
             outbox.kill();
         }
     }

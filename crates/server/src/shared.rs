@@ -1,4 +1,4 @@
-//! State shared by every connection task.
+//! State shared by every connection task, and the one way into the hub.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -9,8 +9,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::hub::Hub;
+use crate::message::AcceptedMessage;
 use crate::passwords::Passwords;
-use crate::persist::Pending;
 use crate::throttle::Throttle;
 
 /// Counts the embedding app shows ("3 people connected").
@@ -26,18 +26,19 @@ pub struct Stats {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub config: Config,
-    /// The database; every call goes through `spawn_blocking` or the writer thread.
+    /// The database; every call goes through [`Shared::db`] or the writer thread.
     pub store: Store,
     // Presence lock: a std Mutex because every critical section is short,
     // synchronous work on in-memory maps plus non-blocking queue pushes; it is
-    // never held across an `.await` (see hub.rs).
+    // never held across an `.await` (see hub.rs). Private: reached only through
+    // `with_hub`, which also wakes the presence task after changes.
     hub: Mutex<Hub>,
     // Login-failure counters; held only for a map lookup or update.
     throttle: Mutex<Throttle>,
-    /// Wakes the presence task after the hub marked something dirty.
+    /// Wakes the presence task after the hub marked presence changed.
     pub presence: Notify,
     /// Messages on their way to the database and then to their recipients.
-    pub messages: mpsc::Sender<Pending>,
+    pub messages: mpsc::Sender<AcceptedMessage>,
     pub passwords: Arc<Passwords>,
     /// Fires when the server begins a graceful shutdown.
     pub shutdown: CancellationToken,
@@ -56,7 +57,7 @@ impl Shared {
         config: Config,
         store: Store,
         hub: Hub,
-        messages: mpsc::Sender<Pending>,
+        messages: mpsc::Sender<AcceptedMessage>,
         passwords: Arc<Passwords>,
         shutdown: CancellationToken,
         closing_for_good: Arc<AtomicBool>,
@@ -76,39 +77,42 @@ impl Shared {
         }
     }
 
+    /// Runs `f` on the hub under its lock. Afterwards, if presence changed, it
+    /// wakes the presence task, and if the counts changed, it republishes them.
+    /// This is the only way to the hub, so no change can skip either.
+    pub(crate) fn with_hub<T>(&self, f: impl FnOnce(&mut Hub) -> T) -> T {
+        let (out, presence, counts) = {
+            let mut hub = self.lock_hub();
+            let out = f(&mut hub);
+            let presence = hub.presence_changed();
+            let counts = hub.take_counts_changed().then(|| Stats {
+                connections: hub.connection_count(),
+                online: hub.online_count(),
+            });
+            (out, presence, counts)
+        };
+        if presence {
+            self.presence.notify_one();
+        }
+        if let Some(stats) = counts {
+            self.stats.send_if_modified(|s| {
+                let changed = *s != stats;
+                *s = stats;
+                changed
+            });
+        }
+        out
+    }
+
     /// Locks the hub. A panic while holding it cannot leave a half-done
     /// update that matters more than staying up, so poisoning is ignored.
-    pub(crate) fn hub(&self) -> MutexGuard<'_, Hub> {
+    fn lock_hub(&self) -> MutexGuard<'_, Hub> {
         self.hub.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Locks the login throttle.
     pub(crate) fn throttle(&self) -> MutexGuard<'_, Throttle> {
         self.throttle.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Runs `f` on the hub, then wakes the presence task if presence changed
-    /// and republishes the counts.
-    pub(crate) fn with_hub<T>(&self, f: impl FnOnce(&mut Hub) -> T) -> T {
-        let (out, dirty, stats) = {
-            let mut hub = self.hub();
-            let out = f(&mut hub);
-            let dirty = hub.dirty.lobby || !hub.dirty.rooms.is_empty();
-            let stats = Stats {
-                connections: hub.connection_count(),
-                online: hub.online_count(),
-            };
-            (out, dirty, stats)
-        };
-        if dirty {
-            self.presence.notify_one();
-        }
-        self.stats.send_if_modified(|s| {
-            let changed = *s != stats;
-            *s = stats;
-            changed
-        });
-        out
     }
 
     /// Runs blocking database work off the async threads.

@@ -4,7 +4,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{start_server, EnvelopeExt, TestClient, TestServer, PASSWORD};
+use common::{
+    assert_refusal, start_server, EnvelopeExt, ErrorCode, TestClient, TestServer, PASSWORD,
+};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
@@ -34,7 +36,11 @@ async fn only_the_owner_changes_roles_and_changes_apply_at_once() {
     };
 
     let msg = mia
-        .err("role", json!({ "username": "nils", "role": "admin" }))
+        .err(
+            "role",
+            json!({ "username": "nils", "role": "admin" }),
+            ErrorCode::Forbidden,
+        )
         .await;
     assert!(msg.contains("only the owner"), "{msg}");
 
@@ -51,7 +57,11 @@ async fn only_the_owner_changes_roles_and_changes_apply_at_once() {
 
     // An admin may not change roles either.
     let msg = adam
-        .err("role", json!({ "username": "nils", "role": "admin" }))
+        .err(
+            "role",
+            json!({ "username": "nils", "role": "admin" }),
+            ErrorCode::Forbidden,
+        )
         .await;
     assert!(msg.contains("only the owner"), "{msg}");
     // The new role counts without logging in again.
@@ -59,15 +69,27 @@ async fn only_the_owner_changes_roles_and_changes_apply_at_once() {
     nils.expect_closed().await;
 
     let msg = owner
-        .err("role", json!({ "username": "owner", "role": "member" }))
+        .err(
+            "role",
+            json!({ "username": "owner", "role": "member" }),
+            ErrorCode::Forbidden,
+        )
         .await;
     assert!(msg.contains("owner"), "{msg}");
     let msg = owner
-        .err("role", json!({ "username": "mia", "role": "superuser" }))
+        .err(
+            "role",
+            json!({ "username": "mia", "role": "superuser" }),
+            ErrorCode::InvalidInput,
+        )
         .await;
     assert!(msg.contains("admin"), "{msg}");
     let msg = owner
-        .err("role", json!({ "username": "ghost", "role": "admin" }))
+        .err(
+            "role",
+            json!({ "username": "ghost", "role": "admin" }),
+            ErrorCode::NotFound,
+        )
         .await;
     assert!(msg.contains("no such user"), "{msg}");
 
@@ -75,7 +97,9 @@ async fn only_the_owner_changes_roles_and_changes_apply_at_once() {
     owner
         .ok("role", json!({ "username": "adam", "role": "member" }))
         .await;
-    let msg = adam.err("kick", kick("mia", "x", Some(0))).await;
+    let msg = adam
+        .err("kick", kick("mia", "x", Some(0)), ErrorCode::Forbidden)
+        .await;
     assert!(msg.contains("only admins"), "{msg}");
     // Login reports the stored role.
     let mut again = server.connect().await;
@@ -97,22 +121,44 @@ async fn who_may_kick_whom() {
         unreachable!()
     };
 
-    let msg = mo.err("kick", kick("ned", "because", None)).await;
+    let msg = mo
+        .err("kick", kick("ned", "because", None), ErrorCode::Forbidden)
+        .await;
     assert!(msg.contains("only admins"), "{msg}");
-    let msg = mo.err("unkick", json!({ "username": "ned" })).await;
+    let msg = mo
+        .err("unkick", json!({ "username": "ned" }), ErrorCode::Forbidden)
+        .await;
     assert!(msg.contains("only admins"), "{msg}");
-    let msg = ada.err("kick", kick("owner", "coup", None)).await;
-    assert!(msg.contains("owner cannot be kicked"), "{msg}");
-    let msg = ada.err("kick", kick("abe", "rival", None)).await;
-    assert!(msg.contains("only the owner can kick an admin"), "{msg}");
-    let msg = owner.err("kick", kick("owner", "self", None)).await;
-    assert!(!msg.is_empty());
-    let msg = ada.err("kick", kick("ghost", "who", None)).await;
-    assert!(msg.contains("no such user"), "{msg}");
-    ada.err("kick", kick("ned", "", None)).await;
-    ada.err("kick", kick("ned", &"r".repeat(201), None)).await;
     let msg = ada
-        .err("kick", kick("ned", "forever", Some(30 * 24 * 60 + 1)))
+        .err("kick", kick("owner", "coup", None), ErrorCode::Forbidden)
+        .await;
+    assert!(msg.contains("owner cannot be kicked"), "{msg}");
+    let msg = ada
+        .err("kick", kick("abe", "rival", None), ErrorCode::Forbidden)
+        .await;
+    assert!(msg.contains("only the owner can kick an admin"), "{msg}");
+    let msg = owner
+        .err("kick", kick("owner", "self", None), ErrorCode::Forbidden)
+        .await;
+    assert!(!msg.is_empty());
+    let msg = ada
+        .err("kick", kick("ghost", "who", None), ErrorCode::NotFound)
+        .await;
+    assert!(msg.contains("no such user"), "{msg}");
+    ada.err("kick", kick("ned", "", None), ErrorCode::InvalidInput)
+        .await;
+    ada.err(
+        "kick",
+        kick("ned", &"r".repeat(201), None),
+        ErrorCode::InvalidInput,
+    )
+    .await;
+    let msg = ada
+        .err(
+            "kick",
+            kick("ned", "forever", Some(30 * 24 * 60 + 1)),
+            ErrorCode::InvalidInput,
+        )
         .await;
     assert!(msg.contains("minutes"), "{msg}");
     // Nobody was kicked by any of that.
@@ -182,6 +228,7 @@ async fn kick_pushes_to_the_target_closes_it_and_tells_everyone() {
     let mut back = server.connect().await;
     let refused = back.login("bad", PASSWORD).await;
     assert!(!refused.is_ok(), "{refused:?}");
+    assert_refusal(&refused, ErrorCode::Kicked);
     let text = refused.text();
     assert!(
         text.contains("owner") && text.contains("spam") && text.contains("minute"),
@@ -217,6 +264,7 @@ async fn unkick_lifts_the_cooldown() {
     let mut c = server.connect().await;
     let refused = c.login("kid", PASSWORD).await;
     assert!(!refused.is_ok());
+    assert_refusal(&refused, ErrorCode::Kicked);
     assert!(
         refused.text().contains("5 minutes"),
         "default is 5 minutes: {refused:?}"
@@ -226,7 +274,13 @@ async fn unkick_lifts_the_cooldown() {
     assert_eq!(reply.d()["username"], "kid");
     let ok = c.login("kid", PASSWORD).await;
     assert!(ok.is_ok(), "{ok:?}");
-    let msg = owner.err("unkick", json!({ "username": "ghost" })).await;
+    let msg = owner
+        .err(
+            "unkick",
+            json!({ "username": "ghost" }),
+            ErrorCode::NotFound,
+        )
+        .await;
     assert!(msg.contains("no such user"), "{msg}");
 }
 
@@ -237,7 +291,9 @@ async fn a_cooldown_expires() {
     owner.ok("kick", kick("late", "wait a bit", Some(10))).await;
     users[0].expect_closed().await;
     let mut c = server.connect().await;
-    assert!(!c.login("late", PASSWORD).await.is_ok());
+    let refused = c.login("late", PASSWORD).await;
+    assert!(!refused.is_ok());
+    assert_refusal(&refused, ErrorCode::Kicked);
 
     // Let the cooldown run out: move its end into the past, straight in the database.
     let db = server.db_path();
@@ -267,6 +323,7 @@ async fn kicking_an_offline_user_sets_the_cooldown() {
     assert!(reply.d()["until"].is_string());
     let refused = users[0].login("away", PASSWORD).await;
     assert!(!refused.is_ok());
+    assert_refusal(&refused, ErrorCode::Kicked);
     assert!(refused.text().contains("spam earlier"), "{refused:?}");
     assert!(refused.text().contains("60 minutes"), "{refused:?}");
     assert_eq!(refused.d()["until"], reply.d()["until"]);
@@ -282,7 +339,9 @@ async fn a_kick_without_cooldown_lifts_an_earlier_cooldown() {
     let (mut owner, mut users) = crowd(&server, &["twice"]).await;
     users[0].ok("logout", Value::Null).await;
     owner.ok("kick", kick("twice", "first", Some(60))).await;
-    assert!(!users[0].login("twice", PASSWORD).await.is_ok());
+    let refused = users[0].login("twice", PASSWORD).await;
+    assert!(!refused.is_ok());
+    assert_refusal(&refused, ErrorCode::Kicked);
     owner.ok("kick", kick("twice", "never mind", Some(0))).await;
     let login = users[0].login("twice", PASSWORD).await;
     assert!(login.is_ok(), "{login:?}");
@@ -408,7 +467,7 @@ async fn audit_lists_admin_and_session_events_newest_first() {
     let reply = owner.ok("audit", json!({ "limit": 2 })).await;
     assert_eq!(reply.d()["entries"].as_array().map(Vec::len), Some(2));
     let mut m = server.user("member").await;
-    let msg = m.err("audit", Value::Null).await;
+    let msg = m.err("audit", Value::Null, ErrorCode::Forbidden).await;
     assert!(msg.contains("only admins"), "{msg}");
     let mut ann = server.login("ann", PASSWORD).await;
     ann.ok("audit", Value::Null).await;

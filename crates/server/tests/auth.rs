@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{start_server, EnvelopeExt, PASSWORD};
+use common::{assert_refusal, start_server, EnvelopeExt, ErrorCode, PASSWORD};
 use serde_json::{json, Value};
 
 fn is_color(v: &Value) -> bool {
@@ -31,6 +31,7 @@ async fn register_ok_then_taken_case_insensitively() {
     for taken in ["Alice", "alice", "ALICE", "aLiCe"] {
         let reply = c.register(taken, "another1").await;
         assert!(!reply.is_ok(), "{taken} should be taken: {reply:?}");
+        assert_refusal(&reply, ErrorCode::NameTaken);
         assert!(reply.text().contains("already in use"), "{reply:?}");
     }
 
@@ -41,6 +42,7 @@ async fn register_ok_then_taken_case_insensitively() {
     for taken in ["zoë", "ZOË"] {
         let reply = c.register(taken, PASSWORD).await;
         assert!(!reply.is_ok(), "{taken} should be taken: {reply:?}");
+        assert_refusal(&reply, ErrorCode::NameTaken);
     }
     let reply = c.register("Ωmega_1.x-y", PASSWORD).await;
     assert!(reply.is_ok(), "{reply:?}");
@@ -71,10 +73,12 @@ async fn register_refuses_bad_names_and_short_passwords() {
     ] {
         let reply = c.register(bad, PASSWORD).await;
         assert!(!reply.is_ok(), "{bad:?} should be refused: {reply:?}");
+        assert_refusal(&reply, ErrorCode::InvalidInput);
         assert!(!reply.text().is_empty());
     }
     let reply = c.register("shortpw", "abc").await;
     assert!(!reply.is_ok(), "{reply:?}");
+    assert_refusal(&reply, ErrorCode::InvalidInput);
     assert!(reply.text().contains("at least 4"), "{reply:?}");
 
     // Boundary cases that must work.
@@ -83,6 +87,7 @@ async fn register_refuses_bad_names_and_short_passwords() {
     // Refused registrations created nothing.
     let reply = c.login("shortpw", "abc").await;
     assert!(!reply.is_ok(), "{reply:?}");
+    assert_refusal(&reply, ErrorCode::AuthFailed);
     c.sync().await;
 }
 
@@ -126,8 +131,10 @@ async fn login_refuses_wrong_password_and_unknown_user() {
 
     let wrong = c.login("carol", "not the password").await;
     assert!(!wrong.is_ok(), "{wrong:?}");
+    assert_refusal(&wrong, ErrorCode::AuthFailed);
     let unknown = c.login("nobody", PASSWORD).await;
     assert!(!unknown.is_ok(), "{unknown:?}");
+    assert_refusal(&unknown, ErrorCode::AuthFailed);
     assert!(
         wrong.text().contains("Invalid username or password"),
         "{wrong:?}"
@@ -135,7 +142,7 @@ async fn login_refuses_wrong_password_and_unknown_user() {
     assert_eq!(wrong.text(), unknown.text(), "no hint which part was wrong");
 
     // Still in the auth state and usable.
-    let msg = c.err("list", Value::Null).await;
+    let msg = c.err("list", Value::Null, ErrorCode::WrongState).await;
     assert!(msg.contains("auth"), "{msg}");
     let ok = c.login("carol", PASSWORD).await;
     assert!(ok.is_ok(), "{ok:?}");
@@ -177,9 +184,9 @@ async fn logout_returns_to_auth_on_the_same_connection() {
     let reply = c.ok("logout", Value::Null).await;
     assert_eq!(reply.text(), "frank logout successfully");
 
-    let msg = c.err("list", Value::Null).await;
+    let msg = c.err("list", Value::Null, ErrorCode::WrongState).await;
     assert!(msg.contains("auth state"), "{msg}");
-    let msg = c.err("logout", Value::Null).await;
+    let msg = c.err("logout", Value::Null, ErrorCode::WrongState).await;
     assert!(msg.contains("auth state"), "{msg}");
 
     let again = c.login("frank", PASSWORD).await;
@@ -232,7 +239,7 @@ async fn requests_in_the_wrong_state_are_refused_naming_the_state() {
         ("audit", Value::Null),
     ];
     for (kind, data) in auth_refused {
-        let msg = c.err(kind, data).await;
+        let msg = c.err(kind, data, ErrorCode::WrongState).await;
         assert!(msg.contains("auth state"), "{kind}: {msg}");
         assert!(msg.contains(kind), "{kind}: {msg}");
     }
@@ -247,7 +254,7 @@ async fn requests_in_the_wrong_state_are_refused_naming_the_state() {
         ("login", json!({ "username": "jack", "password": PASSWORD })),
         ("exit", Value::Null),
     ] {
-        let msg = c.err(kind, data).await;
+        let msg = c.err(kind, data, ErrorCode::WrongState).await;
         assert!(msg.contains("lobby state"), "{kind}: {msg}");
     }
     c.ok("create", json!({ "room": "hall" })).await;
@@ -261,7 +268,7 @@ async fn requests_in_the_wrong_state_are_refused_naming_the_state() {
         ("create", json!({ "room": "other" })),
         ("enter", json!({ "room": "hall" })),
     ] {
-        let msg = c.err(kind, data).await;
+        let msg = c.err(kind, data, ErrorCode::WrongState).await;
         assert!(msg.contains("room state"), "{kind}: {msg}");
     }
     // Still usable, still in the room.
@@ -281,6 +288,7 @@ async fn failed_logins_are_throttled_but_a_right_password_is_not_slowed() {
     for i in 0..5 {
         let reply = c.login(&format!("nobody{i}"), "wrong pass").await;
         assert!(!reply.is_ok(), "{reply:?}");
+        assert_refusal(&reply, ErrorCode::AuthFailed);
     }
     c.expect_closed().await;
 
@@ -288,7 +296,9 @@ async fn failed_logins_are_throttled_but_a_right_password_is_not_slowed() {
     let started = tokio::time::Instant::now();
     let mut c = server.connect().await;
     for _ in 0..4 {
-        assert!(!c.login("kim", "wrong pass").await.is_ok());
+        let reply = c.login("kim", "wrong pass").await;
+        assert!(!reply.is_ok());
+        assert_refusal(&reply, ErrorCode::AuthFailed);
     }
     let ok = c.login("kim", PASSWORD).await;
     assert!(ok.is_ok(), "{ok:?}");
@@ -301,12 +311,15 @@ async fn failed_logins_are_throttled_but_a_right_password_is_not_slowed() {
     for round in 0..2 {
         let mut c = server.connect().await;
         for i in 0..5 {
-            assert!(!c.login(&format!("x{round}{i}"), "wrong pass").await.is_ok());
+            let reply = c.login(&format!("x{round}{i}"), "wrong pass").await;
+            assert!(!reply.is_ok());
+            assert_refusal(&reply, ErrorCode::AuthFailed);
         }
     }
     let mut c = server.connect().await;
     let refused = c.login("kim", PASSWORD).await;
     assert!(!refused.is_ok(), "{refused:?}");
+    assert_refusal(&refused, ErrorCode::SlowDown);
     assert!(
         refused.text().contains("too many failed logins"),
         "{refused:?}"

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{start_server, EnvelopeExt, WAIT};
+use common::{assert_refusal, start_server, EnvelopeExt, ErrorCode, WAIT};
 use hearth_protocol::RequestId;
 use serde_json::{json, Value};
 
@@ -37,6 +37,7 @@ async fn a_burst_over_the_budget_is_refused_and_not_delivered() {
             assert_eq!(reply.d()["text"], format!("burst {i}"));
         } else {
             assert!(!reply.is_ok(), "message 4 is over the burst: {reply:?}");
+            assert_refusal(&reply, ErrorCode::SlowDown);
             assert!(reply.text().contains("slow down"), "{reply:?}");
         }
     }
@@ -51,6 +52,7 @@ async fn a_burst_over_the_budget_is_refused_and_not_delivered() {
             break;
         }
         assert!(reply.text().contains("slow down"), "{reply:?}");
+        assert_refusal(&reply, ErrorCode::SlowDown);
         assert!(started.elapsed() < WAIT, "the budget never refilled");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -92,6 +94,10 @@ async fn persistent_flooding_closes_the_connection_after_slow_down_replies() {
         "at least one slow-down reply before the close: {:?}",
         a.pending
     );
+    // Every refusal before the close is a slow-down, with its code.
+    for refusal in a.pending.iter().filter(|e| !e.is_ok()) {
+        assert_refusal(refusal, ErrorCode::SlowDown);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

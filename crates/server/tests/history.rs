@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{start_server, EnvelopeExt, TestClient, TestServer};
+use common::{start_server, EnvelopeExt, ErrorCode, TestClient, TestServer};
 use serde_json::{json, Value};
 
 /// Sends `texts` as public messages without waiting in between, then waits
@@ -183,21 +183,31 @@ async fn bad_history_requests_are_refused() {
     let (server, mut a) = room().await;
     fill(&mut a, ["one".to_owned()]).await;
     let mut r = server.user("asker").await;
-    let msg = r.err("history", Value::Null).await;
+    let msg = r.err("history", Value::Null, ErrorCode::InvalidInput).await;
     assert!(msg.contains("name a room"), "{msg}");
-    let msg = r.err("history", json!({ "room": "nowhere" })).await;
+    let msg = r
+        .err("history", json!({ "room": "nowhere" }), ErrorCode::NotFound)
+        .await;
     assert!(msg.contains("no such room"), "{msg}");
-    let msg = r.err("history", json!({ "with": "nobody" })).await;
+    let msg = r
+        .err("history", json!({ "with": "nobody" }), ErrorCode::NotFound)
+        .await;
     assert!(msg.contains("no such user"), "{msg}");
     let msg = r
         .err(
             "history",
             json!({ "room": "Den", "before_id": 5, "after_id": 1 }),
+            ErrorCode::InvalidInput,
         )
         .await;
     assert!(msg.contains("not both"), "{msg}");
-    r.err("history", json!({ "room": "Den", "limit": -1 }))
-        .await;
+    // A negative limit is not a number of messages at all: bad data.
+    r.err(
+        "history",
+        json!({ "room": "Den", "limit": -1 }),
+        ErrorCode::BadRequest,
+    )
+    .await;
     // Still fine afterwards.
     let page = r.ok("history", json!({ "room": "Den" })).await;
     assert_eq!(page.d()["messages"].as_array().map(Vec::len), Some(1));

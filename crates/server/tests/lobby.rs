@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{start_server, EnvelopeExt};
+use common::{start_server, EnvelopeExt, ErrorCode};
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,12 +36,15 @@ async fn create_refuses_duplicates_and_invalid_names() {
     assert_eq!(reply.d()["room"], "Games");
 
     for dup in ["Games", "games", "GAMES", "lobby", "LOBBY"] {
-        let msg = a.err("create", json!({ "room": dup })).await;
+        let msg = a
+            .err("create", json!({ "room": dup }), ErrorCode::NameTaken)
+            .await;
         assert!(msg.contains("already exists"), "{dup}: {msg}");
     }
     let long = "r".repeat(33);
     for bad in ["", "two words", "a/b", "hash#tag", long.as_str()] {
-        a.err("create", json!({ "room": bad })).await;
+        a.err("create", json!({ "room": bad }), ErrorCode::InvalidInput)
+            .await;
     }
     a.ok("create", json!({ "room": "Café-2.0_x" })).await;
     let list = a.ok("list", Value::Null).await;
@@ -54,9 +57,13 @@ async fn enter_replies_with_user_and_room_then_pushes_history() {
     let mut a = server.user("dora").await;
     a.ok("create", json!({ "room": "Den" })).await;
 
-    let msg = a.err("enter", json!({ "room": "nowhere" })).await;
+    let msg = a
+        .err("enter", json!({ "room": "nowhere" }), ErrorCode::NotFound)
+        .await;
     assert!(msg.contains("not found"), "{msg}");
-    let msg = a.err("enter", json!({ "room": "lobby" })).await;
+    let msg = a
+        .err("enter", json!({ "room": "lobby" }), ErrorCode::WrongState)
+        .await;
     assert!(msg.contains("lobby"), "{msg}");
 
     let reply = a.ok("enter", json!({ "room": "den" })).await;

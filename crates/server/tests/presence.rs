@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{start_server, EnvelopeExt};
+use common::{start_server, EnvelopeExt, ErrorCode};
 use serde_json::{json, Value};
 
 fn event<'a>(kind: &'a str, user: &'a str, room: &'a str) -> impl Fn(&Value) -> bool + 'a {
@@ -204,8 +204,12 @@ async fn no_presence_push_after_a_plain_message() {
     // pushed `list` after every lobby request and `list_room` after every
     // room request).
     lobby.ok("list", Value::Null).await;
-    lobby.err("enter", json!({ "room": "nowhere" })).await;
-    lobby.err("create", json!({ "room": "Den" })).await;
+    lobby
+        .err("enter", json!({ "room": "nowhere" }), ErrorCode::NotFound)
+        .await;
+    lobby
+        .err("create", json!({ "room": "Den" }), ErrorCode::NameTaken)
+        .await;
     a.ok("list", Value::Null).await;
     a.ok("history", Value::Null).await;
     b.ok("private_list", Value::Null).await;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{start_server, EnvelopeExt, TestClient, PASSWORD};
+use common::{start_server, EnvelopeExt, ErrorCode, TestClient, PASSWORD};
 use serde_json::{json, Value};
 
 /// Links `a` and `b` (a asks, b accepts) and consumes the `private_started` pushes.
@@ -109,7 +109,13 @@ async fn request_then_accept_starts_a_private_chat() {
     );
     assert!(c.pending_of("private_started", common::any).is_empty());
     // A request to an already linked partner is refused.
-    let msg = a.err("private_request", json!({ "to": "bea" })).await;
+    let msg = a
+        .err(
+            "private_request",
+            json!({ "to": "bea" }),
+            ErrorCode::AlreadyLinked,
+        )
+        .await;
     assert!(msg.contains("already"), "{msg}");
 }
 
@@ -127,12 +133,28 @@ async fn reject_tells_the_requester_and_no_link_exists() {
     );
 
     let msg = a
-        .err("msg", json!({ "to": "bob", "text": "please?" }))
+        .err(
+            "msg",
+            json!({ "to": "bob", "text": "please?" }),
+            ErrorCode::NotLinked,
+        )
         .await;
     assert!(msg.contains("send a private request first"), "{msg}");
-    let msg = b.err("private_accept", json!({ "from": "abe" })).await;
+    let msg = b
+        .err(
+            "private_accept",
+            json!({ "from": "abe" }),
+            ErrorCode::NotLinked,
+        )
+        .await;
     assert!(msg.contains("has not asked"), "{msg}");
-    let msg = b.err("private_reject", json!({ "from": "abe" })).await;
+    let msg = b
+        .err(
+            "private_reject",
+            json!({ "from": "abe" }),
+            ErrorCode::NotLinked,
+        )
+        .await;
     assert!(msg.contains("has not asked"), "{msg}");
     let (active, incoming, outgoing) = private_list(&a.ok("private_list", Value::Null).await);
     assert_eq!(
@@ -182,17 +204,47 @@ async fn requests_need_an_online_other_user() {
     let mut a = server.user("solo").await;
     let mut off = server.user("offline").await;
     off.ok("logout", Value::Null).await;
-    let msg = a.err("private_request", json!({ "to": "solo" })).await;
+    let msg = a
+        .err(
+            "private_request",
+            json!({ "to": "solo" }),
+            ErrorCode::InvalidInput,
+        )
+        .await;
     assert!(msg.contains("yourself"), "{msg}");
-    let msg = a.err("private_request", json!({ "to": "offline" })).await;
+    let msg = a
+        .err(
+            "private_request",
+            json!({ "to": "offline" }),
+            ErrorCode::NotOnline,
+        )
+        .await;
     assert!(msg.contains("not online"), "{msg}");
-    let msg = a.err("private_request", json!({ "to": "ghost" })).await;
+    let msg = a
+        .err(
+            "private_request",
+            json!({ "to": "ghost" }),
+            ErrorCode::NotOnline,
+        )
+        .await;
     assert!(msg.contains("not online"), "{msg}");
     for to in ["offline", "ghost", "solo"] {
-        let msg = a.err("msg", json!({ "to": to, "text": "hello?" })).await;
+        let msg = a
+            .err(
+                "msg",
+                json!({ "to": to, "text": "hello?" }),
+                ErrorCode::NotLinked,
+            )
+            .await;
         assert!(msg.contains("send a private request first"), "{to}: {msg}");
     }
-    let msg = a.err("private_end", json!({ "with": "offline" })).await;
+    let msg = a
+        .err(
+            "private_end",
+            json!({ "with": "offline" }),
+            ErrorCode::NotOnline,
+        )
+        .await;
     assert!(!msg.is_empty());
 }
 
@@ -242,9 +294,21 @@ async fn private_end_tells_both_sides() {
     assert_eq!(mine.d()["with"], "beth");
     assert_eq!(theirs.d()["with"], "amos");
     assert!(mine.d()["reason"].is_string() && theirs.d()["reason"].is_string());
-    let msg = b.err("msg", json!({ "to": "amos", "text": "wait" })).await;
+    let msg = b
+        .err(
+            "msg",
+            json!({ "to": "amos", "text": "wait" }),
+            ErrorCode::NotLinked,
+        )
+        .await;
     assert!(msg.contains("send a private request first"), "{msg}");
-    let msg = a.err("private_end", json!({ "with": "beth" })).await;
+    let msg = a
+        .err(
+            "private_end",
+            json!({ "with": "beth" }),
+            ErrorCode::NotLinked,
+        )
+        .await;
     assert!(msg.contains("no private chat"), "{msg}");
 }
 
@@ -280,7 +344,11 @@ async fn links_end_and_requests_are_cancelled_when_a_user_disconnects() {
         (json!([]), json!([]), json!([]))
     );
     let msg = a
-        .err("msg", json!({ "to": "bill", "text": "there?" }))
+        .err(
+            "msg",
+            json!({ "to": "bill", "text": "there?" }),
+            ErrorCode::NotLinked,
+        )
         .await;
     assert!(msg.contains("send a private request first"), "{msg}");
 }

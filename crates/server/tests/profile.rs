@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{start_server, EnvelopeExt, PASSWORD};
+use common::{assert_refusal, start_server, EnvelopeExt, ErrorCode, PASSWORD};
 use serde_json::{json, Value};
 
 fn is_color(v: &Value) -> bool {
@@ -36,6 +36,7 @@ async fn register_takes_a_color_and_stores_it_in_lower_case() {
             .err(
                 "register",
                 json!({ "username": "other", "password": PASSWORD, "color": bad }),
+                ErrorCode::InvalidInput,
             )
             .await;
         assert!(msg.contains("#rrggbb"), "{bad:?}: {msg}");
@@ -68,9 +69,15 @@ async fn a_color_change_is_told_to_every_online_user() {
     room.enter("Den").await;
     a.enter("Den").await;
 
-    let msg = a.err("profile", json!({})).await;
+    let msg = a.err("profile", json!({}), ErrorCode::InvalidInput).await;
     assert!(!msg.is_empty());
-    let msg = a.err("profile", json!({ "color": "blue" })).await;
+    let msg = a
+        .err(
+            "profile",
+            json!({ "color": "blue" }),
+            ErrorCode::InvalidInput,
+        )
+        .await;
     assert!(msg.contains("#rrggbb"), "{msg}");
 
     let reply = a.ok("profile", json!({ "color": "#00FF7f" })).await;
@@ -110,10 +117,21 @@ async fn a_rename_is_visible_to_others_and_keeps_history_and_links() {
         .await;
 
     for taken in ["bob", "BOB", "carol"] {
-        let msg = a.err("profile", json!({ "username": taken })).await;
+        let msg = a
+            .err(
+                "profile",
+                json!({ "username": taken }),
+                ErrorCode::NameTaken,
+            )
+            .await;
         assert!(msg.contains("already in use"), "{taken}: {msg}");
     }
-    a.err("profile", json!({ "username": "bad name" })).await;
+    a.err(
+        "profile",
+        json!({ "username": "bad name" }),
+        ErrorCode::InvalidInput,
+    )
+    .await;
 
     let reply = a.ok("profile", json!({ "username": "Alicia" })).await;
     assert_eq!(reply.d()["username"], "Alicia");
@@ -147,13 +165,19 @@ async fn a_rename_is_visible_to_others_and_keeps_history_and_links() {
         .await;
     a.push("msg", |d| d["text"] == "new name?").await;
     let msg = b
-        .err("msg", json!({ "to": "alice", "text": "old name" }))
+        .err(
+            "msg",
+            json!({ "to": "alice", "text": "old name" }),
+            ErrorCode::NotLinked,
+        )
         .await;
     assert!(msg.contains("send a private request first"), "{msg}");
 
     // Log in with the new name only; the old one is free for someone else.
     let mut other = server.connect().await;
-    assert!(!other.login("alice", PASSWORD).await.is_ok());
+    let refused = other.login("alice", PASSWORD).await;
+    assert!(!refused.is_ok());
+    assert_refusal(&refused, ErrorCode::AuthFailed);
     let ok = other.login("alicia", PASSWORD).await;
     assert!(ok.is_ok(), "{ok:?}");
     assert_eq!(ok.d()["username"], "Alicia");
@@ -169,6 +193,7 @@ async fn a_password_change_needs_the_old_one_and_replaces_it() {
         .err(
             "profile",
             json!({ "password": { "old": "wrong one", "new": "fresh pass" } }),
+            ErrorCode::AuthFailed,
         )
         .await;
     assert!(msg.contains("current password is wrong"), "{msg}");
@@ -176,11 +201,17 @@ async fn a_password_change_needs_the_old_one_and_replaces_it() {
         .err(
             "profile",
             json!({ "password": { "old": PASSWORD, "new": "abc" } }),
+            ErrorCode::InvalidInput,
         )
         .await;
     assert!(msg.contains("at least 4"), "{msg}");
-    a.err("profile", json!({ "password": { "new": "no old given" } }))
-        .await;
+    // A password change without `old` does not fit the request: bad data.
+    a.err(
+        "profile",
+        json!({ "password": { "new": "no old given" } }),
+        ErrorCode::BadRequest,
+    )
+    .await;
 
     a.ok(
         "profile",
@@ -190,6 +221,7 @@ async fn a_password_change_needs_the_old_one_and_replaces_it() {
     a.ok("logout", Value::Null).await;
     let old = a.login("pat", PASSWORD).await;
     assert!(!old.is_ok(), "the old password no longer works: {old:?}");
+    assert_refusal(&old, ErrorCode::AuthFailed);
     let new = a.login("pat", "fresh pass").await;
     assert!(new.is_ok(), "{new:?}");
 }

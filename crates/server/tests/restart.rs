@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{start_server, EnvelopeExt, PASSWORD};
+use common::{assert_refusal, start_server, EnvelopeExt, ErrorCode, PASSWORD};
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,11 +56,12 @@ async fn restart_keeps_users_rooms_and_messages() {
     assert!(login.is_ok(), "{login:?}");
     assert_eq!(login.d()["role"], "member");
     let mut c = server.connect().await;
-    assert!(
-        !c.register("KEEPER", PASSWORD).await.is_ok(),
-        "names stay taken"
-    );
-    assert!(!c.login("keeper", "wrong password").await.is_ok());
+    let taken = c.register("KEEPER", PASSWORD).await;
+    assert!(!taken.is_ok(), "names stay taken");
+    assert_refusal(&taken, ErrorCode::NameTaken);
+    let wrong = c.login("keeper", "wrong password").await;
+    assert!(!wrong.is_ok());
+    assert_refusal(&wrong, ErrorCode::AuthFailed);
     a.ok("logout", Value::Null).await;
     assert_eq!(a.login("keeper", PASSWORD).await.d()["role"], "owner");
 }

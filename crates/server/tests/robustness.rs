@@ -6,14 +6,15 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{start_server, EnvelopeExt, TestClient, WAIT};
+use common::{assert_refusal, start_server, EnvelopeExt, ErrorCode, TestClient, WAIT};
 use serde_json::{json, Value};
 use tokio::io::AsyncReadExt;
 
-/// Sends one raw frame body and returns the error reply it must get.
-async fn error_for(c: &mut TestClient, body: &[u8]) -> (String, String) {
+/// Sends one raw frame body and returns the error reply it must get, which
+/// must carry `code`.
+async fn error_for(c: &mut TestClient, body: &[u8], code: ErrorCode) -> (String, String) {
     c.send_body(body).await;
-    let reply = c.next_error().await;
+    let reply = c.next_error(code).await;
     assert!(
         !reply.is_ok(),
         "{} should be refused: {reply:?}",
@@ -29,58 +30,101 @@ async fn bad_requests_get_error_replies_and_the_connection_stays_usable() {
     let mut bystander = server.user("calm").await;
     let mut c = server.connect().await;
 
-    let cases: &[(&[u8], &str, &str)] = &[
+    let cases: &[(&[u8], &str, &str, ErrorCode)] = &[
         (
             br#"{"type":"dance","data":null}"#,
             "dance",
             "unknown request type 'dance'",
+            ErrorCode::UnknownType,
         ),
-        (br#"{"type":"dance"}"#, "dance", "unknown request type"),
-        (b"{nope", "error", "malformed request"),
-        (b"[1,2,3]", "error", "malformed request"),
-        (b"null", "error", "malformed request"),
-        (b"\"ping\"", "error", "malformed request"),
-        (br#"{"data":{}}"#, "error", "malformed request"),
-        (br#"{"type":5}"#, "error", "malformed request"),
+        (
+            br#"{"type":"dance"}"#,
+            "dance",
+            "unknown request type",
+            ErrorCode::UnknownType,
+        ),
+        (
+            b"{nope",
+            "error",
+            "malformed request",
+            ErrorCode::BadRequest,
+        ),
+        (
+            b"[1,2,3]",
+            "error",
+            "malformed request",
+            ErrorCode::BadRequest,
+        ),
+        (b"null", "error", "malformed request", ErrorCode::BadRequest),
+        (
+            b"\"ping\"",
+            "error",
+            "malformed request",
+            ErrorCode::BadRequest,
+        ),
+        (
+            br#"{"data":{}}"#,
+            "error",
+            "malformed request",
+            ErrorCode::BadRequest,
+        ),
+        (
+            br#"{"type":5}"#,
+            "error",
+            "malformed request",
+            ErrorCode::BadRequest,
+        ),
         (
             br#"{"type":"ping","id":{"x":1}}"#,
             "error",
             "malformed request",
+            ErrorCode::BadRequest,
         ),
         (
             br#"{"type":"login","data":null}"#,
             "login",
             "'login' needs a data object",
+            ErrorCode::BadRequest,
         ),
         (
             br#"{"type":"login"}"#,
             "login",
             "'login' needs a data object",
+            ErrorCode::BadRequest,
         ),
         (
             br#"{"type":"login","data":{"username":"x"}}"#,
             "login",
             "bad data for 'login'",
+            ErrorCode::BadRequest,
         ),
         (
             br#"{"type":"register","data":{"username":7,"password":"abcd"}}"#,
             "register",
             "bad data",
+            ErrorCode::BadRequest,
         ),
         (
             br#"{"type":"enter","data":{"room":5}}"#,
             "enter",
             "bad data for 'enter'",
+            ErrorCode::BadRequest,
         ),
         (
             br#"{"type":"msg","data":{"text":"no to"}}"#,
             "msg",
             "bad data for 'msg'",
+            ErrorCode::BadRequest,
         ),
-        (br#"{"type":"login","data":[1]}"#, "login", "bad data"),
+        (
+            br#"{"type":"login","data":[1]}"#,
+            "login",
+            "bad data",
+            ErrorCode::BadRequest,
+        ),
     ];
-    for (body, kind, text) in cases {
-        let (got_kind, got_text) = error_for(&mut c, body).await;
+    for (body, kind, text, code) in cases {
+        let (got_kind, got_text) = error_for(&mut c, body, *code).await;
         assert_eq!(&got_kind, kind, "{}", String::from_utf8_lossy(body));
         assert!(
             got_text.contains(text),
@@ -91,13 +135,13 @@ async fn bad_requests_get_error_replies_and_the_connection_stays_usable() {
     // The id of a request with bad data is echoed.
     c.send_body(br#"{"type":"enter","data":{},"id":"e1"}"#)
         .await;
-    let reply = c.next_error().await;
+    let reply = c.next_error(ErrorCode::BadRequest).await;
     assert_eq!(serde_json::to_value(&reply.id).unwrap(), json!("e1"));
 
     // Still usable: the same connection registers, logs in and chats.
     c.register_and_login("sturdy").await;
-    for (body, _, _) in cases {
-        error_for(&mut c, body).await;
+    for (body, _, _, code) in cases {
+        error_for(&mut c, body, *code).await;
     }
     c.ok("create", json!({ "room": "Den" })).await;
     c.enter("Den").await;
@@ -111,15 +155,20 @@ async fn garbage_bytes_and_zero_length_frames_get_an_error_reply() {
     let server = start_server(|_| {}).await;
     let mut c = server.user("garb").await;
 
-    let (kind, text) = error_for(&mut c, b"").await;
+    let (kind, text) = error_for(&mut c, b"", ErrorCode::BadRequest).await;
     assert_eq!(kind, "error");
     assert!(text.contains("malformed"), "{text}");
-    let (kind, _) = error_for(&mut c, &[0xff, 0xfe, 0x00, 0x80, 0x01]).await;
+    let (kind, _) = error_for(
+        &mut c,
+        &[0xff, 0xfe, 0x00, 0x80, 0x01],
+        ErrorCode::BadRequest,
+    )
+    .await;
     assert_eq!(kind, "error");
-    let (kind, _) = error_for(&mut c, &[0u8; 100]).await;
+    let (kind, _) = error_for(&mut c, &[0u8; 100], ErrorCode::BadRequest).await;
     assert_eq!(kind, "error");
     // Invalid UTF-8 inside a string.
-    let (kind, _) = error_for(&mut c, b"{\"type\":\"p\xffing\"}").await;
+    let (kind, _) = error_for(&mut c, b"{\"type\":\"p\xffing\"}", ErrorCode::BadRequest).await;
     assert_eq!(kind, "error");
 
     // Several frames in one write, garbage among them.
@@ -138,6 +187,9 @@ async fn garbage_bytes_and_zero_length_frames_get_an_error_reply() {
         let e = c
             .expect_frame("reply", |e| e.kind == "error" || e.kind == "pong", WAIT)
             .await;
+        if e.kind == "error" {
+            assert_refusal(&e, ErrorCode::BadRequest);
+        }
         kinds.push((e.kind.clone(), serde_json::to_value(&e.id).unwrap()));
     }
     assert_eq!(
@@ -176,7 +228,7 @@ async fn an_oversize_length_gets_an_error_and_a_close_and_nobody_else_notices() 
 
     // Announce one byte over the 64 KiB limit, and send nothing more.
     big.send_raw(&(64 * 1024u32 + 1).to_be_bytes()).await;
-    let reply = big.next_error().await;
+    let reply = big.next_error(ErrorCode::TooLarge).await;
     assert_eq!(reply.kind, "error");
     assert!(!reply.is_ok());
     assert!(reply.text().contains("larger than the limit"), "{reply:?}");
@@ -185,14 +237,14 @@ async fn an_oversize_length_gets_an_error_and_a_close_and_nobody_else_notices() 
     // A huge length, announced by someone not logged in.
     let mut huge = server.connect().await;
     huge.send_raw(&[0xff, 0xff, 0xff, 0xff, b'{']).await;
-    let reply = huge.next_error().await;
+    let reply = huge.next_error(ErrorCode::TooLarge).await;
     assert!(reply.text().contains("larger than the limit"), "{reply:?}");
     huge.expect_closed().await;
 
     // Plain text (an HTTP request) reads as an absurd length too.
     let mut http = server.connect().await;
     http.send_raw(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
-    let reply = http.next_error().await;
+    let reply = http.next_error(ErrorCode::TooLarge).await;
     assert_eq!(reply.kind, "error");
     http.expect_closed().await;
 
@@ -219,6 +271,7 @@ async fn the_limit_follows_the_config() {
     over.push(b' ');
     c.send_body(&over).await;
     let reply = c.next().await;
+    assert_refusal(&reply, ErrorCode::TooLarge);
     assert!(reply.text().contains("101"), "{reply:?}");
     c.expect_closed().await;
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{start_server, EnvelopeExt};
+use common::{start_server, EnvelopeExt, ErrorCode};
 use serde_json::{json, Value};
 
 fn is_ts(v: &Value) -> bool {
@@ -99,13 +99,27 @@ async fn text_must_be_1_to_4000_characters() {
     a.enter("Den").await;
     b.enter("Den").await;
 
-    let msg = a.err("msg", json!({ "to": "public", "text": "" })).await;
-    assert!(msg.contains("empty"), "{msg}");
-    a.err("msg", json!({ "to": "public", "text": "   \n " }))
+    let msg = a
+        .err(
+            "msg",
+            json!({ "to": "public", "text": "" }),
+            ErrorCode::InvalidInput,
+        )
         .await;
+    assert!(msg.contains("empty"), "{msg}");
+    a.err(
+        "msg",
+        json!({ "to": "public", "text": "   \n " }),
+        ErrorCode::InvalidInput,
+    )
+    .await;
     let too_long = "x".repeat(4001);
     let msg = a
-        .err("msg", json!({ "to": "public", "text": too_long }))
+        .err(
+            "msg",
+            json!({ "to": "public", "text": too_long }),
+            ErrorCode::InvalidInput,
+        )
         .await;
     assert!(msg.contains("4000"), "{msg}");
 
@@ -126,7 +140,11 @@ async fn public_msg_from_the_lobby_is_refused() {
     let server = start_server(|_| {}).await;
     let mut a = server.user("lob").await;
     let msg = a
-        .err("msg", json!({ "to": "public", "text": "anyone?" }))
+        .err(
+            "msg",
+            json!({ "to": "public", "text": "anyone?" }),
+            ErrorCode::WrongState,
+        )
         .await;
     assert!(msg.contains("enter a room"), "{msg}");
     a.sync().await;

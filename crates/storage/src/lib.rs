@@ -26,7 +26,7 @@ pub use error::{Result, StorageError};
 pub use messages::{NewMessage, Page, StoredMessage};
 pub use rooms::{Room, LOBBY};
 pub use schema::SCHEMA_VERSION;
-pub use sessions::Session;
+pub use sessions::LoginRecord;
 pub use users::{KickState, NewUser, ParseRoleError, Role, User};
 
 /// The case-insensitive key used for uniqueness of user and room names:

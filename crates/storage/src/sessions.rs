@@ -7,9 +7,9 @@ use crate::error::{Result, StorageError};
 use crate::ts::{format_ts, parse_ts};
 use crate::{expect_changed, Store};
 
-/// A stored login session.
+/// One row of the sessions table: a login, from its start to its end.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
+pub struct LoginRecord {
     /// Row id.
     pub id: i64,
     /// The user who logged in.
@@ -62,7 +62,7 @@ impl Store {
     }
 
     /// Looks a session up by id.
-    pub fn session_by_id(&self, session_id: i64) -> Result<Option<Session>> {
+    pub fn session_by_id(&self, session_id: i64) -> Result<Option<LoginRecord>> {
         type Raw = (
             i64,
             i64,
@@ -93,7 +93,7 @@ impl Store {
         let Some((id, user_id, ip, port, login, logout, end_reason)) = raw else {
             return Ok(None);
         };
-        Ok(Some(Session {
+        Ok(Some(LoginRecord {
             id,
             user_id,
             ip,

@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use hearth_protocol::frame::{write_frame, FrameError, FrameReader, MAX_SERVER_FRAME};
-use serde_json::{json, Value};
+use hearth_protocol::frame::{FrameError, FrameReader, MAX_SERVER_FRAME};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::time::Instant;
 
@@ -16,17 +15,8 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Transport for T {}
 /// A boxed [`Transport`], so that reconnects can swap the stream.
 pub(crate) type BoxTransport = Box<dyn Transport>;
 
-/// The request `data` of one call. `Debug` hides it: it may hold a password.
-pub(crate) struct Payload(pub Option<Value>);
-
-impl std::fmt::Debug for Payload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<payload>")
-    }
-}
-
 /// A connection in use.
-pub(crate) struct Conn {
+pub(crate) struct LiveConn {
     reader: FrameReader<ReadHalf<BoxTransport>>,
     writer: WriteHalf<BoxTransport>,
     /// When the last frame arrived.
@@ -35,12 +25,12 @@ pub(crate) struct Conn {
     pub last_write: Instant,
 }
 
-impl Conn {
+impl LiveConn {
     /// Wraps a connected stream.
-    pub(crate) fn new(stream: BoxTransport) -> Conn {
+    pub(crate) fn new(stream: BoxTransport) -> LiveConn {
         let (read, writer) = tokio::io::split(stream);
         let now = Instant::now();
-        Conn {
+        LiveConn {
             reader: FrameReader::new(read, MAX_SERVER_FRAME),
             writer,
             last_read: now,
@@ -56,16 +46,13 @@ impl Conn {
         Ok(frame)
     }
 
-    /// Sends `{"type": kind, "data": data, "id": id}`. Not cancel-safe: await it to the end.
-    pub(crate) async fn send(
-        &mut self,
-        id: u64,
-        kind: &str,
-        data: &Payload,
-        timeout: Duration,
-    ) -> Result<(), String> {
-        let body = json!({ "type": kind, "data": data.0, "id": id }).to_string();
-        match tokio::time::timeout(timeout, write_frame(&mut self.writer, body.as_bytes())).await {
+    /// Writes one encoded frame. Not cancel-safe: await it to the end.
+    pub(crate) async fn send(&mut self, frame: Bytes, timeout: Duration) -> Result<(), String> {
+        let write = async {
+            self.writer.write_all(&frame).await?;
+            self.writer.flush().await
+        };
+        match tokio::time::timeout(timeout, write).await {
             Ok(Ok(())) => {
                 self.last_write = Instant::now();
                 Ok(())

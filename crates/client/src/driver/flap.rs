@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::event::Notice;
+use hearth_protocol::push::Notice;
 
 /// Held `disconnected` notices.
 #[derive(Debug)]
@@ -33,16 +33,16 @@ impl FlapFilter {
         if self.grace.is_zero() {
             return Some(notice);
         }
-        match notice.kind.as_str() {
-            "disconnected" => {
+        match notice {
+            Notice::Disconnected { .. } => {
                 self.held.push((now + self.grace, notice));
                 None
             }
-            "joined" => {
+            Notice::Joined { .. } => {
                 let back = self
                     .held
                     .iter()
-                    .position(|(_, h)| h.user == notice.user && h.room == notice.room);
+                    .position(|(_, h)| h.user() == notice.user() && h.room() == notice.room());
                 match back {
                     Some(pos) => {
                         self.held.remove(pos);
@@ -81,15 +81,14 @@ impl FlapFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
 
     fn n(kind: &str, user: &str, room: &str) -> Notice {
-        Notice {
-            kind: kind.into(),
-            user: user.into(),
-            room: Some(room.into()),
-            ts: None,
-            data: Value::Null,
+        let (user, room, ts) = (user.to_owned(), room.to_owned(), String::new());
+        match kind {
+            "disconnected" => Notice::Disconnected { user, room, ts },
+            "joined" => Notice::Joined { user, room, ts },
+            "left" => Notice::Left { user, room, ts },
+            other => panic!("no test notice of kind {other}"),
         }
     }
 
@@ -114,7 +113,7 @@ mod tests {
         assert!(f.due(t0 + Duration::from_secs(29)).is_empty());
         let due = f.due(t0 + Duration::from_secs(30));
         assert_eq!(due.len(), 1);
-        assert_eq!(due[0].user, "bob");
+        assert_eq!(due[0].user(), "bob");
         // The later return is news, and is shown.
         assert!(f
             .admit(n("joined", "bob", "fun"), t0 + Duration::from_secs(40))

@@ -14,7 +14,10 @@ mod state;
 
 use std::collections::HashMap;
 
-use hearth_protocol::{Envelope, RequestId};
+use bytes::Bytes;
+use hearth_protocol::request::encode_request;
+use hearth_protocol::requests::Ping;
+use hearth_protocol::{Envelope, ErrorCode, RequestId};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
@@ -23,21 +26,25 @@ use crate::error::ClientError;
 use crate::event::{ConnectionState, Event};
 use crate::options::ClientOptions;
 use crate::trust::Trust;
-use crate::SessionInfo;
+use crate::ClientStatus;
 
-pub(crate) use conn::{BoxTransport, Conn, Payload};
+pub(crate) use conn::{BoxTransport, LiveConn};
 pub(crate) use state::Track;
+
+/// Encodes one request as a frame, given the id the driver picked for it.
+/// (A closure, so the typed request and any password in it never sit in a
+/// `Debug`-printable field.)
+pub(crate) type Encoder = Box<dyn FnOnce(u64) -> Bytes + Send>;
 
 /// Where the answer to one call goes.
 pub(crate) type ReplyTx = oneshot::Sender<Result<Envelope, ClientError>>;
 
 /// What a `Client` handle asks the driver to do.
-#[derive(Debug)]
 pub(crate) enum Call {
     /// Send a request and answer `reply` with its reply.
     Request {
         kind: &'static str,
-        data: Payload,
+        encode: Encoder,
         track: Track,
         reply: ReplyTx,
     },
@@ -45,9 +52,22 @@ pub(crate) enum Call {
     Close { done: oneshot::Sender<()> },
 }
 
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Call::Request { kind, track, .. } => f
+                .debug_struct("Request")
+                .field("kind", kind)
+                .field("track", track)
+                .finish_non_exhaustive(),
+            Call::Close { .. } => f.write_str("Close"),
+        }
+    }
+}
+
 /// A request waiting for its reply.
 #[derive(Debug)]
-struct Pending {
+struct AwaitingReply {
     kind: &'static str,
     track: Track,
     reply: Option<ReplyTx>,
@@ -75,11 +95,11 @@ enum End {
 pub(crate) struct Driver {
     calls: mpsc::Receiver<Call>,
     events: mpsc::UnboundedSender<Event>,
-    info: watch::Sender<SessionInfo>,
+    status: watch::Sender<ClientStatus>,
     options: ClientOptions,
     dialer: Option<Dialer>,
     next_id: u64,
-    pending: HashMap<u64, Pending>,
+    pending: HashMap<u64, AwaitingReply>,
     resume: state::Resume,
     flaps: flap::FlapFilter,
     /// Set by a `kicked` or `bye` push: the connection ends for good.
@@ -93,14 +113,14 @@ impl Driver {
     pub(crate) fn new(
         calls: mpsc::Receiver<Call>,
         events: mpsc::UnboundedSender<Event>,
-        info: watch::Sender<SessionInfo>,
+        status: watch::Sender<ClientStatus>,
         options: ClientOptions,
         dialer: Option<Dialer>,
     ) -> Driver {
         Driver {
             calls,
             events,
-            info,
+            status,
             flaps: flap::FlapFilter::new(options.flap_grace),
             options,
             dialer,
@@ -113,7 +133,7 @@ impl Driver {
     }
 
     /// Serves `conn`, and the connections that replace it, until the client stops.
-    pub(crate) async fn run(mut self, mut conn: Conn) {
+    pub(crate) async fn run(mut self, mut conn: LiveConn) {
         self.publish(true);
         let done = loop {
             let end = self.serve(&mut conn).await;
@@ -149,7 +169,7 @@ impl Driver {
     }
 
     /// Reads frames, sends requests and heartbeats until the connection ends.
-    async fn serve(&mut self, conn: &mut Conn) -> End {
+    async fn serve(&mut self, conn: &mut LiveConn) -> End {
         loop {
             if let Some(reason) = self.final_reason.take() {
                 return End::Final(reason);
@@ -166,14 +186,15 @@ impl Driver {
                 call = self.calls.recv() => match call {
                     None => return End::Closed(None),
                     Some(Call::Close { done }) => return End::Closed(Some(done)),
-                    Some(Call::Request { kind, data, track, reply }) => {
-                        if let Err(e) = self.send(conn, kind, data, track, Some(reply)).await {
+                    Some(Call::Request { kind, encode, track, reply }) => {
+                        if let Err(e) = self.send(conn, kind, encode, track, Some(reply)).await {
                             return End::Lost(e);
                         }
                     }
                 },
                 () = tokio::time::sleep_until(heartbeat_at) => {
-                    if let Err(e) = self.send(conn, "ping", Payload(None), Track::Heartbeat, None).await {
+                    let ping: Encoder = Box::new(|id| encode_request(&Ping {}, Some(&id.into())));
+                    if let Err(e) = self.send(conn, "ping", ping, Track::Heartbeat, None).await {
                         return End::Lost(e);
                     }
                 }
@@ -193,17 +214,17 @@ impl Driver {
     /// Registers the request as pending, then writes it.
     async fn send(
         &mut self,
-        conn: &mut Conn,
+        conn: &mut LiveConn,
         kind: &'static str,
-        data: Payload,
+        encode: Encoder,
         track: Track,
         reply: Option<ReplyTx>,
     ) -> Result<(), String> {
         let id = self.next_id();
         tracing::debug!(kind, id, "request");
-        self.pending.insert(id, Pending { kind, track, reply });
-        conn.send(id, kind, &data, self.options.request_timeout)
-            .await
+        self.pending
+            .insert(id, AwaitingReply { kind, track, reply });
+        conn.send(encode(id), self.options.request_timeout).await
     }
 
     /// Handles one frame from the server: a reply, a push, or both (the
@@ -222,7 +243,7 @@ impl Driver {
         let pending = numeric_id(&env).and_then(|id| self.pending.remove(&id));
         let heartbeat = matches!(
             &pending,
-            Some(Pending {
+            Some(AwaitingReply {
                 track: Track::Heartbeat,
                 ..
             })
@@ -242,17 +263,18 @@ impl Driver {
     }
 
     /// Answers a pending request with its reply.
-    fn complete(&mut self, p: Pending, env: Envelope) {
+    fn complete(&mut self, p: AwaitingReply, env: Envelope) {
         let result = if env.is_ok() {
             if matches!(p.track, Track::Enter) {
                 self.skip_history = None;
             }
-            self.resume.apply(p.track, env.data.as_ref());
+            self.resume.apply(p.track, &env);
             self.publish(true);
             Ok(env)
         } else {
             Err(ClientError::Server {
                 request: p.kind.to_owned(),
+                code: env.code.unwrap_or(ErrorCode::Unknown),
                 message: env
                     .message
                     .unwrap_or_else(|| format!("the server refused '{}'", p.kind)),
@@ -305,7 +327,7 @@ impl Driver {
         }
     }
 
-    fn on_history(&mut self, room: String, messages: Vec<crate::types::Message>) {
+    fn on_history(&mut self, room: String, messages: Vec<hearth_protocol::ChatMessage>) {
         if self.resume.room.as_deref() != Some(room.as_str()) {
             self.emit(Event::History { room, messages });
             return;
@@ -356,7 +378,7 @@ impl Driver {
     }
 
     fn publish(&self, connected: bool) {
-        self.info.send_replace(SessionInfo {
+        self.status.send_replace(ClientStatus {
             username: self.resume.username().map(str::to_owned),
             room: self.resume.room.clone(),
             connected,

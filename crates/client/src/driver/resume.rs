@@ -10,15 +10,16 @@
 
 use std::time::Duration;
 
-use hearth_protocol::Envelope;
-use serde_json::json;
+use hearth_protocol::push::Notice;
+use hearth_protocol::request::encode_request;
+use hearth_protocol::requests::{Enter, History, HistoryPage, Login};
+use hearth_protocol::{Envelope, PushMsg, Request};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use super::{numeric_id, sleep_until_some, Call, Conn, Driver, Payload};
+use super::{numeric_id, sleep_until_some, Call, Driver, LiveConn};
 use crate::error::ClientError;
 use crate::event::{ConnectionState, Event};
-use crate::types::HistoryPage;
 
 /// Messages per `history` page while catching up (the server's maximum).
 const PAGE: usize = 200;
@@ -45,7 +46,7 @@ enum Inline {
 impl Driver {
     /// Reconnects with backoff until it works, the client is closed, or it is
     /// no use (the key changed, the login is refused, too many attempts).
-    pub(super) async fn reconnect(&mut self, mut reason: String) -> Result<Conn, Closed> {
+    pub(super) async fn reconnect(&mut self, mut reason: String) -> Result<LiveConn, Closed> {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -71,7 +72,7 @@ impl Driver {
             match crate::tls::dial(&dialer.addr, &dialer.trust, self.options.connect_timeout).await
             {
                 Ok(dialed) => {
-                    let mut conn = Conn::new(Box::new(dialed.stream));
+                    let mut conn = LiveConn::new(Box::new(dialed.stream));
                     match self.resume_session(&mut conn).await {
                         Ok(()) => return Ok(conn),
                         Err(ResumeError::Final(r)) => {
@@ -112,14 +113,14 @@ impl Driver {
     }
 
     /// Logs in again, re-enters the room and fetches what was missed.
-    async fn resume_session(&mut self, conn: &mut Conn) -> Result<(), ResumeError> {
+    async fn resume_session(&mut self, conn: &mut LiveConn) -> Result<(), ResumeError> {
         let mut deferred = Vec::new();
         if let Some(creds) = self.resume.creds.clone() {
-            let login = json!({ "username": creds.username, "password": creds.password.expose() });
-            match self
-                .call_inline(conn, "login", Payload(Some(login)), &mut deferred)
-                .await
-            {
+            let login = Login {
+                username: creds.username,
+                password: creds.password,
+            };
+            match self.call_inline(conn, login, &mut deferred).await {
                 Ok(_) => {}
                 Err(Inline::Refused(m)) => {
                     return Err(ResumeError::Final(format!("could not log in again: {m}")))
@@ -127,11 +128,8 @@ impl Driver {
                 Err(Inline::Lost(r)) => return Err(ResumeError::Lost(r)),
             }
             if let Some(room) = self.resume.room.clone() {
-                let enter = json!({ "room": room });
-                match self
-                    .call_inline(conn, "enter", Payload(Some(enter)), &mut deferred)
-                    .await
-                {
+                let enter = Enter { room: room.clone() };
+                match self.call_inline(conn, enter, &mut deferred).await {
                     Ok(_) => self.skip_history = Some(room),
                     Err(Inline::Refused(m)) => {
                         tracing::warn!(%room, reason = %m, "could not re-enter the room");
@@ -161,17 +159,19 @@ impl Driver {
     /// Delivers every message of `room` after `after`, page by page.
     async fn catch_up(
         &mut self,
-        conn: &mut Conn,
+        conn: &mut LiveConn,
         room: &str,
         mut after: i64,
         deferred: &mut Vec<Envelope>,
     ) -> Result<(), ResumeError> {
         loop {
-            let query = json!({ "room": room, "after_id": after, "limit": PAGE });
-            let env = match self
-                .call_inline(conn, "history", Payload(Some(query)), deferred)
-                .await
-            {
+            let query = History {
+                room: Some(room.to_owned()),
+                after_id: Some(after),
+                limit: Some(PAGE as u32),
+                ..History::default()
+            };
+            let env = match self.call_inline(conn, query, deferred).await {
                 Ok(env) => env,
                 Err(Inline::Refused(m)) => {
                     tracing::warn!(%room, reason = %m, "could not fetch missed messages");
@@ -179,9 +179,9 @@ impl Driver {
                 }
                 Err(Inline::Lost(r)) => return Err(ResumeError::Lost(r)),
             };
-            let page: HistoryPage = match env.data.map(serde_json::from_value) {
-                Some(Ok(page)) => page,
-                _ => {
+            let page: HistoryPage = match env.data_as() {
+                Ok(page) => page,
+                Err(_) => {
                     tracing::warn!("unreadable history page while catching up");
                     return Ok(());
                 }
@@ -203,17 +203,20 @@ impl Driver {
     }
 
     /// Sends one request and reads until its reply, keeping other frames for later.
-    async fn call_inline(
+    async fn call_inline<R: Request>(
         &mut self,
-        conn: &mut Conn,
-        kind: &'static str,
-        data: Payload,
+        conn: &mut LiveConn,
+        request: R,
         deferred: &mut Vec<Envelope>,
     ) -> Result<Envelope, Inline> {
+        let kind = R::TYPE;
         let id = self.next_id();
-        conn.send(id, kind, &data, self.options.request_timeout)
-            .await
-            .map_err(Inline::Lost)?;
+        conn.send(
+            encode_request(&request, Some(&id.into())),
+            self.options.request_timeout,
+        )
+        .await
+        .map_err(Inline::Lost)?;
         let deadline = Instant::now() + self.options.request_timeout;
         loop {
             let body = match tokio::time::timeout_at(deadline, conn.read()).await {
@@ -247,24 +250,18 @@ fn is_own_notice(env: &Envelope, me: Option<&str>) -> bool {
     let Some(me) = me else {
         return false;
     };
-    env.kind == "event"
-        && env
-            .data
-            .as_ref()
-            .and_then(|d| d.get("user"))
-            .and_then(|u| u.as_str())
-            .is_some_and(|u| u.eq_ignore_ascii_case(me))
-        && env
-            .data
-            .as_ref()
-            .and_then(|d| d.get("kind"))
-            .and_then(|k| k.as_str())
-            .is_some_and(|k| matches!(k, "joined" | "left"))
+    match PushMsg::decode(env) {
+        Some(PushMsg::Event(Notice::Joined { user, .. } | Notice::Left { user, .. })) => {
+            user.eq_ignore_ascii_case(me)
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn env(v: serde_json::Value) -> Envelope {
         serde_json::from_value(v).unwrap()
@@ -273,12 +270,12 @@ mod tests {
     #[test]
     fn own_join_and_leave_notices_are_recognised() {
         let joined = env(json!({"type":"event","status":"ok","message":null,
-            "data":{"kind":"joined","user":"Alice","room":"fun"}}));
+            "data":{"kind":"joined","user":"Alice","room":"fun","ts":"t"}}));
         assert!(is_own_notice(&joined, Some("alice")));
         assert!(!is_own_notice(&joined, Some("bob")));
         assert!(!is_own_notice(&joined, None));
         let kicked = env(json!({"type":"event","status":"ok","message":null,
-            "data":{"kind":"kicked","user":"alice"}}));
+            "data":{"kind":"kicked","user":"alice","by":"root","reason":"r","until":null,"ts":"t"}}));
         assert!(!is_own_notice(&kicked, Some("alice")));
     }
 }

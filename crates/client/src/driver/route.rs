@@ -1,92 +1,57 @@
 //! Turning a server push into an [`Event`]. Pure: no state, no I/O.
 
-use hearth_protocol::Envelope;
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use serde_json::Value;
+use hearth_protocol::push::{
+    Bye, HistoryPush, KickedPush, LobbyList, PrivateCancelled, PrivateEnded, PrivateRejected,
+    PrivateRequestPush, PrivateStarted, RoomList as RoomListPush,
+};
+use hearth_protocol::{Envelope, PushMsg};
 
-use crate::event::{Event, Notice};
-use crate::types::{room_list, Message};
-
-#[derive(Deserialize)]
-struct HistoryPush {
-    room: String,
-    #[serde(default)]
-    messages: Vec<Message>,
-}
-
-#[derive(Deserialize)]
-struct KickedPush {
-    #[serde(default)]
-    by: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    until: Option<String>,
-}
-
-fn data_as<T: DeserializeOwned>(env: &Envelope) -> Option<T> {
-    serde_json::from_value(env.data.clone()?).ok()
-}
-
-fn field(env: &Envelope, name: &str) -> Option<String> {
-    Some(env.data.as_ref()?.get(name)?.as_str()?.to_owned())
-}
-
-fn notice(env: &Envelope) -> Option<Notice> {
-    let data = env.data.clone()?;
-    Some(Notice {
-        kind: data.get("kind")?.as_str()?.to_owned(),
-        user: data.get("user")?.as_str()?.to_owned(),
-        room: data.get("room").and_then(Value::as_str).map(str::to_owned),
-        ts: data.get("ts").and_then(Value::as_str).map(str::to_owned),
-        data,
-    })
-}
+use crate::event::Event;
+use crate::types::RoomList;
 
 /// The event for a push; anything unknown or malformed becomes [`Event::Other`].
 pub(crate) fn to_event(env: Envelope) -> Event {
-    if !env.is_ok() {
+    let Some(push) = PushMsg::decode(&env) else {
         return Event::Other(env);
-    }
-    let parsed = match env.kind.as_str() {
-        "msg" => data_as::<Message>(&env).map(Event::Message),
-        "history" => data_as::<HistoryPush>(&env).map(|h| Event::History {
-            room: h.room,
-            messages: h.messages,
+    };
+    match push {
+        PushMsg::Msg(m) => Event::Message(m),
+        PushMsg::History(HistoryPush { room, messages }) => Event::History { room, messages },
+        PushMsg::List(LobbyList(rooms)) => Event::Rooms(RoomList {
+            in_room: false,
+            rooms,
         }),
-        "event" => notice(&env).map(Event::Notice),
-        "list" => room_list(env.data.as_ref(), false).map(Event::Rooms),
-        "list_room" => room_list(env.data.as_ref(), true).map(Event::Rooms),
-        "private_request" => field(&env, "from").map(|from| Event::PrivateRequest { from }),
-        "private_started" => field(&env, "with").map(|with| Event::PrivateStarted { with }),
-        "private_rejected" => field(&env, "by").map(|by| Event::PrivateRejected { by }),
-        "private_ended" => field(&env, "with").map(|with| Event::PrivateEnded {
-            with,
-            reason: field(&env, "reason"),
+        PushMsg::ListRoom(RoomListPush(rooms)) => Event::Rooms(RoomList {
+            in_room: true,
+            rooms,
         }),
-        "private_cancelled" => field(&env, "with").map(|with| Event::PrivateCancelled {
-            with,
-            reason: field(&env, "reason"),
-        }),
-        "kicked" => data_as::<KickedPush>(&env).map(|k| Event::Kicked {
+        PushMsg::Event(notice) => Event::Notice(notice),
+        PushMsg::PrivateRequest(PrivateRequestPush { from }) => Event::PrivateRequest { from },
+        PushMsg::PrivateStarted(PrivateStarted { with }) => Event::PrivateStarted { with },
+        PushMsg::PrivateRejected(PrivateRejected { by }) => Event::PrivateRejected { by },
+        PushMsg::PrivateEnded(PrivateEnded { with, reason }) => {
+            Event::PrivateEnded { with, reason }
+        }
+        PushMsg::PrivateCancelled(PrivateCancelled { with, reason }) => {
+            Event::PrivateCancelled { with, reason }
+        }
+        PushMsg::Kicked(KickedPush(k)) => Event::Kicked {
             by: k.by,
             reason: k.reason,
             until: k.until,
-        }),
-        "bye" => Some(Event::Bye {
-            message: env.message.clone(),
-            restarting: field(&env, "reason").as_deref() == Some("shutdown"),
-        }),
-        _ => None,
-    };
-    parsed.unwrap_or(Event::Other(env))
+        },
+        PushMsg::Bye(Bye { reason }) => Event::Bye {
+            message: env.message,
+            restarting: reason.may_reconnect(),
+        },
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use hearth_protocol::push::Notice;
+    use serde_json::{json, Value};
 
     fn env(kind: &str, data: Value) -> Envelope {
         serde_json::from_value(json!({"type": kind, "status": "ok", "message": null, "data": data}))
@@ -115,7 +80,8 @@ mod tests {
             json!({"kind":"joined","user":"a","room":"r","ts":"x"}),
         ));
         assert!(
-            matches!(e, Event::Notice(n) if n.kind == "joined" && n.room.as_deref() == Some("r"))
+            matches!(e, Event::Notice(Notice::Joined { ref room, .. }) if room == "r"),
+            "{e:?}"
         );
 
         let e = to_event(env("list_room", json!({"r": ["a", "b"]})));
@@ -129,7 +95,7 @@ mod tests {
             e,
             Event::PrivateEnded {
                 with: "b".into(),
-                reason: Some("b logged out".into())
+                reason: "b logged out".into()
             }
         );
 
@@ -156,6 +122,10 @@ mod tests {
         ));
         assert!(matches!(
             to_event(env("private_request", Value::Null)),
+            Event::Other(_)
+        ));
+        assert!(matches!(
+            to_event(env("event", json!({"kind": "teleported", "user": "a"}))),
             Event::Other(_)
         ));
     }

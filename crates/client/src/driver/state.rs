@@ -1,10 +1,8 @@
 //! What the client remembers so that it can pick up where it was after a
 //! reconnect: the credentials, the room, and the newest message seen there.
 
-use hearth_protocol::Secret;
-use serde_json::Value;
-
-use crate::types::Message;
+use hearth_protocol::requests::{Account, Entered, LoggedIn};
+use hearth_protocol::{ChatMessage, Envelope, Secret};
 
 /// A login the client can repeat. `Debug` never shows the password.
 #[derive(Debug, Clone)]
@@ -44,25 +42,20 @@ pub(crate) struct Resume {
 }
 
 impl Resume {
-    /// Records what a successful reply (with `data`) means.
-    pub(crate) fn apply(&mut self, track: Track, data: Option<&Value>) {
-        let text = |key: &str| {
-            data.and_then(|d| d.get(key))
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
+    /// Records what a successful reply means.
+    pub(crate) fn apply(&mut self, track: Track, reply: &Envelope) {
         match track {
             Track::Nothing | Track::Heartbeat => {}
             Track::Login { username, password } => {
                 self.creds = Some(Credentials {
-                    username: text("username").unwrap_or(username),
+                    username: reply.data_as::<LoggedIn>().map_or(username, |l| l.username),
                     password,
                 });
                 self.room = None;
                 self.last_seen = None;
             }
             Track::Enter => {
-                self.room = text("room");
+                self.room = reply.data_as::<Entered>().ok().map(|e| e.room);
                 self.last_seen = None;
             }
             Track::Exit => {
@@ -72,8 +65,8 @@ impl Resume {
             Track::Logout => *self = Resume::default(),
             Track::Profile { new_password } => {
                 if let Some(creds) = &mut self.creds {
-                    if let Some(name) = text("username") {
-                        creds.username = name;
+                    if let Ok(account) = reply.data_as::<Account>() {
+                        creds.username = account.username;
                     }
                     if let Some(pw) = new_password {
                         creds.password = pw;
@@ -85,7 +78,7 @@ impl Resume {
 
     /// Whether a public message in the current room is new; if so it becomes the newest seen.
     /// Messages elsewhere (other rooms, private) are always new.
-    pub(crate) fn admit(&mut self, m: &Message) -> bool {
+    pub(crate) fn admit(&mut self, m: &ChatMessage) -> bool {
         if m.private || m.room.is_none() || m.room != self.room {
             return true;
         }
@@ -109,8 +102,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn msg(id: i64, room: Option<&str>) -> Message {
-        Message {
+    fn reply(data: serde_json::Value) -> Envelope {
+        serde_json::from_value(json!({"type": "x", "status": "ok", "message": null, "data": data}))
+            .unwrap()
+    }
+
+    fn msg(id: i64, room: Option<&str>) -> ChatMessage {
+        ChatMessage {
             id,
             from: "a".into(),
             to: "public".into(),
@@ -130,19 +128,19 @@ mod tests {
                 username: "ALICE".into(),
                 password: Secret::new("pw12"),
             },
-            Some(&json!({"username": "Alice"})),
+            &reply(json!({"username": "Alice", "chatroom": "lobby", "color": "#000000", "role": "member"})),
         );
         assert_eq!(r.username(), Some("Alice"));
         r.apply(
             Track::Enter,
-            Some(&json!({"username": "Alice", "room": "Fun"})),
+            &reply(json!({"username": "Alice", "room": "Fun"})),
         );
         assert_eq!(r.room.as_deref(), Some("Fun"));
         r.apply(
             Track::Profile {
                 new_password: Some(Secret::new("new-pw")),
             },
-            Some(&json!({"username": "Alicia"})),
+            &reply(json!({"username": "Alicia", "color": "#000000", "role": "member"})),
         );
         let creds = r.creds.clone().unwrap();
         assert_eq!(
@@ -150,9 +148,9 @@ mod tests {
             ("Alicia", "new-pw")
         );
         assert!(!format!("{r:?}").contains("new-pw"));
-        r.apply(Track::Exit, None);
+        r.apply(Track::Exit, &reply(json!(null)));
         assert_eq!(r.room, None);
-        r.apply(Track::Logout, None);
+        r.apply(Track::Logout, &reply(json!(null)));
         assert!(r.creds.is_none());
     }
 

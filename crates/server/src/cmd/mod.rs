@@ -1,9 +1,12 @@
-//! Request handlers, one module per group of requests (as mini-redis's `cmd/`).
+//! Request handlers, one module per group of requests (as mini-redis's
+//! `cmd/`): each implements [`crate::handle::Handle`] for its request types.
 
-pub(crate) mod admin;
-pub(crate) mod auth;
-pub(crate) mod history;
-pub(crate) mod lobby;
-pub(crate) mod private;
-pub(crate) mod profile;
-pub(crate) mod room;
+mod admin;
+mod auth;
+mod history;
+mod lobby;
+mod private;
+mod profile;
+mod room;
+
+pub(crate) use auth::end_login_row;

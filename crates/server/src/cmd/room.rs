@@ -1,90 +1,102 @@
-//! Room requests: `exit` and `msg` (public, or private over a link).
+//! Room requests: `exit` and `msg` (public, or private over an open chat).
 
 use std::time::Instant;
 
-use hearth_protocol::rules;
-use hearth_protocol::RequestId;
+use hearth_protocol::requests::{Exit, Msg};
+use hearth_protocol::{rules, ChatMessage, ErrorCode, PUBLIC};
 use time::OffsetDateTime;
 
-use crate::events::place_event;
+use crate::conn_state::ConnState;
 use crate::flood::MAX_STRIKES;
+use crate::handle::{Allowed, Handle};
 use crate::hub::{State, LOBBY};
-use crate::persist::{Pending, Target};
-use crate::session::{Handled, Outcome, Refusal, Reply, Session};
+use crate::message::{AcceptedMessage, Target};
+use crate::outcome::{Answer, Handled, Outcome, Refusal};
 
-/// `exit`: back to the lobby.
-pub(crate) fn exit(s: &mut Session, state: State) -> Outcome {
-    let State::Room(idx) = state else {
-        return Err(Refusal::new("you are not in a room"));
-    };
-    let id = s.id;
-    let name = s.shared.with_hub(|hub| {
-        hub.move_to(id, LOBBY, false);
-        let user = hub.user(id).map(|u| u.name.clone()).unwrap_or_default();
-        place_event(hub, "left", &user, idx);
-        place_event(hub, "joined", &user, LOBBY);
-        hub.room(idx).name.clone()
-    });
-    Ok(Handled::Reply(Reply::message(format!(
-        "Exit {name}, back to lobby"
-    ))))
+impl Handle for Exit {
+    const ALLOWED: Allowed = Allowed::Room;
+
+    /// Back to the lobby.
+    async fn handle(self, conn: &mut ConnState) -> Outcome<()> {
+        let id = conn.id;
+        let left = conn.shared.with_hub(|hub| match hub.state(id) {
+            State::Room(idx) => {
+                hub.move_to(id, LOBBY, false);
+                Some(hub.room_name(idx).to_owned())
+            }
+            _ => None,
+        });
+        let Some(name) = left else {
+            return Err(Refusal::new(ErrorCode::WrongState, "you are not in a room"));
+        };
+        Ok(Handled::Reply(Answer::with_message(
+            format!("Exit {name}, back to lobby"),
+            (),
+        )))
+    }
 }
 
-/// `msg {to, text}`: `to: "public"` for the current room, or a user name over
-/// an active private link. Success has no reply: the sender gets its own copy.
-pub(crate) async fn msg(
-    s: &mut Session,
-    state: State,
-    to: String,
-    text: String,
-    request_id: Option<RequestId>,
-) -> Outcome {
-    rules::check_text(&text)?;
-    if !s.bucket.take(Instant::now()) {
-        let mut refusal = Refusal::new("slow down: you are sending messages too fast");
-        refusal.close = s.bucket.strikes >= MAX_STRIKES;
-        return Err(refusal);
-    }
-    let id = s.id;
-    let pending = {
-        let hub = s.shared.hub();
-        let me = hub.me(id)?;
-        let target = if to == "public" {
-            let State::Room(idx) = state else {
-                return Err(Refusal::new(
-                    "you are in the lobby: enter a room to send public messages",
-                ));
-            };
-            let room = hub.room(idx);
-            Target::Room {
-                idx,
-                db_id: room.id,
-                name: room.name.clone(),
-            }
-        } else {
-            match crate::cmd::private::linked_partner(&hub, me.id, &to) {
-                Some((user_id, name)) => Target::Private { user_id, name },
-                None => {
-                    return Err(Refusal::new(format!(
-                        "you have no private chat with {to}: send a private request first"
-                    )))
-                }
-            }
-        };
-        Pending {
-            sender_conn: id,
-            sender_id: me.id,
-            from: me.name.clone(),
-            color: me.color.clone(),
-            text,
-            ts: OffsetDateTime::now_utc(),
-            request_id,
-            target,
+impl Handle for Msg {
+    const ALLOWED: Allowed = Allowed::LoggedIn;
+
+    /// `to: "public"` for the current room, or a user name over an open private
+    /// chat. Success has no reply: the sender gets its own copy of the push.
+    async fn handle(self, conn: &mut ConnState) -> Outcome<ChatMessage> {
+        let Msg { to, text } = self;
+        rules::check_text(&text)?;
+        if !conn.bucket.take(Instant::now()) {
+            return Err(Refusal::new(
+                ErrorCode::SlowDown,
+                "slow down: you are sending messages too fast",
+            )
+            .closing_if(conn.bucket.strikes >= MAX_STRIKES));
         }
-    };
-    // A full pipeline makes this wait: back-pressure lands on the sender.
-    if s.shared.messages.send(pending).await.is_err() {
-        return Err(Refusal::new("the server is shutting down"));
+        let id = conn.id;
+        let request_id = conn.request_id.clone();
+        let accepted = conn.shared.with_hub(|hub| {
+            let me = hub.me(id)?;
+            let target = if to == PUBLIC {
+                let State::Room(idx) = hub.state(id) else {
+                    return Err(Refusal::new(
+                        ErrorCode::WrongState,
+                        "you are in the lobby: enter a room to send public messages",
+                    ));
+                };
+                Target::Room {
+                    idx,
+                    db_id: hub.room_db_id(idx),
+                    name: hub.room_name(idx).to_owned(),
+                }
+            } else {
+                match hub.linked_partner(me.id, &to) {
+                    Some((user_id, name)) => Target::Private { user_id, name },
+                    None => {
+                        return Err(Refusal::new(
+                            ErrorCode::NotLinked,
+                            format!(
+                                "you have no private chat with {to}: send a private request first"
+                            ),
+                        ))
+                    }
+                }
+            };
+            Ok(AcceptedMessage {
+                sender_conn: id,
+                sender_id: me.id,
+                from: me.name.clone(),
+                color: me.color.clone(),
+                text,
+                ts: OffsetDateTime::now_utc(),
+                request_id,
+                target,
+            })
+        })?;
+        // A full pipeline makes this wait: back-pressure lands on the sender.
+        // The writer thread lives as long as any connection does, so a closed
+        // pipeline means it failed.
+        if conn.shared.messages.send(accepted).await.is_err() {
+            return Err(Refusal::internal("the message pipeline is closed"));
+        }
+        Ok(Handled::Silent)
     }
-    Ok(Handled::Silent)
 }

@@ -13,14 +13,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hearth_certs::Fingerprint;
+use hearth_certs::{Fingerprint, PinnedVerifier};
 use hearth_protocol::frame::{encode, MAX_SERVER_FRAME};
+pub use hearth_protocol::ErrorCode;
 use hearth_protocol::{Envelope, FrameReader, RequestId};
 use hearth_server::{Config, RunningServer};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::ServerName;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::io::AsyncWriteExt;
@@ -177,63 +175,8 @@ impl TestServer {
     }
 }
 
-/// Accepts exactly one server key, but still checks the handshake signatures.
-#[derive(Debug)]
-struct PinnedKey {
-    key: Fingerprint,
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for PinnedKey {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        match Fingerprint::of_cert_der(end_entity) {
-            Ok(key) if key == self.key => Ok(ServerCertVerified::assertion()),
-            _ => Err(rustls::Error::InvalidCertificate(
-                CertificateError::ApplicationVerificationFailure,
-            )),
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
-}
-
 fn connector(key: Fingerprint) -> TlsConnector {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let algorithms = provider.signature_verification_algorithms;
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(PinnedKey { key, algorithms }))
-        .with_no_client_auth();
-    TlsConnector::from(Arc::new(config))
+    TlsConnector::from(Arc::new(PinnedVerifier::exactly(key).client_config()))
 }
 
 /// What one read from the server produced.
@@ -264,6 +207,21 @@ impl EnvelopeExt for Envelope {
     fn text(&self) -> &str {
         self.message.as_deref().unwrap_or("")
     }
+}
+
+/// Checks the shape every error reply has: the expected `code`, a message,
+/// and `data` that is an object or null.
+pub fn assert_refusal(reply: &Envelope, code: ErrorCode) {
+    assert!(!reply.is_ok(), "expected an error reply: {reply:?}");
+    assert_eq!(reply.code, Some(code), "wrong error code: {reply:?}");
+    assert!(
+        reply.message.is_some(),
+        "an error reply has a message: {reply:?}"
+    );
+    assert!(
+        reply.data.is_none() || reply.d().is_object(),
+        "error data must be an object or null: {reply:?}"
+    );
 }
 
 /// Matches any push.
@@ -407,18 +365,15 @@ impl TestClient {
         reply
     }
 
-    /// A request that must fail; returns the error message.
-    pub async fn err(&mut self, kind: &str, data: Value) -> String {
+    /// A request that must be refused with `code`; returns the error message.
+    pub async fn err(&mut self, kind: &str, data: Value, code: ErrorCode) -> String {
         let reply = self.request(kind, data.clone()).await;
         assert!(
             !reply.is_ok(),
             "{}: {kind} {data} should fail: {reply:?}",
             self.name
         );
-        assert!(
-            reply.data.is_none() || reply.d().is_object(),
-            "error data must be an object or null: {reply:?}"
-        );
+        assert_refusal(&reply, code);
         reply.message.expect("an error reply has a message")
     }
 
@@ -464,9 +419,11 @@ impl TestClient {
             .await
     }
 
-    /// The next error reply (pushes are never errors).
-    pub async fn next_error(&mut self) -> Envelope {
-        self.expect_frame("error reply", |e| !e.is_ok(), WAIT).await
+    /// The next error reply (pushes are never errors), which must carry `code`.
+    pub async fn next_error(&mut self, code: ErrorCode) -> Envelope {
+        let reply = self.expect_frame("error reply", |e| !e.is_ok(), WAIT).await;
+        assert_refusal(&reply, code);
+        reply
     }
 
     /// [`TestClient::expect_push`] with the default wait.

@@ -3,7 +3,7 @@
 //! Messages: `[hh:mm:ss] #room alice: text` (private: `[hh:mm:ss] (private)
 //! alice -> bob: text`); notices start with `* `, errors with `! `.
 
-use hearth_client::{ConnectionState, Event, Message, Notice, RoomList};
+use hearth_client::{ChatMessage, ConnectionState, Event, Notice, RoomList};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
@@ -27,7 +27,7 @@ impl Format {
     }
 
     /// One chat message.
-    pub fn message(&self, m: &Message) -> String {
+    pub fn message(&self, m: &ChatMessage) -> String {
         let clock = self.clock(Some(&m.ts));
         if m.private {
             format!("[{clock}] (private) {} -> {}: {}", m.from, m.to, m.text)
@@ -43,36 +43,29 @@ impl Format {
     }
 
     fn notice(&self, n: &Notice) -> String {
-        let place = n
-            .room
-            .as_deref()
-            .map(|r| format!(" #{r}"))
-            .unwrap_or_default();
-        let field = |k: &str| n.data.get(k).and_then(|v| v.as_str()).unwrap_or("?");
-        let text = match n.kind.as_str() {
-            "joined" => format!("{} joined{place}", n.user),
-            "left" => format!("{} left{place}", n.user),
-            "disconnected" => format!("{} disconnected{place}", n.user),
-            "kicked" => format!(
-                "{} was kicked by {}: {}",
-                n.user,
-                field("by"),
-                field("reason")
-            ),
-            "profile" => match n.data.get("old_username").and_then(|v| v.as_str()) {
-                Some(old) => format!("{old} is now known as {}", n.user),
-                None => format!("{} changed color to {}", n.user, field("color")),
-            },
-            other => format!("{} {other}", n.user),
+        let text = match n {
+            Notice::Joined { user, room, .. } => format!("{user} joined #{room}"),
+            Notice::Left { user, room, .. } => format!("{user} left #{room}"),
+            Notice::Disconnected { user, room, .. } => format!("{user} disconnected #{room}"),
+            Notice::Kicked {
+                user, by, reason, ..
+            } => format!("{user} was kicked by {by}: {reason}"),
+            Notice::Profile {
+                user,
+                old_username: Some(old),
+                ..
+            } => format!("{old} is now known as {user}"),
+            Notice::Profile { user, color, .. } => format!("{user} changed color to {color}"),
+            Notice::Role { user, role, by, .. } => format!("{user} is now {role} (by {by})"),
         };
-        self.notice_line(n.ts.as_deref(), &text)
+        self.notice_line(Some(n.ts()), &text)
     }
 
     /// Rooms and their members.
     pub fn rooms(&self, list: &RoomList) -> String {
         // The lobby first, then the rooms by name.
-        let mut rooms: Vec<(&String, &Vec<String>)> = list.rooms.iter().collect();
-        rooms.sort_by_key(|(room, _)| room.as_str() != "lobby");
+        let mut rooms: Vec<&(String, Vec<String>)> = list.rooms.0.iter().collect();
+        rooms.sort_by_key(|(room, _)| (room.as_str() != "lobby", room.clone()));
         let rooms: Vec<String> = rooms
             .into_iter()
             .map(|(room, members)| format!("#{room} ({})", members.join(", ")))
@@ -108,19 +101,12 @@ impl Format {
             Event::PrivateRejected { by } => {
                 vec![self.notice_line(None, &format!("{by} declined the private chat"))]
             }
-            Event::PrivateEnded { with, reason } => vec![self.notice_line(
-                None,
-                &format!(
-                    "private chat with {with} ended{}",
-                    because(reason.as_deref())
-                ),
-            )],
+            Event::PrivateEnded { with, reason } => {
+                vec![self.notice_line(None, &format!("private chat with {with} ended: {reason}"))]
+            }
             Event::PrivateCancelled { with, reason } => vec![self.notice_line(
                 None,
-                &format!(
-                    "private request with {with} cancelled{}",
-                    because(reason.as_deref())
-                ),
+                &format!("private request with {with} cancelled: {reason}"),
             )],
             Event::Kicked { by, reason, until } => vec![format!(
                 "! you were kicked by {by}: {reason}{}",
@@ -169,14 +155,10 @@ impl Format {
     }
 }
 
-fn because(reason: Option<&str>) -> String {
-    reason.map(|r| format!(": {r}")).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use hearth_client::RoomMembers;
 
     fn fmt() -> Format {
         Format {
@@ -184,8 +166,8 @@ mod tests {
         }
     }
 
-    fn msg(room: Option<&str>) -> Message {
-        Message {
+    fn msg(room: Option<&str>) -> ChatMessage {
+        ChatMessage {
             id: 1,
             from: "alice".into(),
             to: if room.is_some() {
@@ -222,11 +204,14 @@ mod tests {
 
     #[test]
     fn room_lists_put_the_lobby_first() {
-        let mut list = RoomList::default();
-        list.rooms.insert("fun".into(), vec![]);
-        list.rooms
-            .insert("lobby".into(), vec!["alice".into(), "bob".into()]);
-        list.rooms.insert("art".into(), vec!["carol".into()]);
+        let list = RoomList {
+            in_room: false,
+            rooms: RoomMembers(vec![
+                ("fun".into(), vec![]),
+                ("lobby".into(), vec!["alice".into(), "bob".into()]),
+                ("art".into(), vec!["carol".into()]),
+            ]),
+        };
         let line = fmt().rooms(&list);
         assert!(
             line.ends_with("* rooms: #lobby (alice, bob); #art (carol); #fun ()"),
@@ -236,12 +221,10 @@ mod tests {
 
     #[test]
     fn notice_lines() {
-        let n = Notice {
-            kind: "joined".into(),
+        let n = Notice::Joined {
             user: "bob".into(),
-            room: Some("fun".into()),
-            ts: Some("2026-03-04T05:06:07.000Z".into()),
-            data: json!({}),
+            room: "fun".into(),
+            ts: "2026-03-04T05:06:07.000Z".into(),
         };
         assert_eq!(
             fmt().event(&Event::Notice(n)),

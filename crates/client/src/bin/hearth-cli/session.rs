@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use hearth_client::known_hosts::KnownHostsError;
 use hearth_client::{
-    Client, ClientError, ClientOptions, ConnectionState, Event, EventStream, HistoryQuery,
-    JoinCode, JoinLink, KnownHosts, OnUnknownHost, ProfileUpdate, Secret, ServerAddr, Trust,
-    TrustError, TrustOutcome,
+    Client, ClientError, ClientOptions, ConnectionState, Event, EventStream, History, JoinCode,
+    JoinLink, KnownHosts, Notice, OnUnknownHost, Profile, Secret, ServerAddr, Trust, TrustError,
+    TrustOutcome,
 };
 use tokio::sync::mpsc;
 
@@ -248,7 +248,7 @@ impl Ui {
                 .await
                 .map(|a| self.ack(a.message, "created")),
             Command::Join(room) => {
-                if c.session().room.is_some() {
+                if c.status().room.is_some() {
                     if let Err(e) = c.exit().await {
                         self.error(&e.to_string());
                         return self.drain();
@@ -279,9 +279,9 @@ impl Ui {
                 .await
                 .map(|a| self.ack(a.message, &format!("ended the private chat with {user}"))),
             Command::Color(color) => c
-                .profile(ProfileUpdate {
+                .profile(Profile {
                     color: Some(color),
-                    ..ProfileUpdate::default()
+                    ..Profile::default()
                 })
                 .await
                 .map(|p| self.ack(None, &format!("your color is now {}", p.color))),
@@ -293,15 +293,15 @@ impl Ui {
                 .kick(&user, &reason, minutes)
                 .await
                 .map(|a| self.ack(a.message, &format!("kicked {user}"))),
-            Command::History(limit) => match c.session().room {
+            Command::History(limit) => match c.status().room {
                 None => Err(ClientError::Protocol("join a room first".into())),
                 Some(room) => {
-                    let query = HistoryQuery {
+                    let query = History {
                         room: Some(room.clone()),
                         limit,
-                        ..HistoryQuery::default()
+                        ..History::default()
                     };
-                    c.history(&query).await.map(|page| {
+                    c.history(query).await.map(|page| {
                         let n = page.messages.len();
                         let mut lines = vec![self.fmt.notice_line(
                             None,
@@ -357,13 +357,10 @@ impl Ui {
             }
             return Some(fail(&format!("disconnected: {reason}")));
         }
-        if let Event::Notice(n) = &event {
+        if let Event::Notice(n @ (Notice::Joined { .. } | Notice::Left { .. })) = &event {
             // Your own comings and goings are already told by the replies.
-            let me = self.client.session().username;
-            if matches!(n.kind.as_str(), "joined" | "left")
-                && me.as_deref() == Some(n.user.as_str())
-                && !self.json
-            {
+            let me = self.client.status().username;
+            if me.as_deref() == Some(n.user()) && !self.json {
                 return None;
             }
         }
@@ -397,8 +394,8 @@ impl Ui {
 
     /// Logs out, closes, prints what is left, and exits cleanly.
     async fn quit(mut self) -> ExitCode {
-        let session = self.client.session();
-        if session.connected && session.username.is_some() {
+        let status = self.client.status();
+        if status.connected && status.username.is_some() {
             let _ = self.client.logout().await;
         }
         self.client.close().await;

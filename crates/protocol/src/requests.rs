@@ -1,0 +1,414 @@
+//! Every request type, with the `data` of its ok reply. One struct per `type`,
+//! in the order of docs/PROTOCOL.md section 5; [`crate::for_each_request!`] is
+//! the one list of them.
+//!
+//! Optional fields are left out when empty, so a client's frames look like the
+//! examples in PROTOCOL.md. Unknown fields are ignored (the original client
+//! sends `from` with `msg`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::request::Request;
+use crate::secret::Secret;
+use crate::types::{AuditEntry, ChatMessage, PrivateLinks, Role, RoomMembers};
+
+/// Calls `$callback!` with every request as `Variant(Type)`, in documentation
+/// order. The protocol's [`crate::Command`] enum and the server's dispatch are
+/// both generated from this list, so a request added here must be handled.
+#[macro_export]
+macro_rules! for_each_request {
+    ($callback:ident) => {
+        $callback! {
+            Ping($crate::requests::Ping),
+            Register($crate::requests::Register),
+            Login($crate::requests::Login),
+            Logout($crate::requests::Logout),
+            List($crate::requests::List),
+            Create($crate::requests::Create),
+            Enter($crate::requests::Enter),
+            Exit($crate::requests::Exit),
+            Msg($crate::requests::Msg),
+            Profile($crate::requests::Profile),
+            PrivateRequest($crate::requests::PrivateRequest),
+            PrivateAccept($crate::requests::PrivateAccept),
+            PrivateReject($crate::requests::PrivateReject),
+            PrivateEnd($crate::requests::PrivateEnd),
+            PrivateList($crate::requests::PrivateList),
+            SetRole($crate::requests::SetRole),
+            Kick($crate::requests::Kick),
+            Unkick($crate::requests::Unkick),
+            History($crate::requests::History),
+            Audit($crate::requests::Audit),
+        }
+    };
+}
+
+macro_rules! request {
+    ($ty:ident = $name:literal => $reply:ty) => {
+        impl Request for $ty {
+            const TYPE: &'static str = $name;
+            type Reply = $reply;
+        }
+    };
+}
+
+// ---------------------------------------------------------------- any state
+
+/// `ping`: answered with `pong` (keeps the connection alive, measures latency).
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ping {}
+
+impl Request for Ping {
+    const TYPE: &'static str = "ping";
+    const REPLY_TYPE: &'static str = "pong";
+    type Reply = ();
+}
+
+// ---------------------------------------------------------------- auth
+
+/// `register {username, password, color?}`: makes an account (does not log in).
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Register {
+    /// The new account's name.
+    pub username: String,
+    /// Its password.
+    pub password: Secret,
+    /// `#rrggbb`; without one the server picks from its palette.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+}
+request!(Register = "register" => Account);
+
+/// An account as the server describes it (`register` and `profile` replies).
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The name, spelled as registered.
+    pub username: String,
+    /// `#rrggbb`.
+    pub color: String,
+    /// The role.
+    pub role: Role,
+}
+
+/// `login {username, password}`.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Login {
+    /// The account name (any case).
+    pub username: String,
+    /// Its password.
+    pub password: Secret,
+}
+request!(Login = "login" => LoggedIn);
+
+/// The `login` reply.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedIn {
+    /// The name, spelled as registered, whatever case was typed.
+    pub username: String,
+    /// Where the login lands: always `lobby` (the original protocol's key).
+    pub chatroom: String,
+    /// `#rrggbb`.
+    pub color: String,
+    /// The role.
+    pub role: Role,
+}
+
+/// `logout`: back to the auth state on the same connection.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Logout {}
+request!(Logout = "logout" => ());
+
+// ---------------------------------------------------------------- lobby and room
+
+/// `list`: every room in the lobby; inside a room the reply is `list_room`
+/// with that room only.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct List {}
+request!(List = "list" => RoomMembers);
+
+/// The reply type of `list` inside a room.
+pub const LIST_ROOM: &str = "list_room";
+
+/// `create {room}`.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Create {
+    /// The new room's name.
+    pub room: String,
+}
+request!(Create = "create" => RoomName);
+
+/// `{room}`: the `create` reply.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomName {
+    /// The room, spelled as created.
+    pub room: String,
+}
+
+/// `enter {room}`: the reply, then a `history` push, then live messages.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enter {
+    /// The room to enter (any case).
+    pub room: String,
+}
+request!(Enter = "enter" => Entered);
+
+/// The `enter` reply.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entered {
+    /// Who entered.
+    pub username: String,
+    /// The room, spelled as created.
+    pub room: String,
+}
+
+/// `exit`: back to the lobby.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exit {}
+request!(Exit = "exit" => ());
+
+/// `msg {to, text}`: `to` is `"public"` (the current room) or a user with an
+/// open private chat. Success has no reply of its own: the sender's copy of the
+/// `msg` push carries the request's `id`.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Msg {
+    /// `"public"` or a user name.
+    pub to: String,
+    /// The text.
+    pub text: String,
+}
+request!(Msg = "msg" => ChatMessage);
+
+// ---------------------------------------------------------------- profile
+
+/// `profile {color?, username?, password?}` (at least one field).
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// New colour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// New name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// New password, with the current one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<PasswordChange>,
+}
+request!(Profile = "profile" => Account);
+
+/// A password change inside `profile`.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    /// The current password.
+    pub old: Secret,
+    /// The new password.
+    pub new: Secret,
+}
+
+// ---------------------------------------------------------------- private chats
+
+/// `private_request {to}`.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivateRequest {
+    /// Whom to ask.
+    pub to: String,
+}
+request!(PrivateRequest = "private_request" => PrivateRequested);
+
+/// The `private_request` reply.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivateRequested {
+    /// Whom you asked, spelled as registered.
+    pub to: String,
+    /// True when they had asked you too, so the chat started at once.
+    pub started: bool,
+}
+
+/// `private_accept {from}`.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivateAccept {
+    /// Who asked.
+    pub from: String,
+}
+request!(PrivateAccept = "private_accept" => Partner);
+
+/// `{with}`: the other person of a private chat.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partner {
+    /// The other person.
+    pub with: String,
+}
+
+/// `private_reject {from}`.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivateReject {
+    /// Who asked.
+    pub from: String,
+}
+request!(PrivateReject = "private_reject" => Requester);
+
+/// `{from}`: the `private_reject` reply.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requester {
+    /// Who had asked.
+    pub from: String,
+}
+
+/// `private_end {with}`.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivateEnd {
+    /// The other person.
+    pub with: String,
+}
+request!(PrivateEnd = "private_end" => Partner);
+
+/// `private_list`: open chats and pending requests.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivateList {}
+request!(PrivateList = "private_list" => PrivateLinks);
+
+// ---------------------------------------------------------------- roles, kicks, audit
+
+/// `role {username, role}` (owner only): `role` is `admin` or `member`.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetRole {
+    /// Whose role.
+    pub username: String,
+    /// `admin` or `member` (any other text is refused with a message).
+    pub role: String,
+}
+request!(SetRole = "role" => RoleChanged);
+
+/// The `role` reply.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleChanged {
+    /// Whose role changed.
+    pub username: String,
+    /// The new role.
+    pub role: Role,
+}
+
+/// `kick {username, reason, minutes?}` (admins and the owner).
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kick {
+    /// Who.
+    pub username: String,
+    /// Why (1–200 characters).
+    pub reason: String,
+    /// Cooldown in minutes (default 5; 0 = none, which also lifts a running one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
+}
+request!(Kick = "kick" => Kicked);
+
+/// The `kick` reply.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kicked {
+    /// Who was kicked.
+    pub username: String,
+    /// End of the cooldown (RFC 3339), or null for none.
+    pub until: Option<String>,
+    /// Whether they were online (and so were disconnected).
+    pub online: bool,
+}
+
+/// `unkick {username}`: lifts a cooldown.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unkick {
+    /// Who.
+    pub username: String,
+}
+request!(Unkick = "unkick" => Username);
+
+/// `{username}`: the `unkick` reply.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Username {
+    /// The user, spelled as registered.
+    pub username: String,
+}
+
+/// `history {room?, with?, before_id?, after_id?, limit?}`: one page, oldest first.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    /// The room whose public history to read (defaults to the current room).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// Read the private history with this user instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with: Option<String>,
+    /// The newest `limit` messages before this id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_id: Option<i64>,
+    /// The oldest `limit` messages after this id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_id: Option<i64>,
+    /// Page size (default 50, clamped to 1–200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+request!(History = "history" => HistoryPage);
+
+/// A page of history, oldest message first.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The room, for public history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// The other person, for private history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with: Option<String>,
+    /// The messages, oldest first.
+    #[serde(default)]
+    pub messages: Vec<ChatMessage>,
+    /// True when the page was cut short to fit in one frame; page again from its edge.
+    #[serde(default)]
+    pub trimmed: bool,
+}
+
+/// `audit {limit?}` (admins and the owner): newest entry first.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Audit {
+    /// How many entries (default 100, at most 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+request!(Audit = "audit" => AuditPage);
+
+/// The `audit` reply.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    /// Newest first.
+    pub entries: Vec<AuditEntry>,
+}

@@ -1,0 +1,34 @@
+//! A chat message accepted from a client, on its way to the database and then
+//! to its recipients (see `persist`).
+
+use hearth_protocol::RequestId;
+use time::OffsetDateTime;
+
+use crate::hub::{ConnId, RoomIdx};
+
+/// Where a message goes.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    /// Every member of a room.
+    Room {
+        idx: RoomIdx,
+        db_id: i64,
+        name: String,
+    },
+    /// One other user, over a private chat.
+    Private { user_id: i64, name: String },
+}
+
+/// A message accepted from a client, not yet stored.
+#[derive(Debug)]
+pub(crate) struct AcceptedMessage {
+    pub sender_conn: ConnId,
+    pub sender_id: i64,
+    pub from: String,
+    pub color: String,
+    pub text: String,
+    pub ts: OffsetDateTime,
+    /// The `msg` request's id, echoed on the sender's own copy only.
+    pub request_id: Option<RequestId>,
+    pub target: Target,
+}
