@@ -1,18 +1,18 @@
 //! Accounts on the current server: register, log in (optionally remembered in the OS
 //! keychain, see `keychain.rs`), log in with the saved login, forget it, log out.
 
-use hearth_client::Secret;
-use tauri::State;
+use hearth_client::{ErrorCode as ServerCode, Secret};
+use hearth_protocol::requests::Register;
 
-use crate::error::{CmdResult, CommandError, ErrorCode};
-use crate::ipc::{AddressArgs, LoginArgs, RegisterArgs, SavedLogin, Session};
+use crate::error::{CmdResult, CommandError};
+use crate::ipc::{AddressArgs, LoginArgs, SavedLogin, Session};
 use crate::join::parse_address;
 use crate::keychain::KeychainError;
 use crate::state::Core;
 
 impl Core {
     /// `register`: makes an account on the current server (does not log in).
-    pub async fn register(&self, args: RegisterArgs) -> CmdResult<()> {
+    pub async fn register(&self, args: Register) -> CmdResult<()> {
         let (client, _) = self.client()?;
         client
             .register(args.username.trim(), &args.password, args.color.as_deref())
@@ -83,7 +83,7 @@ impl Core {
             .blocking(move |k| k.load(&server))
             .await?
             .ok_or_else(|| {
-                CommandError::new(ErrorCode::AuthFailed, "No saved login for this server.")
+                CommandError::new(ServerCode::AuthFailed, "No saved login for this server.")
             })?;
         self.login_current(&saved.username, &saved.password).await
     }
@@ -130,43 +130,4 @@ impl Core {
         }
         Ok(())
     }
-}
-
-/// `register`
-#[tauri::command]
-pub async fn register(core: State<'_, Core>, args: RegisterArgs) -> CmdResult<()> {
-    core.register(args).await
-}
-
-/// `login`
-#[tauri::command]
-pub async fn login(core: State<'_, Core>, args: LoginArgs) -> CmdResult<Session> {
-    core.login(args).await
-}
-
-/// `login_saved`
-#[tauri::command]
-pub async fn login_saved(core: State<'_, Core>) -> CmdResult<Session> {
-    core.login_saved().await
-}
-
-/// `saved_login`
-#[tauri::command]
-pub async fn saved_login(
-    core: State<'_, Core>,
-    args: AddressArgs,
-) -> CmdResult<Option<SavedLogin>> {
-    core.saved_login(args).await
-}
-
-/// `forget_login`
-#[tauri::command]
-pub async fn forget_login(core: State<'_, Core>, args: AddressArgs) -> CmdResult<()> {
-    core.forget_login(args).await
-}
-
-/// `logout`
-#[tauri::command]
-pub async fn logout(core: State<'_, Core>) -> CmdResult<()> {
-    core.logout().await
 }

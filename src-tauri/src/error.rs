@@ -1,27 +1,36 @@
-//! What a command rejects with: `{code, message, ...}` as `ErrorPayload` in
-//! `ui/src/lib/backend/types.ts`, with the optional fields present only for the codes
-//! that carry them.
+//! What a command rejects with: `{code, message, ...}` (`ErrorPayload` in the
+//! generated TypeScript), the optional fields present only for the codes that
+//! carry them.
 //!
-//! Library errors ([`ClientError`], [`TrustError`], [`KeychainError`], I/O) are turned
-//! into a code and a plain-language message here and nowhere else.
+//! A refusal from the server keeps the server's own code (the wire's
+//! `ErrorCode`); failures on this side have an [`AppCode`]. Nothing here reads
+//! the text of a server message. Library errors ([`ClientError`],
+//! [`TrustError`], [`KeychainError`], I/O) become a code and a plain-language
+//! message here and nowhere else.
 
-use hearth_client::{ClientError, TrustError};
+use hearth_client::{ClientError, ErrorCode as ServerCode, TrustError};
+use hearth_protocol::KickInfo;
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::keychain::KeychainError;
 
-/// The error codes the UI knows (`ErrorCode` in types.ts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Why a command failed: a code of the protocol's list (the server's own when
+/// it refused the request), or one of the app's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(untagged)]
 pub enum ErrorCode {
-    /// Wrong name or password.
-    AuthFailed,
-    /// The name (account or room) is taken.
-    NameTaken,
-    /// The request is not valid.
-    InvalidInput,
-    /// Refused during a kick cooldown.
-    Kicked,
+    /// A protocol code: as the server sent it, or (`invalid_input`,
+    /// `server_error`) the same meaning found on this side.
+    Protocol(ServerCode),
+    /// A failure only the app can have.
+    App(AppCode),
+}
+
+/// Failures only the app can have; none shares a name with a protocol code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AppCode {
     /// The server's key differs from the saved or confirmed one.
     KeyChanged,
     /// The server's key does not match the join code.
@@ -34,105 +43,114 @@ pub enum ErrorCode {
     KeychainUnavailable,
     /// No connection (or it is reconnecting).
     NotConnected,
-    /// No private chat with that user.
-    NotLinked,
-    /// Not allowed for this role.
-    Forbidden,
-    /// Flood control or login throttling.
-    SlowDown,
-    /// The server failed or said something unexpected.
-    ServerError,
     /// A bug or local failure in the app.
     Internal,
 }
 
-/// The error every command returns; serialized as the UI's `ErrorPayload`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+impl From<AppCode> for ErrorCode {
+    fn from(code: AppCode) -> Self {
+        ErrorCode::App(code)
+    }
+}
+
+impl From<ServerCode> for ErrorCode {
+    fn from(code: ServerCode) -> Self {
+        ErrorCode::Protocol(code)
+    }
+}
+
+/// The error every command returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
 #[error("{message}")]
+#[ts(rename = "ErrorPayload")]
 pub struct CommandError {
     /// What kind of failure.
     pub code: ErrorCode,
     /// Plain language, ready to show.
     pub message: String,
-    /// The fields only some codes carry (boxed: errors stay small on the happy path).
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    details: Option<Box<ErrorDetails>>,
+    /// The fields only some codes carry.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    details: ErrorDetails,
 }
 
 /// The optional fields of an error; each is serialized only when set.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
 pub struct ErrorDetails {
     /// `port_in_use`: a free port to offer instead.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub suggested_port: Option<u16>,
     /// `kicked`: end of the cooldown (ISO 8601), or null for no end.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(as = "Option<String>", optional = nullable)]
     pub until: Option<Option<String>>,
     /// `kicked`: who kicked.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub by: Option<String>,
     /// `kicked`: why.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub reason: Option<String>,
     /// `key_changed`: the fingerprint the host presents now.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub fingerprint: Option<String>,
 }
-
-const NO_DETAILS: ErrorDetails = ErrorDetails {
-    suggested_port: None,
-    until: None,
-    by: None,
-    reason: None,
-    fingerprint: None,
-};
 
 /// What commands return.
 pub type CmdResult<T> = Result<T, CommandError>;
 
 impl CommandError {
     /// An error with just a code and a message.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> CommandError {
+    pub fn new(code: impl Into<ErrorCode>, message: impl Into<String>) -> CommandError {
         CommandError {
-            code,
+            code: code.into(),
             message: message.into(),
-            details: None,
+            details: ErrorDetails::default(),
         }
     }
 
     /// The same error with some optional fields set.
     pub fn with(mut self, set: impl FnOnce(&mut ErrorDetails)) -> CommandError {
-        set(self.details.get_or_insert_with(Default::default));
+        set(&mut self.details);
         self
     }
 
     /// The optional fields (all `None` for most codes).
     pub fn details(&self) -> &ErrorDetails {
-        self.details.as_deref().unwrap_or(&NO_DETAILS)
+        &self.details
     }
 
-    /// `invalid_input`.
+    /// `invalid_input`, for what the app refuses before asking a server.
     pub fn invalid(message: impl Into<String>) -> CommandError {
-        CommandError::new(ErrorCode::InvalidInput, message)
+        CommandError::new(ServerCode::InvalidInput, message)
+    }
+
+    /// `server_error`: the server (or this app's hosting of one) failed.
+    pub fn server_error(message: impl Into<String>) -> CommandError {
+        CommandError::new(ServerCode::ServerError, message)
     }
 
     /// `not_connected`.
     pub fn not_connected() -> CommandError {
-        CommandError::new(
-            ErrorCode::NotConnected,
-            "You are not connected to a server.",
-        )
+        CommandError::new(AppCode::NotConnected, "You are not connected to a server.")
     }
 
     /// `internal`, for local failures (files, tasks).
     pub fn internal(message: impl Into<String>) -> CommandError {
-        CommandError::new(ErrorCode::Internal, message)
+        CommandError::new(AppCode::Internal, message)
     }
 
     /// `key_changed` with the fingerprint presented now.
     pub fn key_changed(message: impl Into<String>, fingerprint: String) -> CommandError {
-        CommandError::new(ErrorCode::KeyChanged, message)
-            .with(|d| d.fingerprint = Some(fingerprint))
+        CommandError::new(AppCode::KeyChanged, message).with(|d| d.fingerprint = Some(fingerprint))
+    }
+
+    /// True when the code is the protocol's `code`.
+    pub fn is(&self, code: ServerCode) -> bool {
+        self.code == ErrorCode::Protocol(code)
     }
 }
 
@@ -140,7 +158,7 @@ impl From<TrustError> for CommandError {
     fn from(e: TrustError) -> Self {
         match e {
             TrustError::WrongCode { .. } => CommandError::new(
-                ErrorCode::WrongCode,
+                AppCode::WrongCode,
                 "This is not the host you were given the code for. Check the address and the code.",
             ),
             TrustError::WrongKey { got, .. } => CommandError::key_changed(
@@ -157,11 +175,11 @@ impl From<TrustError> for CommandError {
             ),
             // `connect` turns this into `needs_trust` before it gets here.
             TrustError::UnknownHost { addr, .. } => CommandError::new(
-                ErrorCode::KeyChanged,
+                AppCode::KeyChanged,
                 format!("{addr} is not a known host yet."),
             ),
             TrustError::BadCertificate(why) => CommandError::new(
-                ErrorCode::Unreachable,
+                AppCode::Unreachable,
                 format!("The server sent an unreadable certificate ({why})."),
             ),
             TrustError::KnownHosts(e) => CommandError::internal(e.to_string()),
@@ -177,79 +195,61 @@ impl From<ClientError> for CommandError {
                 e.input, e.reason
             )),
             ClientError::Connect { addr, .. } => CommandError::new(
-                ErrorCode::Unreachable,
+                AppCode::Unreachable,
                 format!("Could not reach {addr}. Check the address and that the host is running."),
             ),
             ClientError::Trust(e) => e.into(),
             ClientError::Handshake(why) => CommandError::new(
-                ErrorCode::Unreachable,
+                AppCode::Unreachable,
                 format!("The secure connection could not be set up ({why})."),
             ),
             ClientError::Server {
                 request,
+                code,
                 message,
                 data,
-            } => from_refusal(&request, message, data),
+            } => refusal(&request, code, message, data),
             ClientError::Timeout(_) => {
-                CommandError::new(ErrorCode::ServerError, "The server did not answer in time.")
+                CommandError::server_error("The server did not answer in time.")
             }
             ClientError::Reconnecting => CommandError::new(
-                ErrorCode::NotConnected,
+                AppCode::NotConnected,
                 "The connection dropped and Hearth is reconnecting; try again in a moment.",
             ),
             ClientError::ConnectionLost | ClientError::Closed => CommandError::not_connected(),
-            ClientError::Protocol(why) => CommandError::new(
-                ErrorCode::ServerError,
-                format!("The server sent something unexpected: {why}"),
-            ),
+            ClientError::Protocol(why) => {
+                CommandError::server_error(format!("The server sent something unexpected: {why}"))
+            }
             ClientError::Io(why) => CommandError::new(
-                ErrorCode::Unreachable,
+                AppCode::Unreachable,
                 format!("The connection failed: {why}"),
             ),
         }
     }
 }
 
-/// Classifies a request the server refused. The protocol has no error codes, so the
-/// documented messages (docs/PROTOCOL.md, section 5) are matched; anything else is
-/// `invalid_input` with the server's own words.
-fn from_refusal(request: &str, message: String, data: Option<serde_json::Value>) -> CommandError {
-    let lower = message.to_lowercase();
-    if let Some(data) = data.as_ref().filter(|d| d.get("until").is_some()) {
-        let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-        return CommandError::new(ErrorCode::Kicked, message).with(|d| {
-            d.until = Some(text("until"));
-            d.by = text("by");
-            d.reason = text("reason");
-        });
-    }
-    let code = if lower.contains("too many failed logins") || lower.starts_with("slow down") {
-        ErrorCode::SlowDown
-    } else if lower.contains("invalid username or password")
-        || lower.contains("current password is wrong")
-    {
-        ErrorCode::AuthFailed
-    } else if lower.contains("already in use") || lower.contains("already exists") {
-        ErrorCode::NameTaken
-    } else if lower.contains("no private chat with") || lower.contains("has not asked you") {
-        ErrorCode::NotLinked
-    } else if lower.contains("only the owner")
-        || lower.contains("only admins")
-        || lower.contains("cannot be kicked")
-        || lower.contains("cannot kick yourself")
-        || lower.contains("cannot be changed")
-    {
-        ErrorCode::Forbidden
-    } else if lower.contains("could not store") {
-        ErrorCode::ServerError
-    } else {
-        ErrorCode::InvalidInput
-    };
+/// A request the server refused: its code as sent, its message as a sentence,
+/// and for a kicked login the cooldown from `data`.
+fn refusal(
+    request: &str,
+    code: ServerCode,
+    message: String,
+    data: Option<serde_json::Value>,
+) -> CommandError {
     let message = match code {
-        ErrorCode::AuthFailed if request == "login" => "Wrong name or password.".to_owned(),
+        ServerCode::AuthFailed if request == "login" => "Wrong name or password.".to_owned(),
         _ => capitalized(message),
     };
-    CommandError::new(code, message)
+    let error = CommandError::new(code, message);
+    let kick = data.and_then(|d| serde_json::from_value::<KickInfo>(d).ok());
+    match (code, kick) {
+        (ServerCode::Kicked, Some(kick)) => error.with(|d| {
+            d.until = Some(kick.until);
+            d.by = Some(kick.by);
+            d.reason = Some(kick.reason);
+        }),
+        _ => error,
+    }
 }
 
 /// The server's messages start in lower case; the UI shows sentences.
@@ -265,7 +265,7 @@ impl From<KeychainError> for CommandError {
     fn from(e: KeychainError) -> Self {
         match e {
             KeychainError::Unavailable(_) => CommandError::new(
-                ErrorCode::KeychainUnavailable,
+                AppCode::KeychainUnavailable,
                 "No keychain is available on this computer, so your login cannot be remembered.",
             ),
             KeychainError::Other(why) => {
@@ -286,16 +286,32 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn server(
+        request: &str,
+        code: ServerCode,
+        message: &str,
+        data: Option<serde_json::Value>,
+    ) -> CommandError {
+        ClientError::Server {
+            request: request.into(),
+            code,
+            message: message.into(),
+            data,
+        }
+        .into()
+    }
+
     #[test]
     fn serializes_only_the_fields_of_its_code() {
-        let e = CommandError::new(ErrorCode::PortInUse, "taken");
+        let e = CommandError::new(AppCode::PortInUse, "taken");
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
             json!({"code": "port_in_use", "message": "taken"})
         );
-        let kicked = from_refusal(
+        let kicked = server(
             "login",
-            "You were kicked by root: spam; you may rejoin in 5 minutes".into(),
+            ServerCode::Kicked,
+            "You were kicked by root: spam; you may rejoin in 5 minutes",
             Some(json!({"until": null, "by": "root", "reason": "spam"})),
         );
         assert_eq!(
@@ -306,47 +322,54 @@ mod tests {
     }
 
     #[test]
-    fn server_refusals_get_codes() {
-        let code = |req: &str, msg: &str| from_refusal(req, msg.into(), None).code;
+    fn server_refusals_keep_the_servers_code_whatever_the_words() {
+        for code in ServerCode::ALL {
+            let e = server("create", *code, "any wording at all", None);
+            assert_eq!(e.code, ErrorCode::Protocol(*code));
+            assert_eq!(
+                serde_json::to_value(&e).unwrap()["code"],
+                json!(code.as_str())
+            );
+        }
         assert_eq!(
-            code("login", "Invalid username or password"),
-            ErrorCode::AuthFailed
-        );
-        assert_eq!(
-            code("register", "Username already in use, try another one"),
-            ErrorCode::NameTaken
-        );
-        assert_eq!(code("create", "games already exists"), ErrorCode::NameTaken);
-        assert_eq!(
-            code("msg", "slow down: you are sending messages too fast"),
-            ErrorCode::SlowDown
-        );
-        assert_eq!(
-            code(
-                "msg",
-                "you have no private chat with bob: send a private request first"
-            ),
-            ErrorCode::NotLinked
-        );
-        assert_eq!(
-            code("kick", "the owner cannot be kicked"),
-            ErrorCode::Forbidden
-        );
-        assert_eq!(
-            code("kick", "only admins and the owner can do that"),
-            ErrorCode::Forbidden
-        );
-        assert_eq!(
-            code("enter", "Destination room x not found"),
-            ErrorCode::InvalidInput
-        );
-        assert_eq!(
-            from_refusal("login", "Invalid username or password".into(), None).message,
+            server(
+                "login",
+                ServerCode::AuthFailed,
+                "Invalid username or password",
+                None
+            )
+            .message,
             "Wrong name or password."
         );
         assert_eq!(
-            from_refusal("msg", "message text is empty".into(), None).message,
+            server(
+                "msg",
+                ServerCode::InvalidInput,
+                "message text is empty",
+                None
+            )
+            .message,
             "Message text is empty"
         );
+    }
+
+    #[test]
+    fn app_codes_and_server_codes_never_share_a_name() {
+        let app = [
+            AppCode::KeyChanged,
+            AppCode::WrongCode,
+            AppCode::Unreachable,
+            AppCode::PortInUse,
+            AppCode::KeychainUnavailable,
+            AppCode::NotConnected,
+            AppCode::Internal,
+        ];
+        for a in app {
+            let name = serde_json::to_value(a).unwrap();
+            assert!(
+                ServerCode::ALL.iter().all(|s| json!(s.as_str()) != name),
+                "{name} is both an app and a server code"
+            );
+        }
     }
 }

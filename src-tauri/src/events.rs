@@ -4,10 +4,9 @@
 //! session; [`forward`] is the per-connection task that runs it and hands the results to
 //! the [`crate::state::Sink`]. Only this module knows the library's event shapes.
 
-use hearth_client::{ClientOptions, ConnectionState, Event, Message, Notice};
-use serde_json::Value;
+use hearth_client::{ChatMessage, ClientOptions, ConnectionState, Event, Notice};
 
-use crate::ipc::{ChatMessage, HearthEvent, HistoryPage, Session};
+use crate::ipc::{HearthEvent, HistoryView, MessageView, NoticeKind, RoomMap, Session};
 use crate::state::Core;
 
 /// A desktop notification to show if the window is not focused.
@@ -80,8 +79,8 @@ pub(crate) fn mentions(text: &str, name: &str) -> bool {
     })
 }
 
-/// A library message as the UI shows it, from the point of view of `me`.
-pub(crate) fn chat_message(m: Message, me: Option<&str>, room: Option<&str>) -> ChatMessage {
+/// A protocol message as the UI shows it, from the point of view of `me`.
+pub(crate) fn message_view(m: ChatMessage, me: Option<&str>, room: Option<&str>) -> MessageView {
     let with = m.private.then(|| match me {
         Some(me) if same_name(&m.from, me) => m.to.clone(),
         _ => m.from.clone(),
@@ -91,7 +90,7 @@ pub(crate) fn chat_message(m: Message, me: Option<&str>, room: Option<&str>) -> 
     } else {
         m.room.clone().or_else(|| room.map(str::to_owned))
     };
-    ChatMessage {
+    MessageView {
         id: m.id,
         room,
         with,
@@ -103,27 +102,24 @@ pub(crate) fn chat_message(m: Message, me: Option<&str>, room: Option<&str>) -> 
     }
 }
 
-fn text_field(data: &Value, key: &str) -> Option<String> {
-    data.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn now_iso() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 fn notice(n: Notice, ctx: &Context) -> Mapped {
     let me = ctx.session.as_ref().map(|s| s.username.as_str());
-    let about_me = me.is_some_and(|me| {
-        same_name(&n.user, me)
-            || text_field(&n.data, "old_username").is_some_and(|old| same_name(&old, me))
-    });
-    // A role change is not a notice the UI shows; it only matters for this user's session.
-    if n.kind == "role" {
-        let role = text_field(&n.data, "role");
-        return match (about_me, ctx.session.clone(), role) {
-            (true, Some(session), Some(role)) => {
+    let is_me = |name: &str| me.is_some_and(|me| same_name(name, me));
+    let shown =
+        |notice: NoticeKind, user: String, room: Option<String>, ts: String| HearthEvent::Notice {
+            notice,
+            user,
+            room,
+            ts,
+            old_username: None,
+            color: None,
+            by: None,
+            reason: None,
+        };
+    match n {
+        // A role change is not a notice the UI shows; it only matters for this user's session.
+        Notice::Role { user, role, .. } => match ctx.session.clone() {
+            Some(session) if is_me(&user) => {
                 let session = Session { role, ..session };
                 Mapped {
                     emits: vec![Emit {
@@ -137,43 +133,66 @@ fn notice(n: Notice, ctx: &Context) -> Mapped {
                 }
             }
             _ => Mapped::default(),
-        };
-    }
-    if !matches!(
-        n.kind.as_str(),
-        "joined" | "left" | "disconnected" | "profile" | "kicked"
-    ) {
-        log::debug!("ignoring notice of kind {}", n.kind);
-        return Mapped::default();
-    }
-    let color = text_field(&n.data, "color");
-    let mut mapped = Mapped::one(HearthEvent::Notice {
-        notice: n.kind.clone(),
-        user: n.user.clone(),
-        room: n.room,
-        ts: n.ts.unwrap_or_else(now_iso),
-        old_username: text_field(&n.data, "old_username"),
-        color: color.clone(),
-        by: text_field(&n.data, "by"),
-        reason: text_field(&n.data, "reason"),
-    });
-    if n.kind == "profile" && about_me {
-        if let Some(session) = ctx.session.clone() {
-            let session = Session {
-                username: n.user,
-                color: color.unwrap_or(session.color.clone()),
-                ..session
-            };
-            mapped.emits.push(Emit {
-                event: HearthEvent::Session {
-                    session: session.clone(),
-                },
-                alert: None,
+        },
+        Notice::Joined { user, room, ts } => {
+            Mapped::one(shown(NoticeKind::Joined, user, Some(room), ts))
+        }
+        Notice::Left { user, room, ts } => {
+            Mapped::one(shown(NoticeKind::Left, user, Some(room), ts))
+        }
+        Notice::Disconnected { user, room, ts } => {
+            Mapped::one(shown(NoticeKind::Disconnected, user, Some(room), ts))
+        }
+        Notice::Kicked {
+            user,
+            by,
+            reason,
+            ts,
+            ..
+        } => Mapped::one(HearthEvent::Notice {
+            notice: NoticeKind::Kicked,
+            user,
+            room: None,
+            ts,
+            old_username: None,
+            color: None,
+            by: Some(by),
+            reason: Some(reason),
+        }),
+        Notice::Profile {
+            user,
+            old_username,
+            color,
+            ts,
+        } => {
+            let about_me = is_me(&user) || old_username.as_deref().is_some_and(is_me);
+            let mut mapped = Mapped::one(HearthEvent::Notice {
+                notice: NoticeKind::Profile,
+                user: user.clone(),
+                room: None,
+                ts,
+                old_username,
+                color: Some(color.clone()),
+                by: None,
+                reason: None,
             });
-            mapped.session = Some(session);
+            if let Some(session) = ctx.session.clone().filter(|_| about_me) {
+                let session = Session {
+                    username: user,
+                    color,
+                    ..session
+                };
+                mapped.emits.push(Emit {
+                    event: HearthEvent::Session {
+                        session: session.clone(),
+                    },
+                    alert: None,
+                });
+                mapped.session = Some(session);
+            }
+            mapped
         }
     }
-    mapped
 }
 
 /// Maps one library event. Pure: no state is read but `ctx`.
@@ -182,7 +201,7 @@ pub(crate) fn map(event: Event, ctx: &Context, options: &ClientOptions) -> Mappe
     match event {
         Event::Message(m) => {
             let from_me = me.is_some_and(|me| same_name(&m.from, me));
-            let message = chat_message(m, me, ctx.room.as_deref());
+            let message = message_view(m, me, ctx.room.as_deref());
             let alert = match (&message, me) {
                 (m, _) if from_me || m.from.is_empty() => None,
                 (m, _) if m.private => Some(Alert {
@@ -202,21 +221,23 @@ pub(crate) fn map(event: Event, ctx: &Context, options: &ClientOptions) -> Mappe
             Mapped::alerting(HearthEvent::Msg { message }, alert)
         }
         Event::History { room, messages } => Mapped::one(HearthEvent::History {
-            page: HistoryPage {
+            page: HistoryView {
                 room: Some(room.clone()),
                 with: None,
                 messages: messages
                     .into_iter()
-                    .map(|m| chat_message(m, me, Some(&room)))
+                    .map(|m| message_view(m, me, Some(&room)))
                     .collect(),
             },
         }),
         Event::Notice(n) => notice(n, ctx),
-        Event::Rooms(list) if list.in_room => match list.rooms.into_iter().next() {
+        Event::Rooms(list) if list.in_room => match list.rooms.0.into_iter().next() {
             Some((room, users)) => Mapped::one(HearthEvent::Members { room, users }),
             None => Mapped::default(),
         },
-        Event::Rooms(list) => Mapped::one(HearthEvent::Rooms { rooms: list.rooms }),
+        Event::Rooms(list) => Mapped::one(HearthEvent::Rooms {
+            rooms: RoomMap(list.rooms.0.into_iter().collect()),
+        }),
         Event::PrivateRequest { from } => Mapped::alerting(
             HearthEvent::PrivateRequest { from: from.clone() },
             Some(Alert {
@@ -226,14 +247,12 @@ pub(crate) fn map(event: Event, ctx: &Context, options: &ClientOptions) -> Mappe
         ),
         Event::PrivateStarted { with } => Mapped::one(HearthEvent::PrivateStarted { with }),
         Event::PrivateRejected { by } => Mapped::one(HearthEvent::PrivateRejected { by }),
-        Event::PrivateEnded { with, reason } => Mapped::one(HearthEvent::PrivateEnded {
-            with,
-            reason: reason.unwrap_or_else(|| "the chat ended".to_owned()),
-        }),
-        Event::PrivateCancelled { with, reason } => Mapped::one(HearthEvent::PrivateCancelled {
-            with,
-            reason: reason.unwrap_or_else(|| "the request was cancelled".to_owned()),
-        }),
+        Event::PrivateEnded { with, reason } => {
+            Mapped::one(HearthEvent::PrivateEnded { with, reason })
+        }
+        Event::PrivateCancelled { with, reason } => {
+            Mapped::one(HearthEvent::PrivateCancelled { with, reason })
+        }
         Event::Kicked { by, reason, until } => Mapped {
             ends: true,
             ..Mapped::one(HearthEvent::Kicked { by, reason, until })
@@ -283,7 +302,7 @@ pub(crate) async fn forward(core: Core, generation: u64, mut events: hearth_clie
                 Some(conn) if conn.generation == generation => Context {
                     server: conn.addr.to_string(),
                     session: conn.session.clone(),
-                    room: conn.client.session().room,
+                    room: conn.client.status().room,
                 },
                 // Replaced or closed: nothing more from this connection reaches the UI.
                 _ => return,
@@ -315,8 +334,8 @@ pub(crate) async fn forward(core: Core, generation: u64, mut events: hearth_clie
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hearth_client::RoomList;
-    use serde_json::json;
+    use hearth_client::{RoomList, RoomMembers};
+    use serde_json::{json, Value};
 
     fn ctx() -> Context {
         Context {
@@ -325,14 +344,14 @@ mod tests {
                 server: "host.lan:7878".into(),
                 username: "Alice".into(),
                 color: "#112233".into(),
-                role: "member".into(),
+                role: hearth_protocol::Role::Member,
             }),
             room: Some("games".into()),
         }
     }
 
-    fn msg(from: &str, to: &str, text: &str, private: bool) -> Message {
-        Message {
+    fn msg(from: &str, to: &str, text: &str, private: bool) -> ChatMessage {
+        ChatMessage {
             id: 7,
             from: from.into(),
             to: to.into(),
@@ -414,18 +433,21 @@ mod tests {
     #[test]
     fn room_lists_become_rooms_or_members() {
         let o = ClientOptions::default();
-        let mut list = RoomList::default();
-        list.rooms.insert("lobby".into(), vec!["a".into()]);
-        list.rooms.insert("games".into(), vec![]);
+        let list = RoomList {
+            in_room: false,
+            rooms: RoomMembers(vec![
+                ("lobby".into(), vec!["a".into()]),
+                ("games".into(), vec![]),
+            ]),
+        };
         assert_eq!(
             json_of(&map(Event::Rooms(list), &ctx(), &o)),
             vec![json!({"kind": "rooms", "rooms": {"games": [], "lobby": ["a"]}})]
         );
-        let mut inside = RoomList {
+        let inside = RoomList {
             in_room: true,
-            ..RoomList::default()
+            rooms: RoomMembers(vec![("games".into(), vec!["alice".into()])]),
         };
-        inside.rooms.insert("games".into(), vec!["alice".into()]);
         assert_eq!(
             json_of(&map(Event::Rooms(inside), &ctx(), &o)),
             vec![json!({"kind": "members", "room": "games", "users": ["alice"]})]
@@ -435,12 +457,12 @@ mod tests {
     #[test]
     fn notices_and_own_profile_changes() {
         let o = ClientOptions::default();
-        let kicked = Notice {
-            kind: "kicked".into(),
+        let kicked = Notice::Kicked {
             user: "bob".into(),
-            room: None,
-            ts: Some("t".into()),
-            data: json!({"by": "alice", "reason": "spam", "until": null}),
+            by: "alice".into(),
+            reason: "spam".into(),
+            until: None,
+            ts: "t".into(),
         };
         assert_eq!(
             json_of(&map(Event::Notice(kicked), &ctx(), &o)),
@@ -449,12 +471,11 @@ mod tests {
                 "by": "alice", "reason": "spam"})
             ]
         );
-        let renamed = Notice {
-            kind: "profile".into(),
+        let renamed = Notice::Profile {
             user: "Alicia".into(),
-            room: Some("games".into()),
-            ts: Some("t".into()),
-            data: json!({"old_username": "alice", "color": "#abcdef"}),
+            old_username: Some("alice".into()),
+            color: "#abcdef".into(),
+            ts: "t".into(),
         };
         let m = map(Event::Notice(renamed), &ctx(), &o);
         assert_eq!(m.emits.len(), 2);
@@ -463,15 +484,17 @@ mod tests {
             (session.username.as_str(), session.color.as_str()),
             ("Alicia", "#abcdef")
         );
-        let role = Notice {
-            kind: "role".into(),
+        let role = Notice::Role {
             user: "alice".into(),
-            room: None,
-            ts: None,
-            data: json!({"role": "admin", "by": "root"}),
+            role: hearth_protocol::Role::Admin,
+            by: "root".into(),
+            ts: "t".into(),
         };
         let m = map(Event::Notice(role), &ctx(), &o);
-        assert_eq!(m.session.as_ref().unwrap().role, "admin");
+        assert_eq!(
+            m.session.as_ref().unwrap().role,
+            hearth_protocol::Role::Admin
+        );
         assert_eq!(json_of(&m)[0]["kind"], "session");
     }
 

@@ -5,12 +5,11 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use hearth_client::{ClientError, ServerAddr, Trust};
+use hearth_client::{ClientError, ErrorCode as ServerCode, ServerAddr, Trust};
 use hearth_server::RunningServer;
-use tauri::State;
 use tokio::net::TcpListener;
 
-use crate::error::{CmdResult, CommandError, ErrorCode};
+use crate::error::{AppCode, CmdResult, CommandError};
 use crate::ipc::{HearthEvent, HostAddress, HostInfo, HostStartArgs, HostStarted, Session};
 use crate::state::{Core, HostSlot, TaskGuard};
 
@@ -99,8 +98,7 @@ impl Core {
             match inner.host {
                 HostSlot::Idle => inner.host = HostSlot::Busy,
                 _ => {
-                    return Err(CommandError::new(
-                        ErrorCode::ServerError,
+                    return Err(CommandError::server_error(
                         "You are already hosting a room.",
                     ))
                 }
@@ -131,14 +129,14 @@ impl Core {
             Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
                 let suggested = free_port_near(ip, port);
                 return Err(CommandError::new(
-                    ErrorCode::PortInUse,
+                    AppCode::PortInUse,
                     format!("Port {port} is already in use on this computer."),
                 )
                 .with(|d| d.suggested_port = suggested));
             }
             Err(e) => {
                 return Err(CommandError::new(
-                    ErrorCode::PortInUse,
+                    AppCode::PortInUse,
                     format!("Cannot listen on port {port}: {e}"),
                 ))
             }
@@ -200,13 +198,15 @@ impl Core {
             .await
         {
             Ok(_) => {}
-            Err(ClientError::Server { message, .. })
-                if message.to_lowercase().contains("already in use") => {}
+            Err(ClientError::Server {
+                code: ServerCode::NameTaken,
+                ..
+            }) => {}
             Err(e) => return Err(e.into()),
         }
         match self.login_current(username, &args.password).await {
-            Err(e) if e.code == ErrorCode::AuthFailed => Err(CommandError::new(
-                ErrorCode::AuthFailed,
+            Err(e) if e.is(ServerCode::AuthFailed) => Err(CommandError::new(
+                ServerCode::AuthFailed,
                 "That name already has an account here with a different password.",
             )),
             other => other,
@@ -242,10 +242,7 @@ impl Core {
                 HostSlot::Running(host) => host,
                 other => {
                     inner.host = other;
-                    return Err(CommandError::new(
-                        ErrorCode::ServerError,
-                        "You are not hosting.",
-                    ));
+                    return Err(CommandError::server_error("You are not hosting."));
                 }
             }
         };
@@ -272,30 +269,12 @@ impl Core {
     }
 
     /// `host_status`: the host panel's data, or `None` when not hosting.
-    pub fn host_status(&self) -> Option<HostInfo> {
-        match &self.lock().host {
+    pub async fn host_status(&self) -> CmdResult<Option<HostInfo>> {
+        Ok(match &self.lock().host {
             HostSlot::Running(host) => Some(host.info()),
             _ => None,
-        }
+        })
     }
-}
-
-/// `host_start`
-#[tauri::command]
-pub async fn host_start(core: State<'_, Core>, args: HostStartArgs) -> CmdResult<HostStarted> {
-    core.host_start(args).await
-}
-
-/// `host_stop`
-#[tauri::command]
-pub async fn host_stop(core: State<'_, Core>) -> CmdResult<()> {
-    core.host_stop().await
-}
-
-/// `host_status`
-#[tauri::command]
-pub fn host_status(core: State<'_, Core>) -> Option<HostInfo> {
-    core.host_status()
 }
 
 #[cfg(test)]

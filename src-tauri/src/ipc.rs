@@ -1,12 +1,17 @@
-//! Every type that crosses the IPC boundary, mirroring `ui/src/lib/backend/types.ts`
-//! (docs/DESKTOP-IPC.md is the contract). Field names are snake_case, as serde writes them.
+//! Every type that crosses the IPC boundary and is not a protocol type. The
+//! UI's TypeScript for all of them (and for the protocol types commands take,
+//! such as `Register` or `Msg`) is generated from here into
+//! `ui/src/lib/backend/generated.ts` (see `bindings.rs`). Field names are
+//! snake_case, as serde writes them.
 //!
-//! These are DTOs only: the rest of the shell works with the client library's types and
-//! converts at the edge (see `events.rs` and `chat.rs`).
+//! These are DTOs only: the rest of the shell works with the client library's
+//! types and converts at the edge (see `events.rs` and `chat.rs`).
 
 use std::collections::BTreeMap;
 
+use hearth_protocol::Role;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// The Tauri event channel every push is emitted on.
 pub const EVENT_CHANNEL: &str = "hearth://event";
@@ -14,7 +19,7 @@ pub const EVENT_CHANNEL: &str = "hearth://event";
 // ---------------------------------------------------------------- hosting
 
 /// One LAN address the embedded server can be reached on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct HostAddress {
     /// The IP address, without brackets.
     pub ip: String,
@@ -23,7 +28,7 @@ pub struct HostAddress {
 }
 
 /// What the host panel shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct HostInfo {
     /// Every LAN address (loopback excluded).
     pub addresses: Vec<HostAddress>,
@@ -40,10 +45,11 @@ pub struct HostInfo {
 }
 
 /// `host_start` arguments.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct HostStartArgs {
     /// Port to listen on; the default port when absent.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub port: Option<u32>,
     /// The host's own account (made the owner).
     pub username: String,
@@ -51,11 +57,12 @@ pub struct HostStartArgs {
     pub password: hearth_client::Secret,
     /// Its colour, `#rrggbb`.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub color: Option<String>,
 }
 
 /// Who the app is logged in as, and where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Session {
     /// `host:port` of the server.
     pub server: String,
@@ -63,12 +70,12 @@ pub struct Session {
     pub username: String,
     /// `#rrggbb`.
     pub color: String,
-    /// `owner`, `admin` or `member`.
-    pub role: String,
+    /// The role on that server.
+    pub role: Role,
 }
 
 /// `host_start` result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct HostStarted {
     /// The host panel's data.
     pub host: HostInfo,
@@ -79,17 +86,18 @@ pub struct HostStarted {
 // ---------------------------------------------------------------- joining
 
 /// `connect` arguments.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct ConnectArgs {
-    /// `host`, `host:port` or `[v6]:port`.
+    /// `host`, `host:port`, `[v6]:port` or a `hearth://` join link.
     pub address: String,
     /// The join code, when the user has one.
     #[serde(default)]
+    #[ts(optional = nullable)]
     pub join_code: Option<String>,
 }
 
 /// `connect` / `trust_host` result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ConnectResult {
     /// Connected; log in or register next.
@@ -107,7 +115,7 @@ pub enum ConnectResult {
 }
 
 /// `trust_host` arguments.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct TrustHostArgs {
     /// `host[:port]`.
     pub address: String,
@@ -115,15 +123,24 @@ pub struct TrustHostArgs {
     pub fingerprint: String,
 }
 
-/// Arguments naming one server.
-#[derive(Debug, Clone, Deserialize)]
+/// Arguments naming one server (or, for `parse_address`, what the user typed).
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct AddressArgs {
     /// `host[:port]`.
     pub address: String,
 }
 
+/// `parse_address` result: what the user typed, understood.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ParsedAddress {
+    /// `host:port` (the default port added when none was typed).
+    pub address: String,
+    /// The join code, when a `hearth://` link was typed.
+    pub join_code: Option<String>,
+}
+
 /// One remembered server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct SavedServer {
     /// `host:port`.
     pub address: String,
@@ -136,7 +153,7 @@ pub struct SavedServer {
 }
 
 /// A login saved in the keychain (the password never leaves Rust).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct SavedLogin {
     /// The account name.
     pub username: String,
@@ -144,20 +161,8 @@ pub struct SavedLogin {
 
 // ---------------------------------------------------------------- auth
 
-/// `register` arguments.
-#[derive(Debug, Clone, Deserialize)]
-pub struct RegisterArgs {
-    /// New account name.
-    pub username: String,
-    /// Its password.
-    pub password: hearth_client::Secret,
-    /// `#rrggbb`, or the server picks one.
-    #[serde(default)]
-    pub color: Option<String>,
-}
-
 /// `login` arguments.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
 pub struct LoginArgs {
     /// Account name.
     pub username: String,
@@ -171,27 +176,14 @@ pub struct LoginArgs {
 // ---------------------------------------------------------------- rooms and messages
 
 /// Room name → users in it, `lobby` included.
-pub type RoomMap = BTreeMap<String, Vec<String>>;
+/// (A newtype struct: serde_json writes it as the bare map.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+pub struct RoomMap(#[ts(type = "Record<string, string[]>")] pub BTreeMap<String, Vec<String>>);
 
-/// Arguments naming a room.
-#[derive(Debug, Clone, Deserialize)]
-pub struct RoomArgs {
-    /// The room.
-    pub room: String,
-}
-
-/// `send_message` arguments.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SendArgs {
-    /// `"public"` for the current room, or a username with an active private chat.
-    pub to: String,
-    /// The text.
-    pub text: String,
-}
-
-/// A chat message as the UI shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChatMessage {
+/// A chat message as the UI shows it (the protocol's message, seen from this
+/// user's side: `with` names the other person of a private message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct MessageView {
     /// Server-wide id.
     pub id: i64,
     /// Room of a public message.
@@ -210,151 +202,21 @@ pub struct ChatMessage {
     pub private: bool,
 }
 
-/// `history` arguments.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct HistoryArgs {
-    /// A room's public history.
-    #[serde(default)]
-    pub room: Option<String>,
-    /// The private history with this user.
-    #[serde(default)]
-    pub with: Option<String>,
-    /// Messages older than this id.
-    #[serde(default)]
-    pub before_id: Option<i64>,
-    /// Page size.
-    #[serde(default)]
-    pub limit: Option<u32>,
-}
-
-/// A page of history, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HistoryPage {
+/// A page of history as the UI shows it, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct HistoryView {
     /// The room, for public history.
     pub room: Option<String>,
     /// The other person, for private history.
     pub with: Option<String>,
     /// Oldest first.
-    pub messages: Vec<ChatMessage>,
+    pub messages: Vec<MessageView>,
 }
 
-// ---------------------------------------------------------------- private chats
-
-/// `private_request` arguments.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ToArgs {
-    /// Whom to ask.
-    pub to: String,
-}
-
-/// `private_accept` / `private_reject` arguments.
-#[derive(Debug, Clone, Deserialize)]
-pub struct FromArgs {
-    /// Who asked.
-    pub from: String,
-}
-
-/// `private_end` arguments.
-#[derive(Debug, Clone, Deserialize)]
-pub struct WithArgs {
-    /// The other person.
-    pub with: String,
-}
-
-/// `private_list` result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PrivateList {
-    /// Open private chats.
-    pub active: Vec<String>,
-    /// Requests waiting for this user's answer.
-    pub incoming: Vec<String>,
-    /// This user's requests waiting for an answer.
-    pub outgoing: Vec<String>,
-}
-
-// ---------------------------------------------------------------- admin
-
-/// `kick` arguments.
-#[derive(Debug, Clone, Deserialize)]
-pub struct KickArgs {
-    /// Who.
-    pub username: String,
-    /// Why (required).
-    pub reason: String,
-    /// Cooldown; 0 = none.
-    pub minutes: u32,
-}
-
-/// Arguments naming a user.
-#[derive(Debug, Clone, Deserialize)]
-pub struct UsernameArgs {
-    /// The user.
-    pub username: String,
-}
-
-/// `set_role` arguments.
-#[derive(Debug, Clone, Deserialize)]
-pub struct SetRoleArgs {
-    /// The user.
-    pub username: String,
-    /// `admin` or `member`.
-    pub role: String,
-}
-
-/// `audit` arguments.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct AuditArgs {
-    /// Most entries to return.
-    #[serde(default)]
-    pub limit: Option<u32>,
-}
-
-/// One audit log row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditEntry {
-    /// When (ISO 8601).
-    pub ts: String,
-    /// login, logout, disconnect, kick, unkick, role.
-    pub kind: String,
-    /// Whom it concerns.
-    pub user: String,
-    /// Who did it.
-    pub by: Option<String>,
-    /// Peer IP.
-    pub ip: Option<String>,
-    /// Peer port.
-    pub port: Option<u16>,
-    /// Reason, role, …
-    pub detail: Option<String>,
-}
-
-// ---------------------------------------------------------------- profile and settings
-
-/// A password change.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PasswordChange {
-    /// Current password.
-    pub old: hearth_client::Secret,
-    /// New password.
-    pub new: hearth_client::Secret,
-}
-
-/// `update_profile` arguments; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct ProfileArgs {
-    /// New colour.
-    #[serde(default)]
-    pub color: Option<String>,
-    /// New name.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// New password.
-    #[serde(default)]
-    pub password: Option<PasswordChange>,
-}
+// ---------------------------------------------------------------- settings
 
 /// App settings, saved in the app config dir.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Settings {
     /// Desktop notifications for private messages, mentions and private requests.
     pub notifications: bool,
@@ -371,7 +233,7 @@ impl Default for Settings {
 // ---------------------------------------------------------------- events
 
 /// Every push the UI receives on [`EVENT_CHANNEL`], tagged by `kind`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HearthEvent {
     /// Dialing a server.
@@ -399,12 +261,12 @@ pub enum HearthEvent {
     /// A chat message.
     Msg {
         /// The message.
-        message: ChatMessage,
+        message: MessageView,
     },
     /// Recent history after entering a room.
     History {
         /// The page.
-        page: HistoryPage,
+        page: HistoryView,
     },
     /// The lobby's view of every room.
     Rooms {
@@ -420,8 +282,8 @@ pub enum HearthEvent {
     },
     /// Someone joined, left, dropped, changed profile or was kicked.
     Notice {
-        /// `joined`, `left`, `disconnected`, `profile` or `kicked`.
-        notice: String,
+        /// What happened.
+        notice: NoticeKind,
         /// Whom it is about.
         user: String,
         /// Where.
@@ -430,15 +292,19 @@ pub enum HearthEvent {
         ts: String,
         /// For a rename.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         old_username: Option<String>,
         /// For a profile change.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         color: Option<String>,
         /// For a kick.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         by: Option<String>,
         /// For a kick.
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         reason: Option<String>,
     },
     /// Someone asks for a private chat (never with any content).
@@ -501,4 +367,20 @@ pub enum HearthEvent {
         /// The code from the link.
         join_code: Option<String>,
     },
+}
+
+/// The notices the UI shows in a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// Came into the room.
+    Joined,
+    /// Left the room.
+    Left,
+    /// The connection dropped.
+    Disconnected,
+    /// Changed name or colour.
+    Profile,
+    /// Was kicked.
+    Kicked,
 }

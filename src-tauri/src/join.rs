@@ -7,7 +7,6 @@
 //! keychain).
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 use std::str::FromStr;
 
 use hearth_client::{
@@ -15,13 +14,12 @@ use hearth_client::{
     ServerAddr, Trust, TrustError,
 };
 use serde::{Deserialize, Serialize};
-use tauri::State;
 
 use crate::error::{CmdResult, CommandError};
 use crate::ipc::{
-    AddressArgs, ConnectArgs, ConnectResult, HearthEvent, SavedServer, TrustHostArgs,
+    AddressArgs, ConnectArgs, ConnectResult, HearthEvent, ParsedAddress, SavedServer, TrustHostArgs,
 };
-use crate::state::{Conn, Core, TaskGuard, DEFAULT_PORT};
+use crate::state::{Core, ServerConn, TaskGuard, DEFAULT_PORT};
 
 const SERVERS_FILE: &str = "servers.json";
 
@@ -34,29 +32,26 @@ struct ServerRecord {
     last_used: Option<String>,
 }
 
-/// Reads what people type: `host`, `host:port`, `[v6]:port` or a bare IPv6 address.
-/// Without a port, [`DEFAULT_PORT`] is used.
+/// Reads what people type: `host`, `host:port`, `[v6]:port` or a bare IP address
+/// (the client library's one parser). Without a port, [`DEFAULT_PORT`] is used.
 pub fn parse_address(input: &str) -> CmdResult<ServerAddr> {
-    let s = input.trim();
-    let bad = |why: &str| {
-        CommandError::invalid(format!(
-            "\"{s}\" is not an address ({why}). Use host or host:port."
-        ))
-    };
-    if s.is_empty() {
+    if input.trim().is_empty() {
         return Err(CommandError::invalid("Type the host's address."));
     }
-    let bare = s
-        .strip_prefix('[')
-        .and_then(|r| r.strip_suffix(']'))
-        .unwrap_or(s);
-    if let Ok(ip) = IpAddr::from_str(bare) {
-        return ServerAddr::new(ip.to_string(), DEFAULT_PORT).map_err(|e| bad(e.reason));
+    ServerAddr::parse_typed(input, DEFAULT_PORT).map_err(|e| {
+        CommandError::invalid(format!(
+            "\"{}\" is not an address ({}). Use host or host:port.",
+            e.input, e.reason
+        ))
+    })
+}
+
+/// Reads a join link, or else an address (see [`parse_address`]).
+fn parse_target(input: &str) -> CmdResult<(ServerAddr, Option<JoinCode>)> {
+    match JoinLink::from_str(input.trim()) {
+        Ok(link) => Ok((link.addr, Some(link.code))),
+        Err(_) => Ok((parse_address(input)?, None)),
     }
-    if !s.contains(':') {
-        return ServerAddr::new(s, DEFAULT_PORT).map_err(|e| bad(e.reason));
-    }
-    s.parse::<ServerAddr>().map_err(|e| bad(e.reason))
 }
 
 /// Reads a join code as typed (case, spaces, dashes and Crockford look-alikes are forgiven).
@@ -111,7 +106,7 @@ impl Core {
             let generation = inner.next_generation;
             inner.next_generation += 1;
             let forward = crate::events::forward(self.clone(), generation, events);
-            inner.conn.replace(Conn {
+            inner.conn.replace(ServerConn {
                 generation,
                 client,
                 addr: addr.clone(),
@@ -138,10 +133,7 @@ impl Core {
     /// without one the known-hosts file decides, and an unknown host comes back as
     /// `needs_trust` with its fingerprint so the user can check it.
     pub async fn connect(&self, args: ConnectArgs) -> CmdResult<ConnectResult> {
-        let (addr, code) = match JoinLink::from_str(args.address.trim()) {
-            Ok(link) => (link.addr, Some(link.code)),
-            Err(_) => (parse_address(&args.address)?, None),
-        };
+        let (addr, code) = parse_target(&args.address)?;
         let code = match args
             .join_code
             .as_deref()
@@ -277,8 +269,19 @@ impl Core {
     }
 
     /// `disconnect`: closes the current connection (hosting, if any, goes on).
-    pub async fn disconnect(&self) {
+    pub async fn disconnect(&self) -> CmdResult<()> {
         self.drop_connection().await;
+        Ok(())
+    }
+
+    /// `parse_address`: what the user typed in the Join form (an address or a join
+    /// link), as the app understands it, or `invalid_input` with the reason.
+    pub async fn parse_address(&self, args: AddressArgs) -> CmdResult<ParsedAddress> {
+        let (addr, code) = parse_target(&args.address)?;
+        Ok(ParsedAddress {
+            address: addr.to_string(),
+            join_code: code.map(|c| c.to_string()),
+        })
     }
 
     /// `saved_servers`: every trusted or remembered server, sorted by address.
@@ -370,40 +373,25 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-/// `connect`
-#[tauri::command]
-pub async fn connect(core: State<'_, Core>, args: ConnectArgs) -> CmdResult<ConnectResult> {
-    core.connect(args).await
-}
-
-/// `trust_host`
-#[tauri::command]
-pub async fn trust_host(core: State<'_, Core>, args: TrustHostArgs) -> CmdResult<ConnectResult> {
-    core.trust_host(args).await
-}
-
-/// `forget_host`
-#[tauri::command]
-pub async fn forget_host(core: State<'_, Core>, args: AddressArgs) -> CmdResult<()> {
-    core.forget_host(args).await
-}
-
-/// `disconnect`
-#[tauri::command]
-pub async fn disconnect(core: State<'_, Core>) -> CmdResult<()> {
-    core.disconnect().await;
-    Ok(())
-}
-
-/// `saved_servers`
-#[tauri::command]
-pub async fn saved_servers(core: State<'_, Core>) -> CmdResult<Vec<SavedServer>> {
-    core.saved_servers().await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_and_addresses_are_both_understood() {
+        let core_less =
+            |s: &str| parse_target(s).map(|(a, c)| (a.to_string(), c.map(|c| c.to_string())));
+        let code = JoinCode::from_fingerprint(&Fingerprint::of_spki_der(b"k")).to_string();
+        assert_eq!(
+            core_less(&format!("hearth://10.0.0.2:9000/{code}")).unwrap(),
+            ("10.0.0.2:9000".to_owned(), Some(code))
+        );
+        assert_eq!(
+            core_less("10.0.0.2").unwrap(),
+            ("10.0.0.2:7878".to_owned(), None)
+        );
+        assert!(core_less("hearth://").is_err());
+    }
 
     #[test]
     fn addresses_get_the_default_port() {
@@ -414,10 +402,9 @@ mod tests {
         assert_eq!(p("::1").unwrap(), "[::1]:7878");
         assert_eq!(p("[fd00::2]").unwrap(), "[fd00::2]:7878");
         assert_eq!(p("[fd00::2]:99").unwrap(), "[fd00::2]:99");
-        assert_eq!(
-            p("").unwrap_err().code,
-            crate::error::ErrorCode::InvalidInput
-        );
+        assert!(p("")
+            .unwrap_err()
+            .is(hearth_client::ErrorCode::InvalidInput));
         assert!(p("host:notaport").is_err());
     }
 }

@@ -12,14 +12,28 @@
 //! - `events`: client-library events → typed UI events (and which deserve a notification).
 //! - `notify`: desktop notifications, only when the window is not focused.
 //! - `links`: `hearth://` deep links. `settings`: the settings file. `error`: `{code, message}`.
-//! - [`ipc`]: every type that crosses the IPC boundary.
+//! - [`ipc`]: the shell's own types that cross the IPC boundary (commands also take
+//!   protocol types such as `Register` directly).
+//! - `command_list.rs`: the one list of commands; [`commands`] generates the
+//!   `#[tauri::command]` functions and the invoke handler from it, and [`bindings`] the
+//!   UI's TypeScript (types, command map, limits).
 //!
 //! Invariants: this is the only crate that depends on tauri or keyring; every chat
 //! operation goes through `hearth_client`, the host's own account included; no std lock is
 //! held across an `.await`.
 
+// Commands return `Result<T, CommandError>`, and `CommandError` carries the optional
+// fields some codes need inline (flattened into the UI's `ErrorPayload`); it is a
+// little over clippy's size threshold and only ever travels the cold error path.
+#![allow(clippy::result_large_err)]
+
+#[macro_use]
+mod command_list;
+
 mod auth;
+pub mod bindings;
 mod chat;
+pub mod commands;
 pub mod error;
 pub mod events;
 mod files;
@@ -40,49 +54,11 @@ use std::time::Duration;
 
 use tauri::{App, AppHandle, Builder, Emitter, Manager, RunEvent, Runtime};
 
+pub use commands::with_commands;
 pub use state::{Core, CoreConfig, Paths, Sink};
 
 /// Longest wait, at exit, for the hosted server to say goodbye and stop.
 const EXIT_TIMEOUT: Duration = Duration::from_secs(8);
-
-/// Adds the app's commands to `builder`. Generic over the runtime so tests can use
-/// `tauri::test::mock_builder()`.
-pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        host::host_start,
-        host::host_stop,
-        host::host_status,
-        join::connect,
-        join::trust_host,
-        join::forget_host,
-        join::disconnect,
-        join::saved_servers,
-        auth::register,
-        auth::login,
-        auth::login_saved,
-        auth::saved_login,
-        auth::forget_login,
-        auth::logout,
-        chat::list_rooms,
-        chat::create_room,
-        chat::enter_room,
-        chat::exit_room,
-        chat::send_message,
-        chat::history,
-        chat::private_request,
-        chat::private_accept,
-        chat::private_reject,
-        chat::private_end,
-        chat::private_list,
-        chat::kick,
-        chat::unkick,
-        chat::set_role,
-        chat::audit,
-        chat::update_profile,
-        settings::get_settings,
-        settings::set_settings,
-    ])
-}
 
 /// The sink of the running app: emit on `hearth://event`, and show a desktop notification
 /// for alerts when they are wanted.

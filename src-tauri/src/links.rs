@@ -21,7 +21,7 @@ const STARTUP_DELAY: Duration = Duration::from_millis(1500);
 
 /// Links that arrived before the UI could listen. A std mutex, held only to push or drain.
 #[derive(Default)]
-struct Pending(Mutex<Vec<HearthEvent>>);
+struct StartupLinks(Mutex<Vec<HearthEvent>>);
 
 /// Reads a link: `hearth://HOST:PORT/CODE`, or `hearth://HOST[:PORT]` without a code.
 pub fn parse(url: &str) -> Option<HearthEvent> {
@@ -44,7 +44,7 @@ pub fn parse(url: &str) -> Option<HearthEvent> {
 
 /// Registers the link handlers. Called from the app's setup, after the plugins.
 pub fn setup<R: Runtime>(app: &App<R>) {
-    app.manage(Pending::default());
+    app.manage(StartupLinks::default());
     // An AppImage is not installed, so it registers the scheme for itself.
     #[cfg(target_os = "linux")]
     if std::env::var_os("APPIMAGE").is_some() {
@@ -60,7 +60,7 @@ pub fn setup<R: Runtime>(app: &App<R>) {
     });
     match app.deep_link().get_current() {
         Ok(Some(urls)) => {
-            let pending = app.state::<Pending>();
+            let pending = app.state::<StartupLinks>();
             let mut pending = pending.0.lock().unwrap_or_else(|p| p.into_inner());
             pending.extend(urls.iter().filter_map(|u| parse(u.as_str())));
         }
@@ -82,7 +82,7 @@ fn opened<R: Runtime>(app: &AppHandle<R>, url: &str) {
 
 /// Sends the startup links once the page has loaded. Called from `on_page_load`.
 pub fn page_loaded<R: Runtime>(app: &AppHandle<R>) {
-    let Some(pending) = app.try_state::<Pending>() else {
+    let Some(pending) = app.try_state::<StartupLinks>() else {
         return;
     };
     let links: Vec<HearthEvent> =

@@ -1,7 +1,5 @@
 //! App settings (`settings.json` in the app config dir) and their two commands.
 
-use tauri::State;
-
 use crate::error::CmdResult;
 use crate::ipc::Settings;
 use crate::state::{Core, Paths};
@@ -14,6 +12,11 @@ pub fn load(paths: &Paths) -> Settings {
 }
 
 impl Core {
+    /// `get_settings`: the current settings.
+    pub async fn get_settings(&self) -> CmdResult<Settings> {
+        Ok(self.settings())
+    }
+
     /// The current settings.
     pub fn settings(&self) -> Settings {
         *self
@@ -23,7 +26,7 @@ impl Core {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Saves new settings and returns them.
+    /// `set_settings`: saves new settings and returns them.
     pub async fn set_settings(&self, settings: Settings) -> CmdResult<Settings> {
         let path = self.config().paths.config_dir.join(FILE_NAME);
         tokio::task::spawn_blocking(move || crate::files::write_json(&path, &settings))
@@ -36,16 +39,4 @@ impl Core {
             .unwrap_or_else(|p| p.into_inner()) = settings;
         Ok(settings)
     }
-}
-
-/// `get_settings`
-#[tauri::command]
-pub fn get_settings(core: State<'_, Core>) -> Settings {
-    core.settings()
-}
-
-/// `set_settings`
-#[tauri::command]
-pub async fn set_settings(core: State<'_, Core>, args: Settings) -> CmdResult<Settings> {
-    core.set_settings(args).await
 }

@@ -21,7 +21,7 @@ use crate::ipc::{HearthEvent, Session, Settings};
 use crate::keychain::Keychain;
 
 /// The port hosting uses, and joining assumes, when none is given.
-pub const DEFAULT_PORT: u16 = 7878;
+pub const DEFAULT_PORT: u16 = hearth_protocol::DEFAULT_PORT;
 
 /// Where events go. Called from async tasks; it must not block.
 pub type Sink = Arc<dyn Fn(Emit) + Send + Sync>;
@@ -100,7 +100,7 @@ pub(crate) struct Shared {
 #[derive(Default)]
 pub(crate) struct Inner {
     pub(crate) host: HostSlot,
-    pub(crate) conn: Option<Conn>,
+    pub(crate) conn: Option<ServerConn>,
     /// Numbers connections so that events from a replaced one are dropped.
     pub(crate) next_generation: u64,
 }
@@ -118,7 +118,7 @@ pub(crate) enum HostSlot {
 }
 
 /// The connection to one server (the app's own when hosting).
-pub(crate) struct Conn {
+pub(crate) struct ServerConn {
     pub(crate) generation: u64,
     pub(crate) client: Client,
     pub(crate) addr: ServerAddr,
@@ -199,7 +199,7 @@ impl Core {
             .and_then(|c| c.session.clone())
             .ok_or_else(|| {
                 CommandError::new(
-                    crate::error::ErrorCode::NotConnected,
+                    crate::error::AppCode::NotConnected,
                     "You are not logged in.",
                 )
             })

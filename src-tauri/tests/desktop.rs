@@ -6,13 +6,15 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use hearth_desktop::error::ErrorCode;
+use hearth_desktop::error::{AppCode, ErrorCode};
 use hearth_desktop::events::Emit;
 use hearth_desktop::ipc::{
-    AddressArgs, ConnectArgs, ConnectResult, HearthEvent, HostStartArgs, KickArgs, LoginArgs,
-    RegisterArgs, RoomArgs, SendArgs, Settings, TrustHostArgs,
+    AddressArgs, ConnectArgs, ConnectResult, HearthEvent, HostStartArgs, LoginArgs, Settings,
+    TrustHostArgs,
 };
 use hearth_desktop::{Core, CoreConfig, Paths};
+use hearth_protocol::requests::{Create, Enter, Kick, Msg, Register};
+use hearth_protocol::{ErrorCode as ServerCode, Role};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -99,7 +101,7 @@ async fn host_a_room_then_a_friend_joins_with_the_code_chats_and_is_kicked() {
     let started = host(&host_app, "Hostess").await;
     let port = started.host.port;
     assert_ne!(port, 0);
-    assert_eq!(started.session.role, "owner");
+    assert_eq!(started.session.role, Role::Owner);
     assert_eq!(started.session.username, "Hostess");
     assert_eq!(started.session.server, format!("127.0.0.1:{port}"));
     assert_eq!(started.host.join_code.len(), 19, "XXXX-XXXX-XXXX-XXXX");
@@ -111,7 +113,13 @@ async fn host_a_room_then_a_friend_joins_with_the_code_chats_and_is_kicked() {
         .iter()
         .all(|a| !a.ip.parse::<IpAddr>().unwrap().is_loopback() && a.port == port));
     assert_eq!(
-        host_app.core.host_status().unwrap().join_code,
+        host_app
+            .core
+            .host_status()
+            .await
+            .unwrap()
+            .unwrap()
+            .join_code,
         started.host.join_code
     );
     host_app
@@ -122,14 +130,14 @@ async fn host_a_room_then_a_friend_joins_with_the_code_chats_and_is_kicked() {
         .await;
     host_app
         .core
-        .create_room(RoomArgs {
+        .create_room(Create {
             room: "games".into(),
         })
         .await
         .unwrap();
     host_app
         .core
-        .enter_room(RoomArgs {
+        .enter_room(Enter {
             room: "games".into(),
         })
         .await
@@ -153,7 +161,7 @@ async fn host_a_room_then_a_friend_joins_with_the_code_chats_and_is_kicked() {
     );
     friend
         .core
-        .register(RegisterArgs {
+        .register(Register {
             username: "bob".into(),
             password: secret("bob-pw"),
             color: Some("#3366ff".into()),
@@ -169,10 +177,7 @@ async fn host_a_room_then_a_friend_joins_with_the_code_chats_and_is_kicked() {
         })
         .await
         .unwrap();
-    assert_eq!(
-        (bob.role.as_str(), bob.color.as_str()),
-        ("member", "#3366ff")
-    );
+    assert_eq!((bob.role, bob.color.as_str()), (Role::Member, "#3366ff"));
     host_app
         .wait_for("host_status 2", |e| match e.event {
             HearthEvent::HostStatus { connected: 2 } => Some(()),
@@ -193,14 +198,14 @@ async fn host_a_room_then_a_friend_joins_with_the_code_chats_and_is_kicked() {
 
     friend
         .core
-        .enter_room(RoomArgs {
+        .enter_room(Enter {
             room: "games".into(),
         })
         .await
         .unwrap();
     friend
         .core
-        .send_message(SendArgs {
+        .send_message(Msg {
             to: "public".into(),
             text: "hello @Hostess".into(),
         })
@@ -222,10 +227,10 @@ async fn host_a_room_then_a_friend_joins_with_the_code_chats_and_is_kicked() {
     // The owner kicks bob: bob's app gets the kick and loses its session.
     host_app
         .core
-        .kick(KickArgs {
+        .kick(Kick {
             username: "bob".into(),
             reason: "spamming".into(),
-            minutes: 5,
+            minutes: Some(5),
         })
         .await
         .unwrap();
@@ -249,7 +254,7 @@ async fn host_a_room_then_a_friend_joins_with_the_code_chats_and_is_kicked() {
     })
     .await
     .unwrap();
-    assert_eq!(gone.code, ErrorCode::NotConnected);
+    assert_eq!(gone.code, ErrorCode::App(AppCode::NotConnected));
 
     // Back during the cooldown: the saved login is refused with who, why and until when.
     friend
@@ -261,14 +266,14 @@ async fn host_a_room_then_a_friend_joins_with_the_code_chats_and_is_kicked() {
         .await
         .unwrap();
     let refused = friend.core.login_saved().await.unwrap_err();
-    assert_eq!(refused.code, ErrorCode::Kicked);
+    assert_eq!(refused.code, ErrorCode::Protocol(ServerCode::Kicked));
     assert_eq!(refused.details().by.as_deref(), Some("Hostess"));
     assert_eq!(refused.details().reason.as_deref(), Some("spamming"));
 
     // Stopping says goodbye to the friend (whose client treats it as a restart and starts
     // reconnecting) and frees the port.
     host_app.core.host_stop().await.unwrap();
-    assert!(host_app.core.host_status().is_none());
+    assert!(host_app.core.host_status().await.unwrap().is_none());
     friend
         .wait_for("bye or reconnecting", |e| match e.event {
             HearthEvent::Bye { .. } | HearthEvent::Reconnecting { .. } => Some(()),
@@ -314,7 +319,7 @@ async fn trust_on_first_use_then_a_changed_key_is_refused() {
             server: address.clone()
         }
     );
-    friend.core.disconnect().await;
+    friend.core.disconnect().await.unwrap();
 
     // Known now: no question asked.
     let again = friend
@@ -331,7 +336,7 @@ async fn trust_on_first_use_then_a_changed_key_is_refused() {
             server: address.clone()
         }
     );
-    friend.core.disconnect().await;
+    friend.core.disconnect().await.unwrap();
 
     // Pretend the saved key was another one: the host's real key is now "changed".
     let path = friend.core.config().paths.known_hosts();
@@ -352,7 +357,7 @@ async fn trust_on_first_use_then_a_changed_key_is_refused() {
         })
         .await
         .unwrap_err();
-    assert_eq!(refused.code, ErrorCode::KeyChanged);
+    assert_eq!(refused.code, ErrorCode::App(AppCode::KeyChanged));
     assert_eq!(
         refused.details().fingerprint.as_deref(),
         Some(started.host.fingerprint.as_str())
@@ -365,7 +370,7 @@ async fn trust_on_first_use_then_a_changed_key_is_refused() {
         })
         .await
         .unwrap_err();
-    assert_eq!(with_code.code, ErrorCode::KeyChanged);
+    assert_eq!(with_code.code, ErrorCode::App(AppCode::KeyChanged));
 
     // A wrong code is refused before anything is sent.
     friend
@@ -385,7 +390,7 @@ async fn trust_on_first_use_then_a_changed_key_is_refused() {
         })
         .await
         .unwrap_err();
-    assert_eq!(wrong.code, ErrorCode::WrongCode);
+    assert_eq!(wrong.code, ErrorCode::App(AppCode::WrongCode));
     assert!(friend.core.saved_servers().await.unwrap().is_empty());
     host_app.core.shutdown().await;
 }
@@ -405,10 +410,13 @@ async fn a_taken_port_is_reported_with_a_free_one() {
         })
         .await
         .unwrap_err();
-    assert_eq!(err.code, ErrorCode::PortInUse);
+    assert_eq!(err.code, ErrorCode::App(AppCode::PortInUse));
     let suggested = err.details().suggested_port.unwrap();
     assert_ne!(suggested, port);
-    assert!(app.core.host_status().is_none(), "nothing keeps running");
+    assert!(
+        app.core.host_status().await.unwrap().is_none(),
+        "nothing keeps running"
+    );
     let err = app
         .core
         .host_start(HostStartArgs {
@@ -419,7 +427,7 @@ async fn a_taken_port_is_reported_with_a_free_one() {
         })
         .await
         .unwrap_err();
-    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert_eq!(err.code, ErrorCode::Protocol(ServerCode::InvalidInput));
 }
 
 // ---------------------------------------------------------------- through Tauri's IPC
@@ -537,5 +545,263 @@ fn commands_answer_through_ipc_with_typed_values_and_coded_errors() {
     assert_eq!(
         invoke(&webview, "host_status", Value::Null),
         Ok(Value::Null)
+    );
+}
+
+// ---------------------------------------------------------------- the UI's recorded session
+
+/// Where the recording of a friend's session lives (the UI's tests replay it).
+const FIXTURE: &str = "../ui/tests/fixtures/friend-session.json";
+
+/// What the friend's app emitted during one step of the scenario, and the name
+/// of the point the step ends at.
+#[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+struct Step {
+    checkpoint: String,
+    events: Vec<Value>,
+}
+
+impl App {
+    /// Records events until every one of `wanted` has been seen (in any order).
+    async fn record_until(&mut self, what: &str, wanted: &[fn(&Value) -> bool]) -> Vec<Value> {
+        let mut seen = vec![false; wanted.len()];
+        let mut events = Vec::new();
+        while !seen.iter().all(|s| *s) {
+            let event = match tokio::time::timeout(WAIT, self.events.recv()).await {
+                Ok(Some(e)) => serde_json::to_value(&e.event).unwrap(),
+                _ => panic!("{what}: still waiting after {events:?}"),
+            };
+            for (i, want) in wanted.iter().enumerate() {
+                if !seen[i] && want(&event) {
+                    seen[i] = true;
+                }
+            }
+            events.push(event);
+        }
+        events
+    }
+}
+
+/// The same event with its times and the test server's random port made fixed.
+fn normalized(mut event: Value, server: &str) -> Value {
+    fn walk(v: &mut Value, server: &str) {
+        match v {
+            Value::Object(map) => {
+                for key in ["ts", "until"] {
+                    if map.get(key).is_some_and(Value::is_string) {
+                        map.insert(key.into(), json!("2026-01-01T00:00:00.000Z"));
+                    }
+                }
+                for (_, inner) in map.iter_mut() {
+                    walk(inner, server);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, server)),
+            Value::String(s) if s == server => *s = "host.lan:7878".into(),
+            _ => {}
+        }
+    }
+    walk(&mut event, server);
+    event
+}
+
+fn kind_is(event: &Value, kind: &str) -> bool {
+    event["kind"] == kind
+}
+
+/// A friend joins a hosted room with the join code, logs in, enters a room with
+/// history, is mentioned, chats privately with the host and is kicked. What the
+/// friend's app emitted at each step is the UI's fixture: its tests replay it
+/// through the stores, and drive the mock backend through the same steps, and
+/// check both end in the same state. The fixture must match a fresh recording
+/// (`HEARTH_WRITE_FIXTURES=1` rewrites it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_a_friends_session_for_the_ui_tests() {
+    let host_app = app();
+    let started = host(&host_app, "Hostess").await;
+    let server = format!("127.0.0.1:{}", started.host.port);
+    let core = &host_app.core;
+    core.create_room(Create {
+        room: "games".into(),
+    })
+    .await
+    .unwrap();
+    core.enter_room(Enter {
+        room: "games".into(),
+    })
+    .await
+    .unwrap();
+    core.send_message(Msg {
+        to: "public".into(),
+        text: "welcome to games".into(),
+    })
+    .await
+    .unwrap();
+
+    let mut friend = app();
+    let mut steps = Vec::new();
+    let mut step = |checkpoint: &str, events: Vec<Value>| {
+        steps.push(Step {
+            checkpoint: checkpoint.into(),
+            events: events.into_iter().map(|e| normalized(e, &server)).collect(),
+        });
+    };
+
+    friend
+        .core
+        .connect(ConnectArgs {
+            address: server.clone(),
+            join_code: Some(started.host.join_code.clone()),
+        })
+        .await
+        .unwrap();
+    step(
+        "joined_server",
+        friend
+            .record_until("connected", &[|e| kind_is(e, "connected")])
+            .await,
+    );
+
+    friend
+        .core
+        .register(Register {
+            username: "bob".into(),
+            password: secret("bob-pw"),
+            color: Some("#3366ff".into()),
+        })
+        .await
+        .unwrap();
+    friend
+        .core
+        .login(LoginArgs {
+            username: "bob".into(),
+            password: secret("bob-pw"),
+            remember: false,
+        })
+        .await
+        .unwrap();
+    step(
+        "logged_in",
+        friend
+            .record_until(
+                "the lobby list with bob",
+                &[
+                    |e| kind_is(e, "rooms") && e["rooms"]["lobby"] == json!(["bob"]),
+                    |e| kind_is(e, "notice") && e["notice"] == "joined" && e["user"] == "bob",
+                ],
+            )
+            .await,
+    );
+
+    friend
+        .core
+        .enter_room(Enter {
+            room: "games".into(),
+        })
+        .await
+        .unwrap();
+    step(
+        "in_room",
+        friend
+            .record_until(
+                "history, members and the joined notice",
+                &[
+                    |e| kind_is(e, "history"),
+                    |e| kind_is(e, "members") && e["users"] == json!(["Hostess", "bob"]),
+                    |e| kind_is(e, "notice") && e["notice"] == "joined" && e["room"] == "games",
+                ],
+            )
+            .await,
+    );
+
+    core.send_message(Msg {
+        to: "public".into(),
+        text: "hello @bob".into(),
+    })
+    .await
+    .unwrap();
+    step(
+        "mentioned",
+        friend
+            .record_until("the mention", &[|e| e["message"]["text"] == "hello @bob"])
+            .await,
+    );
+
+    core.private_request(hearth_protocol::requests::PrivateRequest { to: "bob".into() })
+        .await
+        .unwrap();
+    let mut events = friend
+        .record_until("the private request", &[|e| kind_is(e, "private_request")])
+        .await;
+    friend
+        .core
+        .private_accept(hearth_protocol::requests::PrivateAccept {
+            from: "Hostess".into(),
+        })
+        .await
+        .unwrap();
+    events.extend(
+        friend
+            .record_until("the private chat", &[|e| kind_is(e, "private_started")])
+            .await,
+    );
+    core.send_message(Msg {
+        to: "bob".into(),
+        text: "psst".into(),
+    })
+    .await
+    .unwrap();
+    events.extend(
+        friend
+            .record_until("the private message", &[|e| e["message"]["text"] == "psst"])
+            .await,
+    );
+    step("private_chat", events);
+
+    core.kick(Kick {
+        username: "bob".into(),
+        reason: "spamming".into(),
+        minutes: Some(5),
+    })
+    .await
+    .unwrap();
+    step(
+        "kicked",
+        friend
+            .record_until("the kick", &[|e| kind_is(e, "kicked")])
+            .await,
+    );
+    host_app.core.shutdown().await;
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    if std::env::var_os("HEARTH_WRITE_FIXTURES").is_some() {
+        let text = serde_json::to_string_pretty(&json!({
+            "about": "What the desktop shell emitted to a friend's UI, step by step (recorded by \
+                      `cargo test -p hearth-desktop --test desktop records_a_friends_session`; \
+                      HEARTH_WRITE_FIXTURES=1 rewrites it). ui/tests/recorded.test.ts replays it.",
+            "steps": steps,
+        }))
+        .unwrap();
+        std::fs::write(&path, text + "\n").unwrap();
+    }
+    let committed: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let committed: Vec<Step> = serde_json::from_value(committed["steps"].clone()).unwrap();
+    // Within a step the order of independent pushes may vary (presence is
+    // debounced on its own task), so each step is compared as a set.
+    let sorted = |steps: &[Step]| -> Vec<(String, Vec<String>)> {
+        steps
+            .iter()
+            .map(|s| {
+                let mut events: Vec<String> = s.events.iter().map(Value::to_string).collect();
+                events.sort();
+                (s.checkpoint.clone(), events)
+            })
+            .collect()
+    };
+    assert_eq!(
+        sorted(&committed),
+        sorted(&steps),
+        "{FIXTURE} no longer matches what the shell emits: run with HEARTH_WRITE_FIXTURES=1 and \
+         check the UI tests that replay it"
     );
 }

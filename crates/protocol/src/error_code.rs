@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "ServerErrorCode")]
 pub enum ErrorCode {
     /// The frame is not a request: not UTF-8 JSON, not an object, no string
     /// `type`, a `data` that is neither an object nor null, or fields missing or

@@ -38,6 +38,9 @@ pub mod types;
 #[cfg(test)]
 mod roundtrip;
 
+/// The port a host listens on, and a joiner assumes, when none is given.
+pub const DEFAULT_PORT: u16 = 7878;
+
 pub use envelope::{Envelope, RequestId, Status};
 pub use error_code::ErrorCode;
 pub use frame::{FrameError, FrameReader};

@@ -69,7 +69,7 @@ impl Request for Ping {
 
 /// `register {username, password, color?}`: makes an account (does not log in).
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Register {
     /// The new account's name.
     pub username: String,
@@ -77,6 +77,7 @@ pub struct Register {
     pub password: Secret,
     /// `#rrggbb`; without one the server picks from its palette.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub color: Option<String>,
 }
 request!(Register = "register" => Account);
@@ -138,7 +139,7 @@ pub const LIST_ROOM: &str = "list_room";
 
 /// `create {room}`.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Create {
     /// The new room's name.
     pub room: String,
@@ -155,7 +156,7 @@ pub struct RoomName {
 
 /// `enter {room}`: the reply, then a `history` push, then live messages.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Enter {
     /// The room to enter (any case).
     pub room: String,
@@ -182,7 +183,7 @@ request!(Exit = "exit" => ());
 /// open private chat. Success has no reply of its own: the sender's copy of the
 /// `msg` push carries the request's `id`.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Msg {
     /// `"public"` or a user name.
     pub to: String,
@@ -195,23 +196,26 @@ request!(Msg = "msg" => ChatMessage);
 
 /// `profile {color?, username?, password?}` (at least one field).
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Profile {
     /// New colour.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub color: Option<String>,
     /// New name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub username: Option<String>,
     /// New password, with the current one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub password: Option<PasswordChange>,
 }
 request!(Profile = "profile" => Account);
 
 /// A password change inside `profile`.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PasswordChange {
     /// The current password.
     pub old: Secret,
@@ -223,7 +227,7 @@ pub struct PasswordChange {
 
 /// `private_request {to}`.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PrivateRequest {
     /// Whom to ask.
     pub to: String,
@@ -242,7 +246,7 @@ pub struct PrivateRequested {
 
 /// `private_accept {from}`.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PrivateAccept {
     /// Who asked.
     pub from: String,
@@ -259,7 +263,7 @@ pub struct Partner {
 
 /// `private_reject {from}`.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PrivateReject {
     /// Who asked.
     pub from: String,
@@ -276,7 +280,7 @@ pub struct Requester {
 
 /// `private_end {with}`.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct PrivateEnd {
     /// The other person.
     pub with: String,
@@ -293,7 +297,7 @@ request!(PrivateList = "private_list" => PrivateLinks);
 
 /// `role {username, role}` (owner only): `role` is `admin` or `member`.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SetRole {
     /// Whose role.
     pub username: String,
@@ -314,7 +318,7 @@ pub struct RoleChanged {
 
 /// `kick {username, reason, minutes?}` (admins and the owner).
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Kick {
     /// Who.
     pub username: String,
@@ -322,6 +326,7 @@ pub struct Kick {
     pub reason: String,
     /// Cooldown in minutes (default 5; 0 = none, which also lifts a running one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub minutes: Option<u32>,
 }
 request!(Kick = "kick" => Kicked);
@@ -340,7 +345,7 @@ pub struct Kicked {
 
 /// `unkick {username}`: lifts a cooldown.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Unkick {
     /// Who.
     pub username: String,
@@ -357,22 +362,27 @@ pub struct Username {
 
 /// `history {room?, with?, before_id?, after_id?, limit?}`: one page, oldest first.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct History {
     /// The room whose public history to read (defaults to the current room).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub room: Option<String>,
     /// Read the private history with this user instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub with: Option<String>,
     /// The newest `limit` messages before this id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub before_id: Option<i64>,
     /// The oldest `limit` messages after this id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub after_id: Option<i64>,
     /// Page size (default 50, clamped to 1–200).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub limit: Option<u32>,
 }
 request!(History = "history" => HistoryPage);
@@ -397,10 +407,11 @@ pub struct HistoryPage {
 
 /// `audit {limit?}` (admins and the owner): newest entry first.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Audit {
     /// How many entries (default 100, at most 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
     pub limit: Option<u32>,
 }
 request!(Audit = "audit" => AuditPage);

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 /// It serializes as the plain string (a client must send it), so only ever
 /// serialize it into a request frame.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+// A newtype struct: serde_json reads and writes it as the bare string.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Secret(String);
 
 impl Secret {

@@ -1,0 +1,786 @@
+// Generated from the Rust definitions by `cargo test -p hearth-desktop --lib bindings`
+// (src-tauri/src/bindings.rs). Do not edit: change the Rust side and run the tests with
+// HEARTH_WRITE_BINDINGS=1.
+
+/**
+ * Arguments naming one server (or, for `parse_address`, what the user typed).
+ */
+export type AddressArgs = { 
+/**
+ * `host[:port]`.
+ */
+address: string, };
+
+/**
+ * Failures only the app can have; none shares a name with a protocol code.
+ */
+export type AppCode = "key_changed" | "wrong_code" | "unreachable" | "port_in_use" | "keychain_unavailable" | "not_connected" | "internal";
+
+/**
+ * `audit {limit?}` (admins and the owner): newest entry first.
+ */
+export type Audit = { 
+/**
+ * How many entries (default 100, at most 1000).
+ */
+limit?: number | null, };
+
+/**
+ * One row of the audit log.
+ */
+export type AuditEntry = { 
+/**
+ * Row id, rising.
+ */
+id: number, 
+/**
+ * When (RFC 3339).
+ */
+ts: string, 
+/**
+ * `login`, `logout`, `disconnect`, `kick`, `unkick` or `role`.
+ */
+kind: string, 
+/**
+ * Whom it concerns.
+ */
+user: string, 
+/**
+ * Who did it, for admin actions.
+ */
+by: string | null, 
+/**
+ * Peer IP address, when known.
+ */
+ip: string | null, 
+/**
+ * Peer port, when known.
+ */
+port: number | null, 
+/**
+ * The kick reason and minutes, the new role, or why a connection ended.
+ */
+detail: string | null, };
+
+/**
+ * `connect` arguments.
+ */
+export type ConnectArgs = { 
+/**
+ * `host`, `host:port`, `[v6]:port` or a `hearth://` join link.
+ */
+address: string, 
+/**
+ * The join code, when the user has one.
+ */
+join_code?: string | null, };
+
+/**
+ * `connect` / `trust_host` result.
+ */
+export type ConnectResult = { "status": "connected", 
+/**
+ * `host:port`.
+ */
+server: string, } | { "status": "needs_trust", 
+/**
+ * `host:port`.
+ */
+server: string, 
+/**
+ * `SHA256:<hex>`.
+ */
+fingerprint: string, };
+
+/**
+ * `create {room}`.
+ */
+export type Create = { 
+/**
+ * The new room's name.
+ */
+room: string, };
+
+/**
+ * `enter {room}`: the reply, then a `history` push, then live messages.
+ */
+export type Enter = { 
+/**
+ * The room to enter (any case).
+ */
+room: string, };
+
+/**
+ * Why a command failed: a code of the protocol's list (the server's own when
+ * it refused the request), or one of the app's own.
+ */
+export type ErrorCode = ServerErrorCode | AppCode;
+
+/**
+ * The error every command returns.
+ */
+export type ErrorPayload = { 
+/**
+ * What kind of failure.
+ */
+code: ErrorCode, 
+/**
+ * Plain language, ready to show.
+ */
+message: string, 
+/**
+ * `port_in_use`: a free port to offer instead.
+ */
+suggested_port?: number, 
+/**
+ * `kicked`: end of the cooldown (ISO 8601), or null for no end.
+ */
+until?: string | null, 
+/**
+ * `kicked`: who kicked.
+ */
+by?: string, 
+/**
+ * `kicked`: why.
+ */
+reason?: string, 
+/**
+ * `key_changed`: the fingerprint the host presents now.
+ */
+fingerprint?: string, };
+
+/**
+ * Every push the UI receives on [`EVENT_CHANNEL`], tagged by `kind`.
+ */
+export type HearthEvent = { "kind": "connecting", 
+/**
+ * `host:port`.
+ */
+server: string, } | { "kind": "connected", 
+/**
+ * `host:port`.
+ */
+server: string, } | { "kind": "reconnecting", 
+/**
+ * Attempt number, from 1.
+ */
+attempt: number, 
+/**
+ * Wait before this attempt.
+ */
+retry_in_ms: number, } | { "kind": "disconnected", 
+/**
+ * Why, in plain language.
+ */
+reason: string, } | { "kind": "msg", 
+/**
+ * The message.
+ */
+message: MessageView, } | { "kind": "history", 
+/**
+ * The page.
+ */
+page: HistoryView, } | { "kind": "rooms", 
+/**
+ * Room → users.
+ */
+rooms: RoomMap, } | { "kind": "members", 
+/**
+ * The room.
+ */
+room: string, 
+/**
+ * Its members.
+ */
+users: Array<string>, } | { "kind": "notice", 
+/**
+ * What happened.
+ */
+notice: NoticeKind, 
+/**
+ * Whom it is about.
+ */
+user: string, 
+/**
+ * Where.
+ */
+room: string | null, 
+/**
+ * When (ISO 8601).
+ */
+ts: string, 
+/**
+ * For a rename.
+ */
+old_username?: string, 
+/**
+ * For a profile change.
+ */
+color?: string, 
+/**
+ * For a kick.
+ */
+by?: string, 
+/**
+ * For a kick.
+ */
+reason?: string, } | { "kind": "private_request", 
+/**
+ * Who asks.
+ */
+from: string, } | { "kind": "private_started", 
+/**
+ * The other person.
+ */
+with: string, } | { "kind": "private_rejected", 
+/**
+ * Who declined.
+ */
+by: string, } | { "kind": "private_ended", 
+/**
+ * The other person.
+ */
+with: string, 
+/**
+ * Why.
+ */
+reason: string, } | { "kind": "private_cancelled", 
+/**
+ * The other person.
+ */
+with: string, 
+/**
+ * Why.
+ */
+reason: string, } | { "kind": "kicked", 
+/**
+ * Who kicked.
+ */
+by: string, 
+/**
+ * Why.
+ */
+reason: string, 
+/**
+ * End of the cooldown (ISO 8601), or null.
+ */
+until: string | null, } | { "kind": "bye", 
+/**
+ * The server's message.
+ */
+message: string, } | { "kind": "session", 
+/**
+ * The new session.
+ */
+session: Session, } | { "kind": "host_status", 
+/**
+ * Clients logged in, the host included.
+ */
+connected: number, } | { "kind": "join_link", 
+/**
+ * `host:port`.
+ */
+address: string, 
+/**
+ * The code from the link.
+ */
+join_code: string | null, };
+
+/**
+ * `history {room?, with?, before_id?, after_id?, limit?}`: one page, oldest first.
+ */
+export type History = { 
+/**
+ * The room whose public history to read (defaults to the current room).
+ */
+room?: string | null, 
+/**
+ * Read the private history with this user instead.
+ */
+with?: string | null, 
+/**
+ * The newest `limit` messages before this id.
+ */
+before_id?: number | null, 
+/**
+ * The oldest `limit` messages after this id.
+ */
+after_id?: number | null, 
+/**
+ * Page size (default 50, clamped to 1–200).
+ */
+limit?: number | null, };
+
+/**
+ * A page of history as the UI shows it, oldest first.
+ */
+export type HistoryView = { 
+/**
+ * The room, for public history.
+ */
+room: string | null, 
+/**
+ * The other person, for private history.
+ */
+with: string | null, 
+/**
+ * Oldest first.
+ */
+messages: Array<MessageView>, };
+
+/**
+ * One LAN address the embedded server can be reached on.
+ */
+export type HostAddress = { 
+/**
+ * The IP address, without brackets.
+ */
+ip: string, 
+/**
+ * The port the server listens on.
+ */
+port: number, };
+
+/**
+ * What the host panel shows.
+ */
+export type HostInfo = { 
+/**
+ * Every LAN address (loopback excluded).
+ */
+addresses: Array<HostAddress>, 
+/**
+ * The listening port.
+ */
+port: number, 
+/**
+ * `XXXX-XXXX-XXXX-XXXX`.
+ */
+join_code: string, 
+/**
+ * `SHA256:<hex>`.
+ */
+fingerprint: string, 
+/**
+ * `hearth://HOST:PORT/CODE` for the first address.
+ */
+join_link: string, 
+/**
+ * Clients logged in right now, the host included.
+ */
+connected: number, };
+
+/**
+ * `host_start` arguments.
+ */
+export type HostStartArgs = { 
+/**
+ * Port to listen on; the default port when absent.
+ */
+port?: number | null, 
+/**
+ * The host's own account (made the owner).
+ */
+username: string, 
+/**
+ * Its password.
+ */
+password: Secret, 
+/**
+ * Its colour, `#rrggbb`.
+ */
+color?: string | null, };
+
+/**
+ * `host_start` result.
+ */
+export type HostStarted = { 
+/**
+ * The host panel's data.
+ */
+host: HostInfo, 
+/**
+ * The host's own session.
+ */
+session: Session, };
+
+/**
+ * `kick {username, reason, minutes?}` (admins and the owner).
+ */
+export type Kick = { 
+/**
+ * Who.
+ */
+username: string, 
+/**
+ * Why (1–200 characters).
+ */
+reason: string, 
+/**
+ * Cooldown in minutes (default 5; 0 = none, which also lifts a running one).
+ */
+minutes?: number | null, };
+
+/**
+ * `login` arguments.
+ */
+export type LoginArgs = { 
+/**
+ * Account name.
+ */
+username: string, 
+/**
+ * Password.
+ */
+password: Secret, 
+/**
+ * Save the credentials in the OS keychain for this server.
+ */
+remember: boolean, };
+
+/**
+ * A chat message as the UI shows it (the protocol's message, seen from this
+ * user's side: `with` names the other person of a private message).
+ */
+export type MessageView = { 
+/**
+ * Server-wide id.
+ */
+id: number, 
+/**
+ * Room of a public message.
+ */
+room: string | null, 
+/**
+ * The other person of a private message, from this user's point of view.
+ */
+with: string | null, 
+/**
+ * Sender.
+ */
+from: string, 
+/**
+ * Text (always rendered as text by the UI).
+ */
+text: string, 
+/**
+ * ISO 8601.
+ */
+ts: string, 
+/**
+ * Sender's colour.
+ */
+color: string, 
+/**
+ * True for a private message.
+ */
+private: boolean, };
+
+/**
+ * `msg {to, text}`: `to` is `"public"` (the current room) or a user with an
+ * open private chat. Success has no reply of its own: the sender's copy of the
+ * `msg` push carries the request's `id`.
+ */
+export type Msg = { 
+/**
+ * `"public"` or a user name.
+ */
+to: string, 
+/**
+ * The text.
+ */
+text: string, };
+
+/**
+ * The notices the UI shows in a conversation.
+ */
+export type NoticeKind = "joined" | "left" | "disconnected" | "profile" | "kicked";
+
+/**
+ * `parse_address` result: what the user typed, understood.
+ */
+export type ParsedAddress = { 
+/**
+ * `host:port` (the default port added when none was typed).
+ */
+address: string, 
+/**
+ * The join code, when a `hearth://` link was typed.
+ */
+join_code: string | null, };
+
+/**
+ * A password change inside `profile`.
+ */
+export type PasswordChange = { 
+/**
+ * The current password.
+ */
+old: Secret, 
+/**
+ * The new password.
+ */
+new: Secret, };
+
+/**
+ * `private_accept {from}`.
+ */
+export type PrivateAccept = { 
+/**
+ * Who asked.
+ */
+from: string, };
+
+/**
+ * `private_end {with}`.
+ */
+export type PrivateEnd = { 
+/**
+ * The other person.
+ */
+with: string, };
+
+/**
+ * Open private chats and pending requests, both ways (the `private_list` reply).
+ */
+export type PrivateLinks = { 
+/**
+ * Users with an open private chat.
+ */
+active: Array<string>, 
+/**
+ * Users who asked you and wait for an answer.
+ */
+incoming: Array<string>, 
+/**
+ * Users you asked who have not answered.
+ */
+outgoing: Array<string>, };
+
+/**
+ * `private_reject {from}`.
+ */
+export type PrivateReject = { 
+/**
+ * Who asked.
+ */
+from: string, };
+
+/**
+ * `private_request {to}`.
+ */
+export type PrivateRequest = { 
+/**
+ * Whom to ask.
+ */
+to: string, };
+
+/**
+ * `profile {color?, username?, password?}` (at least one field).
+ */
+export type Profile = { 
+/**
+ * New colour.
+ */
+color?: string | null, 
+/**
+ * New name.
+ */
+username?: string | null, 
+/**
+ * New password, with the current one.
+ */
+password?: PasswordChange | null, };
+
+/**
+ * `register {username, password, color?}`: makes an account (does not log in).
+ */
+export type Register = { 
+/**
+ * The new account's name.
+ */
+username: string, 
+/**
+ * Its password.
+ */
+password: Secret, 
+/**
+ * `#rrggbb`; without one the server picks from its palette.
+ */
+color?: string | null, };
+
+/**
+ * What a user may do on the server.
+ */
+export type Role = "owner" | "admin" | "member";
+
+/**
+ * Room name → users in it, `lobby` included.
+ * (A newtype struct: serde_json writes it as the bare map.)
+ */
+export type RoomMap = Record<string, string[]>;
+
+/**
+ * A login saved in the keychain (the password never leaves Rust).
+ */
+export type SavedLogin = { 
+/**
+ * The account name.
+ */
+username: string, };
+
+/**
+ * One remembered server.
+ */
+export type SavedServer = { 
+/**
+ * `host:port`.
+ */
+address: string, 
+/**
+ * Fingerprint in known hosts, if trusted.
+ */
+fingerprint: string | null, 
+/**
+ * Username saved in the keychain for this server.
+ */
+saved_user: string | null, 
+/**
+ * ISO 8601 of the last successful connect.
+ */
+last_used: string | null, };
+
+/**
+ * A secret string. `Debug` prints `<redacted>`; read it with [`Secret::expose`].
+ * It serializes as the plain string (a client must send it), so only ever
+ * serialize it into a request frame.
+ */
+export type Secret = string;
+
+/**
+ * Why a request was refused. Serialized in `snake_case` (`name_taken`, …).
+ *
+ * New codes may be added; a client reads a code it does not know as
+ * [`ErrorCode::Unknown`] and treats it like [`ErrorCode::ServerError`].
+ */
+export type ServerErrorCode = "bad_request" | "unknown_type" | "wrong_state" | "invalid_input" | "name_taken" | "auth_failed" | "kicked" | "slow_down" | "forbidden" | "not_found" | "not_online" | "not_linked" | "already_linked" | "too_large" | "server_error" | "unknown";
+
+/**
+ * Who the app is logged in as, and where.
+ */
+export type Session = { 
+/**
+ * `host:port` of the server.
+ */
+server: string, 
+/**
+ * The account name as the server spells it.
+ */
+username: string, 
+/**
+ * `#rrggbb`.
+ */
+color: string, 
+/**
+ * The role on that server.
+ */
+role: Role, };
+
+/**
+ * `role {username, role}` (owner only): `role` is `admin` or `member`.
+ */
+export type SetRole = { 
+/**
+ * Whose role.
+ */
+username: string, 
+/**
+ * `admin` or `member` (any other text is refused with a message).
+ */
+role: string, };
+
+/**
+ * App settings, saved in the app config dir.
+ */
+export type Settings = { 
+/**
+ * Desktop notifications for private messages, mentions and private requests.
+ */
+notifications: boolean, };
+
+/**
+ * `trust_host` arguments.
+ */
+export type TrustHostArgs = { 
+/**
+ * `host[:port]`.
+ */
+address: string, 
+/**
+ * The fingerprint the user confirmed.
+ */
+fingerprint: string, };
+
+/**
+ * `unkick {username}`: lifts a cooldown.
+ */
+export type Unkick = { 
+/**
+ * Who.
+ */
+username: string, };
+
+/** Every command: its `args` (null: none) and what it resolves to. */
+export interface Commands {
+  host_start: { args: HostStartArgs; result: HostStarted };
+  host_stop: { args: null; result: null };
+  host_status: { args: null; result: HostInfo | null };
+  connect: { args: ConnectArgs; result: ConnectResult };
+  trust_host: { args: TrustHostArgs; result: ConnectResult };
+  forget_host: { args: AddressArgs; result: null };
+  disconnect: { args: null; result: null };
+  saved_servers: { args: null; result: Array<SavedServer> };
+  parse_address: { args: AddressArgs; result: ParsedAddress };
+  register: { args: Register; result: null };
+  login: { args: LoginArgs; result: Session };
+  login_saved: { args: null; result: Session };
+  saved_login: { args: AddressArgs; result: SavedLogin | null };
+  forget_login: { args: AddressArgs; result: null };
+  logout: { args: null; result: null };
+  list_rooms: { args: null; result: RoomMap };
+  create_room: { args: Create; result: null };
+  enter_room: { args: Enter; result: null };
+  exit_room: { args: null; result: null };
+  send_message: { args: Msg; result: null };
+  history: { args: History; result: HistoryView };
+  private_request: { args: PrivateRequest; result: null };
+  private_accept: { args: PrivateAccept; result: null };
+  private_reject: { args: PrivateReject; result: null };
+  private_end: { args: PrivateEnd; result: null };
+  private_list: { args: null; result: PrivateLinks };
+  kick: { args: Kick; result: null };
+  unkick: { args: Unkick; result: null };
+  set_role: { args: SetRole; result: null };
+  audit: { args: Audit; result: Array<AuditEntry> };
+  update_profile: { args: Profile; result: Session };
+  get_settings: { args: null; result: Settings };
+  set_settings: { args: Settings; result: Settings };
+}
+
+/** The Tauri event channel every push arrives on. */
+export const EVENT_CHANNEL = "hearth://event";
+
+/** The input rules the server enforces (hearth_protocol::rules); lengths count
+ * Unicode scalar values (code points), not UTF-16 units. */
+export const LIMITS = {
+  nameMaxChars: 32,
+  namePunctuation: "_-.",
+  passwordMinChars: 4,
+  passwordMaxChars: 1024,
+  textMaxChars: 4000,
+  reasonMaxChars: 200,
+  defaultPort: 7878,
+} as const;
+
+/** The name colours the server hands out, in order. */
+export const PALETTE = ["#e0605e", "#e8944a", "#d4b43c", "#6cbf5a", "#3fb6a8", "#4aa3df", "#6f7ee8", "#a070e0", "#d867b8", "#c98a5a", "#8fae3c", "#5c9ead"] as const;
