@@ -4,7 +4,29 @@
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hearth/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-log() { printf '\n==> %s\n' "$*"; }
+# Stage timing: `log` starts a stage; `stage_times` prints how long each took.
+SCRIPT_START=$(date +%s)
+STAGE_NAME=""
+STAGE_START=$SCRIPT_START
+STAGE_TIMES=()
+finish_stage() {
+    if [ -n "$STAGE_NAME" ]; then
+        STAGE_TIMES+=("$(printf '%6ds  %s' "$(($(date +%s) - STAGE_START))" "$STAGE_NAME")")
+    fi
+    STAGE_NAME=""
+}
+log() {
+    finish_stage
+    STAGE_NAME="$*"
+    STAGE_START=$(date +%s)
+    printf '\n==> [%s, +%ds] %s\n' "$(date +%H:%M:%S)" "$((STAGE_START - SCRIPT_START))" "$*"
+}
+stage_times() {
+    finish_stage
+    printf '\n==> stage times\n'
+    printf '%s\n' "${STAGE_TIMES[@]}"
+    printf '%6ds  total\n' "$(($(date +%s) - SCRIPT_START))"
+}
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

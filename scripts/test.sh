@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
+trap stage_times EXIT
 
 apt_ensure "${RUST_BUILD_PACKAGES[@]}"
 rust_ensure
@@ -32,8 +33,13 @@ if deps hearth-client | grep -Eqx 'rusqlite|hearth-storage'; then
     exit 1
 fi
 
-log "cargo test (unit + integration, real TLS on 127.0.0.1, SQLite in temp dirs)"
+log "cargo test (unit + integration, real TLS on 127.0.0.1, SQLite in temp dirs; also fails when ui/src/lib/backend/generated.ts or ui/tests/fixtures are stale)"
 cargo test --workspace --locked
+
+log "the original Python client's frame model against a real hearth-server"
+python3 -c 'import pydantic' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'pydantic>=2,<3'
+cargo build --locked -p hearth-server
+python3 scripts/python-compat.py "$CARGO_TARGET_DIR/debug/hearth-server"
 
 if [ -x crates/bench/smoke.sh ]; then
     log "benchmark smoke run (completes and reports numbers; not a timed test)"

@@ -88,4 +88,16 @@ mod tests {
             "capabilities/default.json must grant exactly the commands of command_list.rs"
         );
     }
+
+    /// docs/DESKTOP-IPC.md describes every command.
+    #[test]
+    fn every_command_is_documented() {
+        let doc = include_str!("../../docs/DESKTOP-IPC.md");
+        for command in COMMANDS {
+            assert!(
+                doc.contains(&format!("`{command}`")),
+                "docs/DESKTOP-IPC.md does not describe `{command}`"
+            );
+        }
+    }
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use hearth_desktop::error::{AppCode, ErrorCode};
 use hearth_desktop::events::Emit;
 use hearth_desktop::ipc::{
-    AddressArgs, ConnectArgs, ConnectResult, HearthEvent, HostStartArgs, LoginArgs, Settings,
-    TrustHostArgs,
+    AddressArgs, ConnectArgs, ConnectResult, HearthEvent, HostStartArgs, LoginArgs, Session,
+    Settings, TrustHostArgs,
 };
 use hearth_desktop::{Core, CoreConfig, Paths};
 use hearth_protocol::requests::{Create, Enter, Kick, Msg, Register};
@@ -81,6 +81,26 @@ impl App {
 
 fn secret(s: &str) -> hearth_client::Secret {
     hearth_client::Secret::new(s)
+}
+
+/// Registers `name` (password `<name>-pw`) on the app's server and logs in.
+async fn sign_up(app: &App, name: &str, color: &str, remember: bool) -> Session {
+    app.core
+        .register(Register {
+            username: name.into(),
+            password: secret(&format!("{name}-pw")),
+            color: Some(color.into()),
+        })
+        .await
+        .unwrap();
+    app.core
+        .login(LoginArgs {
+            username: name.into(),
+            password: secret(&format!("{name}-pw")),
+            remember,
+        })
+        .await
+        .unwrap()
 }
 
 async fn host(app: &App, owner: &str) -> hearth_desktop::ipc::HostStarted {
@@ -159,24 +179,7 @@ async fn host_a_room_then_a_friend_joins_with_the_code_chats_and_is_kicked() {
             server: format!("127.0.0.1:{port}")
         }
     );
-    friend
-        .core
-        .register(Register {
-            username: "bob".into(),
-            password: secret("bob-pw"),
-            color: Some("#3366ff".into()),
-        })
-        .await
-        .unwrap();
-    let bob = friend
-        .core
-        .login(LoginArgs {
-            username: "bob".into(),
-            password: secret("bob-pw"),
-            remember: true,
-        })
-        .await
-        .unwrap();
+    let bob = sign_up(&friend, "bob", "#3366ff", true).await;
     assert_eq!((bob.role, bob.color.as_str()), (Role::Member, "#3366ff"));
     host_app
         .wait_for("host_status 2", |e| match e.event {
@@ -662,24 +665,7 @@ async fn records_a_friends_session_for_the_ui_tests() {
             .await,
     );
 
-    friend
-        .core
-        .register(Register {
-            username: "bob".into(),
-            password: secret("bob-pw"),
-            color: Some("#3366ff".into()),
-        })
-        .await
-        .unwrap();
-    friend
-        .core
-        .login(LoginArgs {
-            username: "bob".into(),
-            password: secret("bob-pw"),
-            remember: false,
-        })
-        .await
-        .unwrap();
+    sign_up(&friend, "bob", "#3366ff", false).await;
     step(
         "logged_in",
         friend
