@@ -42,6 +42,13 @@ pub enum RuleError {
         /// "username" or "room name".
         what: &'static str,
     },
+    /// Name mixes Latin, Cyrillic and Greek letters with look-alikes among
+    /// them (such as a Cyrillic `а` among Latin letters).
+    #[error("{what} may not mix look-alike Latin, Cyrillic and Greek letters")]
+    NameMixedScripts {
+        /// "username" or "room name".
+        what: &'static str,
+    },
     /// Password too short.
     #[error("password must be at least {PASSWORD_MIN_CHARS} characters")]
     PasswordShort,
@@ -74,17 +81,50 @@ fn check_name(name: &str, what: &'static str) -> Result<(), RuleError> {
     if n == 0 || n > NAME_MAX_CHARS {
         return Err(RuleError::NameLength { what });
     }
-    if name
+    if !name
         .chars()
         .all(|c| c.is_alphanumeric() || NAME_PUNCTUATION.contains(&c))
     {
-        Ok(())
-    } else {
-        Err(RuleError::NameChars { what })
+        return Err(RuleError::NameChars { what });
     }
+    if mixes_look_alikes(name) {
+        return Err(RuleError::NameMixedScripts { what });
+    }
+    Ok(())
 }
 
-/// Checks a username: 1–32 characters, Unicode letters and digits, `_`, `-`, `.`.
+/// The scripts whose letters look alike.
+const LOOK_ALIKE_SCRIPTS: [unicode_script::Script; 3] = [
+    unicode_script::Script::Latin,
+    unicode_script::Script::Cyrillic,
+    unicode_script::Script::Greek,
+];
+
+/// True when `name` mixes Latin, Cyrillic and Greek letters and one of them is
+/// a look-alike of a letter of another script the name uses: a letter whose
+/// confusable skeleton (Unicode TR 39) is written in that other script. So
+/// `pаypal` (a Cyrillic `а`, skeleton `a`) and `gοogle` (a Greek `ο`) are
+/// caught, while `Ωmega` (a Greek letter that looks like no Latin one) and
+/// `Taro太郎` (one of the three scripts, with Han) are fine.
+fn mixes_look_alikes(name: &str) -> bool {
+    use unicode_script::UnicodeScript;
+    let present: Vec<_> = LOOK_ALIKE_SCRIPTS
+        .into_iter()
+        .filter(|script| name.chars().any(|c| c.script() == *script))
+        .collect();
+    if present.len() < 2 {
+        return false;
+    }
+    name.chars().any(|c| {
+        let own = c.script();
+        present.contains(&own)
+            && unicode_security::confusable_detection::skeleton(c.encode_utf8(&mut [0; 4]))
+                .any(|p| p.script() != own && present.contains(&p.script()))
+    })
+}
+
+/// Checks a username: 1–32 characters, Unicode letters and digits, `_`, `-`, `.`,
+/// and no look-alike letters from a second of Latin, Cyrillic and Greek.
 pub fn check_username(name: &str) -> Result<(), RuleError> {
     check_name(name, "username")
 }
@@ -162,6 +202,26 @@ mod tests {
             );
         }
         assert_eq!(check_room_name("general"), Ok(()));
+        for ok in [
+            "Пётр",
+            "Zoë",
+            "Ελένη",
+            "Taro太郎",
+            "ｚｅｄ",
+            "x1_-.",
+            "Ørjan",
+            "Ωmega_1.x-y",
+        ] {
+            assert_eq!(check_username(ok), Ok(()), "{ok}");
+        }
+        // Latin with a Cyrillic а, Latin with a Greek ο, Cyrillic with a Latin i.
+        for mixed in ["pаypal", "gοogle", "iнна"] {
+            assert_eq!(
+                check_username(mixed),
+                Err(RuleError::NameMixedScripts { what: "username" }),
+                "{mixed}"
+            );
+        }
         assert_eq!(
             check_room_name("a b").unwrap_err().to_string(),
             "room name may contain only letters, digits, '_', '-' and '.'"

@@ -35,7 +35,10 @@ fn body(frame: &bytes::Bytes) -> Value {
 fn every_type_and_code_is_documented() {
     let doc = doc();
     for kind in Command::TYPES {
-        assert!(doc.contains(&format!("`{kind}")), "request `{kind}` is not in PROTOCOL.md");
+        assert!(
+            doc.contains(&format!("`{kind}")),
+            "request `{kind}` is not in PROTOCOL.md"
+        );
     }
     for kind in PushMsg::TYPES {
         assert!(
@@ -75,7 +78,11 @@ fn reencode_reply(env: &Envelope) -> Option<Value> {
 #[test]
 fn documented_frames_round_trip() {
     let blocks = json_blocks(&doc());
-    assert!(blocks.len() >= 5, "expected the example frames, found {}", blocks.len());
+    assert!(
+        blocks.len() >= 5,
+        "expected the example frames, found {}",
+        blocks.len()
+    );
     for block in blocks {
         let text = block.to_string();
         if block.get("status").is_none() {

@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use hearth_protocol::frame::DEFAULT_MAX_CLIENT_FRAME;
 
+/// Bytes one connection's outgoing queue may hold by default (8 MiB).
+pub const DEFAULT_QUEUE_BYTES: usize = 8 * 1024 * 1024;
+
 /// Everything that tunes a server. `Default` gives the documented defaults.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -26,6 +29,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Frames that may wait in one connection's outgoing queue before it is cut off.
     pub queue_frames: usize,
+    /// Bytes that may wait in one connection's outgoing queue before it is cut off.
+    pub queue_bytes: usize,
     /// Messages a connection may send in a burst.
     pub msg_burst: u32,
     /// Sustained messages per second per connection; 0 turns flood control off.
@@ -51,6 +56,7 @@ impl Config {
             idle_timeout: Duration::from_secs(90),
             max_connections: 4096,
             queue_frames: 8192,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
             msg_burst: 20,
             msg_rate: 5,
             // OWASP's first Argon2id recommendation: 19 MiB, 2 passes, 1 lane.

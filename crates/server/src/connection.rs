@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use hearth_protocol::envelope::{encode_error, encode_push};
+use hearth_protocol::frame::MAX_SERVER_FRAME;
 use hearth_protocol::push::{Bye, ByeReason};
 use hearth_protocol::{ErrorCode, FrameError, FrameReader};
 use tokio::io::AsyncRead;
@@ -23,6 +24,11 @@ use crate::dispatch::handle_frame;
 use crate::flood::TokenBucket;
 use crate::outbox::{run_writer, Outbox};
 use crate::shared::Shared;
+
+/// The next request is read only once at most this much is queued for the
+/// client: one largest reply. A client that stops reading its replies stops
+/// being read (TCP pushes back on it) instead of piling up replies here.
+const REPLY_ROOM: usize = MAX_SERVER_FRAME;
 
 /// Why the reading loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,10 +105,9 @@ async fn serve_in_span(
             }
         };
     let (reader, writer) = tokio::io::split(tls);
-    let (outbox, rx) = Outbox::new(shared.config.queue_frames);
+    let (outbox, rx) = Outbox::new(shared.config.queue_frames, shared.config.queue_bytes);
     let id = shared.with_hub(|hub| hub.add_conn(outbox.clone(), peer));
-    let writer_task =
-        tokio::spawn(run_writer(writer, rx, outbox.kill_token().clone()).instrument(span.clone()));
+    let writer_task = tokio::spawn(run_writer(writer, rx, outbox.clone()).instrument(span.clone()));
     tracing::debug!(conn = id, "connected");
 
     let mut conn = ConnState {
@@ -134,6 +139,7 @@ async fn read_loop<R: AsyncRead + Unpin>(conn: &mut ConnState, mut reader: Frame
     let config = conn.shared.config.clone();
     let kill = conn.outbox.kill_token().clone();
     let shutdown = conn.shared.shutdown.clone();
+    let outbox = conn.outbox.clone();
     let mut last_heard = Instant::now();
     loop {
         if conn.closing {
@@ -158,7 +164,10 @@ async fn read_loop<R: AsyncRead + Unpin>(conn: &mut ConnState, mut reader: Frame
                 conn.outbox.close_with(bye(reason));
                 return End::Shutdown;
             }
-            r = tokio::time::timeout_at(deadline.into(), reader.read_frame()) => r,
+            r = tokio::time::timeout_at(deadline.into(), async {
+                outbox.room_for(REPLY_ROOM).await;
+                reader.read_frame().await
+            }) => r,
         };
         match read {
             Err(_) => {

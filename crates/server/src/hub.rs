@@ -42,7 +42,7 @@ pub(crate) struct OnlineUser {
     pub id: i64,
     /// Name as the user wrote it.
     pub name: String,
-    /// Case-folded name.
+    /// The name's uniqueness key, as stored.
     pub key: String,
     /// `#rrggbb`.
     pub color: String,
@@ -170,12 +170,12 @@ fn now() -> String {
 }
 
 impl Hub {
-    /// A hub holding `rooms` (the lobby must come first), each with the id of
-    /// the newest message it holds.
-    pub(crate) fn new(rooms: Vec<(i64, String, i64)>) -> Hub {
+    /// A hub holding `rooms` as `(id, name, key, newest message id)`; the lobby
+    /// must come first.
+    pub(crate) fn new(rooms: Vec<(i64, String, String, i64)>) -> Hub {
         let mut hub = Hub::default();
-        for (id, name, last) in rooms {
-            let idx = hub.add_room(id, name);
+        for (id, name, key, last) in rooms {
+            let idx = hub.add_room(id, name, key);
             hub.mark_broadcast(idx, last);
         }
         hub
@@ -198,10 +198,10 @@ impl Hub {
 
     // ------------------------------------------------------------ rooms
 
-    /// Adds a room and returns its index.
-    pub(crate) fn add_room(&mut self, id: i64, name: String) -> RoomIdx {
+    /// Adds a room (with its stored uniqueness key) and returns its index.
+    pub(crate) fn add_room(&mut self, id: i64, name: String, key: String) -> RoomIdx {
         let idx = self.rooms.len();
-        self.room_index.insert(name_key(&name), idx);
+        self.room_index.insert(key, idx);
         self.rooms.push(RoomState {
             id,
             name,
@@ -212,9 +212,13 @@ impl Hub {
         idx
     }
 
-    /// Finds a room by name, case-insensitively.
+    /// Finds a room by name: spelled exactly so, else by its key (case and
+    /// look-alike forms ignored).
     pub(crate) fn find_room(&self, name: &str) -> Option<RoomIdx> {
-        self.room_index.get(&name_key(name)).copied()
+        self.rooms
+            .iter()
+            .position(|r| r.name == name)
+            .or_else(|| self.room_index.get(&name_key(name)).copied())
     }
 
     /// The database id of the room at `idx`.
@@ -313,10 +317,22 @@ impl Hub {
             .ok_or(HubError::NotLoggedIn)
     }
 
-    /// The online account called `name` (any case).
+    /// The online account called `name`: spelled exactly so, else by its key
+    /// (case and look-alike forms ignored).
     pub(crate) fn online_user_named(&self, name: &str) -> Option<&OnlineUser> {
-        let conn = self.online.get(&name_key(name))?;
-        self.conns.get(conn)?.user.as_ref()
+        let by_key = self
+            .online
+            .get(&name_key(name))
+            .and_then(|conn| self.conns.get(conn)?.user.as_ref());
+        match by_key {
+            Some(user) if user.name == name => Some(user),
+            _ => self
+                .online
+                .values()
+                .filter_map(|conn| self.conns.get(conn)?.user.as_ref())
+                .find(|user| user.name == name)
+                .or(by_key),
+        }
     }
 
     /// The connection logged in as user `user_id`.

@@ -5,15 +5,18 @@
 //! [`Bytes`]: a broadcast is encoded once and the same buffer is queued for
 //! every recipient. The writer drains whatever has queued up and sends it as
 //! one write, so a busy room costs one TLS record batch per wake-up instead of
-//! one per frame. The queue is bounded: a client that falls that far behind is
-//! cut off rather than allowed to grow the server's memory.
+//! one per frame. The queue is bounded in frames and in bytes: a client that
+//! falls that far behind is cut off rather than allowed to grow the server's
+//! memory. The connection's reader also waits for room before reading the next
+//! request (see `connection.rs`), so a client that stops reading cannot pile up
+//! replies to its own requests either.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 
 /// Most bytes gathered into one write.
@@ -30,6 +33,17 @@ pub(crate) enum Out {
     Close,
 }
 
+/// Bytes queued for one connection and not yet written, shared by its
+/// outbox handles (which add) and its writer (which subtracts).
+#[derive(Debug)]
+pub(crate) struct Queued {
+    bytes: AtomicUsize,
+    /// The most bytes that may wait; past it the client is cut off.
+    max: usize,
+    /// Woken after every write, for a reader waiting for room.
+    drained: Notify,
+}
+
 /// The sending side of a connection's queue. Cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct Outbox {
@@ -39,31 +53,66 @@ pub(crate) struct Outbox {
     kill: CancellationToken,
     /// Set when the queue overflowed, so the log can say why the connection ended.
     overflowed: Arc<AtomicBool>,
+    queued: Arc<Queued>,
 }
 
 impl Outbox {
-    /// A queue of `capacity` frames and the receiver for its writer task.
-    pub(crate) fn new(capacity: usize) -> (Outbox, mpsc::Receiver<Out>) {
-        let (tx, rx) = mpsc::channel(capacity.max(1));
+    /// A queue of at most `frames` frames and `max_bytes` bytes, and the
+    /// receiver for its writer task.
+    pub(crate) fn new(frames: usize, max_bytes: usize) -> (Outbox, mpsc::Receiver<Out>) {
+        let (tx, rx) = mpsc::channel(frames.max(1));
         let outbox = Outbox {
             tx,
             kill: CancellationToken::new(),
             overflowed: Arc::new(AtomicBool::new(false)),
+            queued: Arc::new(Queued {
+                bytes: AtomicUsize::new(0),
+                max: max_bytes,
+                drained: Notify::new(),
+            }),
         };
         (outbox, rx)
     }
 
-    /// Queues a frame without waiting. A full queue means the client is far
-    /// behind: the connection is cut off and `false` returned.
+    /// Queues a frame without waiting. A full queue (in frames or in bytes)
+    /// means the client is far behind: the connection is cut off and `false`
+    /// returned.
     pub(crate) fn push(&self, frame: Bytes) -> bool {
+        let len = frame.len();
+        let before = self.queued.bytes.fetch_add(len, Ordering::AcqRel);
+        if before + len > self.queued.max {
+            self.queued.bytes.fetch_sub(len, Ordering::AcqRel);
+            self.overflow();
+            return false;
+        }
         match self.tx.try_send(Out::Frame(frame)) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.overflowed.store(true, Ordering::Relaxed);
-                self.kill.cancel();
+                self.queued.bytes.fetch_sub(len, Ordering::AcqRel);
+                self.overflow();
                 false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.queued.bytes.fetch_sub(len, Ordering::AcqRel);
+                false
+            }
+        }
+    }
+
+    fn overflow(&self) {
+        self.overflowed.store(true, Ordering::Relaxed);
+        self.kill.cancel();
+    }
+
+    /// Waits until at most `limit` bytes are queued (the writer drains them as
+    /// the client reads). Cancel-safe.
+    pub(crate) async fn room_for(&self, limit: usize) {
+        loop {
+            let drained = self.queued.drained.notified();
+            if self.queued.bytes.load(Ordering::Acquire) <= limit {
+                return;
+            }
+            drained.await;
         }
     }
 
@@ -102,8 +151,13 @@ impl Outbox {
 pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
     mut stream: W,
     mut rx: mpsc::Receiver<Out>,
-    kill: CancellationToken,
+    outbox: Outbox,
 ) {
+    let kill = outbox.kill.clone();
+    let queued = Arc::clone(&outbox.queued);
+    // The writer holds no sender: the queue closes when the connection's own
+    // handles are gone.
+    drop(outbox);
     // Made once: building a fresh `cancelled()` future per frame showed up in profiles.
     let killed = kill.cancelled();
     tokio::pin!(killed);
@@ -149,6 +203,8 @@ pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
             if wrote.is_err() {
                 break;
             }
+            queued.bytes.fetch_sub(bytes.len(), Ordering::AcqRel);
+            queued.drained.notify_waiters();
         }
         if batch.capacity() > KEEP_BATCH_BYTES || rx.is_empty() {
             batch = BytesMut::new();

@@ -116,6 +116,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         std::fs::create_dir_all(&dir)?;
         let identity = hearth_certs::load_or_create_identity(&dir, &sans)?;
         let store = Store::open(&db_path)?;
+        report_name_clashes(&store)?;
         store.end_open_sessions(OffsetDateTime::now_utc(), "server restarted")?;
         if let Some(owner) = &owner {
             ensure_owner(&store, owner)?;
@@ -137,7 +138,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     let hub = Hub::new(
         rooms
             .into_iter()
-            .map(|(room, last)| (room.id, room.name, last))
+            .map(|(room, last)| (room.id, room.name, room.key, last))
             .collect(),
     );
     let passwords = Passwords::new(config.argon2_memory_kib, config.argon2_iterations)?;
@@ -166,6 +167,28 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
         stats,
         task: Some(task),
     })
+}
+
+/// Logs and audits the names an upgrade found to collide under the new name
+/// keys: the later of each pair keeps working under its exact name.
+fn report_name_clashes(store: &Store) -> Result<(), ServerError> {
+    for clash in store.name_clashes() {
+        let detail = format!(
+            "{} #{} looks like {:?} under the new name rules; it keeps working under its exact name",
+            clash.table, clash.id, clash.clashes_with
+        );
+        tracing::warn!(name = %clash.name, "{detail}");
+        store.audit(&hearth_storage::NewAudit {
+            ts: OffsetDateTime::now_utc(),
+            kind: "name_clash",
+            user: &clash.name,
+            by: None,
+            ip: None,
+            port: None,
+            detail: Some(&detail),
+        })?;
+    }
+    Ok(())
 }
 
 /// Makes `name` the owner if that account exists (and the only owner).

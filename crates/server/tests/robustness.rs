@@ -473,3 +473,83 @@ async fn closing_for_good_says_a_final_bye() {
     assert_eq!(bye.d()["reason"], "closed");
     c.expect_closed().await;
 }
+
+/// `data` that is an array (or any non-object) is refused with `bad_request`
+/// and does nothing, where serde's derived structs used to accept sequences.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_that_is_not_an_object_is_refused_and_does_nothing() {
+    let server = start_server(|_| {}).await;
+    let mut a = server.user("ann").await;
+    let mut b = server.user("ben").await;
+    a.ok("create", json!({ "room": "den" })).await;
+    a.enter("den").await;
+    b.enter("den").await;
+    let refused = |kind: &str| format!("bad data for '{kind}': data must be a JSON object or null");
+
+    // A public message as an array is not delivered.
+    let (kind, text) = error_for(
+        &mut a,
+        br#"{"type":"msg","data":["public","hi"]}"#,
+        ErrorCode::BadRequest,
+    )
+    .await;
+    assert_eq!((kind.as_str(), text), ("msg", refused("msg")));
+    a.say("the real one").await;
+    let seen = b.push("msg", |_| true).await;
+    assert_eq!(
+        seen.d()["text"],
+        "the real one",
+        "the array message was never delivered"
+    );
+
+    let mut lobby = server.user("lee").await;
+    let (_, text) = error_for(
+        &mut lobby,
+        br#"{"type":"create","data":["attic"]}"#,
+        ErrorCode::BadRequest,
+    )
+    .await;
+    assert_eq!(text, refused("create"));
+    let rooms = lobby.ok("list", Value::Null).await;
+    assert!(
+        rooms.d().get("attic").is_none(),
+        "no room was created: {rooms:?}"
+    );
+
+    let (_, text) = error_for(
+        &mut lobby,
+        br#"{"type":"enter","data":["den"]}"#,
+        ErrorCode::BadRequest,
+    )
+    .await;
+    assert_eq!(text, refused("enter"));
+    let (_, text) = error_for(
+        &mut lobby,
+        br#"{"type":"history","data":[]}"#,
+        ErrorCode::BadRequest,
+    )
+    .await;
+    assert_eq!(text, refused("history"));
+    // Still in the lobby, and the connection still works.
+    let list = lobby.ok("list", Value::Null).await;
+    assert_eq!(list.kind, "list", "still in the lobby");
+}
+
+/// A frame is checked as UTF-8 as a whole, so invalid bytes in a key the
+/// server ignores are refused like any other malformed frame.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_utf8_anywhere_in_the_frame_is_refused() {
+    let server = start_server(|_| {}).await;
+    let mut c = server.connect().await;
+    for body in [
+        &b"{\"type\":\"ping\",\"x\":\"\xed\xa0\x80\"}"[..],
+        b"{\"type\":\"ping\",\"\xff\":1}",
+        b"{\"type\":\"ping\"}\xc3",
+    ] {
+        let (kind, text) = error_for(&mut c, body, ErrorCode::BadRequest).await;
+        assert_eq!(kind, "error");
+        assert_eq!(text, "malformed request: the frame is not valid UTF-8");
+    }
+    let pong = c.request("ping", Value::Null).await;
+    assert_eq!(pong.kind, "pong", "the connection stays usable");
+}

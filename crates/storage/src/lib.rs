@@ -25,14 +25,18 @@ pub use audit::{AuditEntry, NewAudit};
 pub use error::{Result, StorageError};
 pub use messages::{NewMessage, Page, StoredMessage};
 pub use rooms::{Room, LOBBY};
-pub use schema::SCHEMA_VERSION;
+pub use schema::{NameClash, SCHEMA_VERSION};
 pub use sessions::LoginRecord;
 pub use users::{KickState, NewUser, ParseRoleError, Role, User};
 
-/// The case-insensitive key used for uniqueness of user and room names:
-/// the Unicode lowercase form of `name` (so `Élise` and `élise` collide).
+/// The key that makes user and room names unique: NFKC, then Unicode case
+/// folding, then NFKC again (the "NFKC_Casefold" idea). So `Élise` and `élise`
+/// collide, and so do look-alikes that differ only in width or compatibility
+/// form: `Ｚｅｄ` (full-width) and `Zed`, `ﬁ` and `fi`, `Straße` and `STRASSE`.
 pub fn name_key(name: &str) -> String {
-    name.to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    let folded = caseless::default_case_fold_str(&name.nfkc().collect::<String>());
+    folded.nfkc().collect()
 }
 
 /// A handle to the Hearth database. Clones share the same connection.
@@ -43,6 +47,8 @@ pub struct Store {
     // can never be held across an `.await`. SQLite serialises writers anyway, so a pool
     // would buy little for a LAN chat server.
     conn: Arc<Mutex<Connection>>,
+    /// Names the last migration found colliding (see [`NameClash`]).
+    clashes: Arc<Vec<NameClash>>,
 }
 
 impl Store {
@@ -66,11 +72,18 @@ impl Store {
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        schema::migrate(&mut conn)?;
+        let clashes = schema::migrate(&mut conn)?;
         rooms::ensure_lobby(&conn)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
+            clashes: Arc::new(clashes),
         })
+    }
+
+    /// The names that opening this database re-keyed into a clash (empty unless
+    /// an upgrade just ran and found look-alike names); the caller reports them.
+    pub fn name_clashes(&self) -> &[NameClash] {
+        &self.clashes
     }
 
     /// Checkpoints the WAL into the main file and truncates it; call on graceful shutdown.

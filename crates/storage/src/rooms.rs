@@ -17,18 +17,24 @@ pub struct Room {
     pub id: i64,
     /// Room name, with the case it was created with.
     pub name: String,
+    /// The uniqueness key of the name ([`crate::name_key`], or, for a name an
+    /// upgrade found clashing, a key of its own).
+    pub key: String,
     /// When the room was created.
     pub created: OffsetDateTime,
 }
 
-fn raw_room(row: &Row<'_>) -> rusqlite::Result<(i64, String, String)> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+type RawRoom = (i64, String, String, String);
+
+fn raw_room(row: &Row<'_>) -> rusqlite::Result<RawRoom> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
 }
 
-fn decode((id, name, created): (i64, String, String)) -> Result<Room> {
+fn decode((id, name, key, created): RawRoom) -> Result<Room> {
     Ok(Room {
         id,
         name,
+        key,
         created: parse_ts(&created)?,
     })
 }
@@ -56,6 +62,7 @@ impl Store {
         Ok(Room {
             id: conn.last_insert_rowid(),
             name: name.to_owned(),
+            key: name_key(name),
             created,
         })
     }
@@ -63,17 +70,22 @@ impl Store {
     /// All rooms, ordered by id (the lobby first).
     pub fn rooms(&self) -> Result<Vec<Room>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached("SELECT id, name, created FROM rooms ORDER BY id")?;
+        let mut stmt =
+            conn.prepare_cached("SELECT id, name, name_key, created FROM rooms ORDER BY id")?;
         let raws = stmt.query_map([], raw_room)?;
         raws.map(|raw| decode(raw?)).collect()
     }
 
-    /// Looks a room up by name, case-insensitively.
+    /// Looks a room up by name: the room spelled exactly so, else the one with
+    /// the same [`name_key`].
     pub fn room_by_name(&self, name: &str) -> Result<Option<Room>> {
         let raw = self
             .conn()
-            .prepare_cached("SELECT id, name, created FROM rooms WHERE name_key = ?1")?
-            .query_row([name_key(name)], raw_room)
+            .prepare_cached(
+                "SELECT id, name, name_key, created FROM rooms WHERE name = ?1 OR name_key = ?2
+                 ORDER BY name = ?1 DESC, id LIMIT 1",
+            )?
+            .query_row(params![name, name_key(name)], raw_room)
             .optional()?;
         raw.map(decode).transpose()
     }

@@ -3,14 +3,37 @@
 //! `MIGRATIONS[i]` upgrades the schema from version `i` to `i + 1`. Never edit a
 //! step that has shipped; append a new one instead.
 
-use rusqlite::Connection;
+use rusqlite::{params, Connection, Transaction};
 
 use crate::error::StorageError;
+use crate::name_key;
+
+/// One schema step: SQL, or code for what SQL cannot do (Unicode normalization).
+enum Migration {
+    Sql(&'static str),
+    Code(fn(&Transaction<'_>, &mut Vec<NameClash>) -> rusqlite::Result<()>),
+}
+
+/// Two names that a migration found to have the same uniqueness key. The later
+/// row keeps working under its exact name, with a key nobody can type, and is
+/// reported instead of failing the upgrade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameClash {
+    /// `users` or `rooms`.
+    pub table: &'static str,
+    /// The later row's id.
+    pub id: i64,
+    /// The later row's name.
+    pub name: String,
+    /// The earlier name it collides with.
+    pub clashes_with: String,
+}
 
 /// Migration steps, in order. The schema version is the number of steps applied.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Migration] = &[
     // v1: initial schema.
-    "
+    Migration::Sql(
+        "
     CREATE TABLE users (
         id           INTEGER PRIMARY KEY,
         name         TEXT NOT NULL,
@@ -65,14 +88,57 @@ const MIGRATIONS: &[&str] = &[
         detail  TEXT
     );
     ",
+    ),
+    // v2: name keys become NFKC + case folding (look-alikes such as full-width
+    // letters collide with their plain forms).
+    Migration::Code(rekey_names),
 ];
+
+/// Recomputes `name_key` of every user and room; a row whose new key is already
+/// taken by an earlier row keeps a key of its own and is reported.
+fn rekey_names(tx: &Transaction<'_>, clashes: &mut Vec<NameClash>) -> rusqlite::Result<()> {
+    for table in ["users", "rooms"] {
+        let rows: Vec<(i64, String)> = tx
+            .prepare(&format!("SELECT id, name FROM {table} ORDER BY id"))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        // Park every key first, so that re-keying one row never collides with a
+        // key another row is about to give up.
+        tx.execute(&format!("UPDATE {table} SET name_key = '#' || id"), [])?;
+        let mut owners: std::collections::HashMap<String, String> = Default::default();
+        for (id, name) in rows {
+            let key = name_key(&name);
+            let key = match owners.get(&key) {
+                None => {
+                    owners.insert(key.clone(), name.clone());
+                    key
+                }
+                Some(first) => {
+                    clashes.push(NameClash {
+                        table,
+                        id,
+                        name: name.clone(),
+                        clashes_with: first.clone(),
+                    });
+                    format!("{key}\u{0}#{id}")
+                }
+            };
+            tx.execute(
+                &format!("UPDATE {table} SET name_key = ?1 WHERE id = ?2"),
+                params![key, id],
+            )?;
+        }
+    }
+    Ok(())
+}
 
 /// The schema version this build writes and expects.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Brings the database up to [`SCHEMA_VERSION`], applying all pending steps in one
-/// transaction. Refuses files written by a newer build.
-pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
+/// transaction, and returns the name clashes it found. Refuses files written by
+/// a newer build.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<Vec<NameClash>, StorageError> {
     // IMMEDIATE takes the write lock first, so two processes cannot both migrate.
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let current: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -81,14 +147,18 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
             "database schema version {current} is newer than this build supports ({SCHEMA_VERSION})"
         )));
     }
+    let mut clashes = Vec::new();
     for (i, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        tx.execute_batch(step)
-            .map_err(|e| StorageError::Migration(format!("step to version {}: {e}", i + 1)))?;
+        let done = match step {
+            Migration::Sql(sql) => tx.execute_batch(sql),
+            Migration::Code(run) => run(&tx, &mut clashes),
+        };
+        done.map_err(|e| StorageError::Migration(format!("step to version {}: {e}", i + 1)))?;
     }
     if current < SCHEMA_VERSION {
         // PRAGMA does not take bound parameters; the value is a trusted integer.
         tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     }
     tx.commit()?;
-    Ok(())
+    Ok(clashes)
 }

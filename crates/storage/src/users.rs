@@ -15,7 +15,7 @@ const KICK_FOREVER: &str = "forever";
 
 /// Columns read by [`user_from_row`], in order.
 const USER_COLS: &str =
-    "id, name, pw_hash, color, role, created, kicked_until, kick_reason, kicked_by";
+    "id, name, name_key, pw_hash, color, role, created, kicked_until, kick_reason, kicked_by";
 
 /// What a user may do on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -92,6 +92,9 @@ pub struct User {
     pub id: i64,
     /// Display name, with the case the user chose.
     pub name: String,
+    /// The uniqueness key of the name ([`crate::name_key`], or, for a name an
+    /// upgrade found clashing, a key of its own).
+    pub key: String,
     /// Display colour (format chosen by the server, e.g. `#a0c4ff`).
     pub color: String,
     /// Permission level.
@@ -109,6 +112,7 @@ impl fmt::Debug for User {
         f.debug_struct("User")
             .field("id", &self.id)
             .field("name", &self.name)
+            .field("key", &self.key)
             .field("color", &self.color)
             .field("role", &self.role)
             .field("created", &self.created)
@@ -147,6 +151,7 @@ impl fmt::Debug for NewUser<'_> {
 struct RawUser {
     id: i64,
     name: String,
+    key: String,
     pw_hash: String,
     color: String,
     role: String,
@@ -160,13 +165,14 @@ fn raw_user(row: &Row<'_>) -> rusqlite::Result<RawUser> {
     Ok(RawUser {
         id: row.get(0)?,
         name: row.get(1)?,
-        pw_hash: row.get(2)?,
-        color: row.get(3)?,
-        role: row.get(4)?,
-        created: row.get(5)?,
-        kicked_until: row.get(6)?,
-        kick_reason: row.get(7)?,
-        kicked_by: row.get(8)?,
+        key: row.get(2)?,
+        pw_hash: row.get(3)?,
+        color: row.get(4)?,
+        role: row.get(5)?,
+        created: row.get(6)?,
+        kicked_until: row.get(7)?,
+        kick_reason: row.get(8)?,
+        kicked_by: row.get(9)?,
     })
 }
 
@@ -191,6 +197,7 @@ impl RawUser {
         Ok(User {
             id: self.id,
             name: self.name,
+            key: self.key,
             color: self.color,
             role,
             created: parse_ts(&self.created)?,
@@ -223,6 +230,7 @@ impl Store {
         Ok(User {
             id: conn.last_insert_rowid(),
             name: new.name.to_owned(),
+            key: name_key(new.name),
             color: new.color.to_owned(),
             role: new.role,
             created,
@@ -231,9 +239,19 @@ impl Store {
         })
     }
 
-    /// Looks a user up by name, case-insensitively.
+    /// Looks a user up by name: the account spelled exactly so, else the one
+    /// with the same [`name_key`] (case and look-alike forms ignored).
     pub fn user_by_name(&self, name: &str) -> Result<Option<User>> {
-        self.user_where("name_key = ?1", name_key(name))
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users WHERE name = ?1 OR name_key = ?2
+             ORDER BY name = ?1 DESC, id LIMIT 1"
+        );
+        let raw = self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_row(params![name, name_key(name)], raw_user)
+            .optional()?;
+        raw.map(RawUser::decode).transpose()
     }
 
     /// Looks a user up by row id.

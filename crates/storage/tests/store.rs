@@ -84,7 +84,7 @@ fn migrations_are_idempotent() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(version, 1);
+    assert_eq!(version, 2, "bump with each new migration");
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -667,4 +667,91 @@ fn corrupt_rows_are_reported() {
         store.user_by_id(id),
         Err(StorageError::Corrupt(_))
     ));
+}
+
+#[test]
+fn name_keys_fold_width_case_and_compatibility_forms() {
+    assert_eq!(name_key("Ｚｅｄ"), name_key("zed"));
+    assert_eq!(name_key("ｈｅａｒｔｈ"), "hearth");
+    assert_eq!(name_key("Straße"), name_key("STRASSE"));
+    assert_eq!(name_key("ﬁsh"), "fish");
+    assert_ne!(
+        name_key("inna"),
+        name_key("інна"),
+        "other scripts stay distinct"
+    );
+}
+
+#[test]
+fn upgrading_reports_names_that_now_collide_and_keeps_both_usable() {
+    let (_dir, path) = temp_db();
+    {
+        let store = Store::open(&path).unwrap();
+        user(&store, "Zed");
+        store.create_room("hearth").unwrap();
+    }
+    // Make it a database of the first schema version, where keys were plain
+    // lower case, holding look-alikes that version let through.
+    {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch(
+            "INSERT INTO users (name, name_key, pw_hash, color, role, created)
+               VALUES ('Ｚｅｄ', 'ｚｅｄ', 'x', '#000000', 'member', '2026-01-01T00:00:00.000Z');
+             INSERT INTO rooms (name, name_key, created)
+               VALUES ('ｈｅａｒｔｈ', 'ｈｅａｒｔｈ', '2026-01-01T00:00:00.000Z');
+             UPDATE users SET name_key = lower(name);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let clashes = store.name_clashes();
+    assert_eq!(clashes.len(), 2, "{clashes:?}");
+    assert_eq!(
+        (
+            clashes[0].table,
+            clashes[0].name.as_str(),
+            clashes[0].clashes_with.as_str()
+        ),
+        ("users", "Ｚｅｄ", "Zed")
+    );
+    assert_eq!(
+        (
+            clashes[1].table,
+            clashes[1].name.as_str(),
+            clashes[1].clashes_with.as_str()
+        ),
+        ("rooms", "ｈｅａｒｔｈ", "hearth")
+    );
+    // Both accounts and both rooms are still reached by their exact names; any
+    // other spelling reaches the earlier one.
+    assert_eq!(
+        store.user_by_name("Ｚｅｄ").unwrap().unwrap().name,
+        "Ｚｅｄ"
+    );
+    assert_eq!(store.user_by_name("Zed").unwrap().unwrap().name, "Zed");
+    assert_eq!(store.user_by_name("ZED").unwrap().unwrap().name, "Zed");
+    assert_eq!(
+        store.room_by_name("ｈｅａｒｔｈ").unwrap().unwrap().name,
+        "ｈｅａｒｔｈ"
+    );
+    assert_eq!(
+        store.room_by_name("HEARTH").unwrap().unwrap().name,
+        "hearth"
+    );
+    // New look-alikes are refused now.
+    assert!(matches!(
+        store.create_user(&NewUser {
+            name: "ｚｅｄ",
+            pw_hash: "x",
+            color: "#000000",
+            role: Role::Member,
+        }),
+        Err(StorageError::NameTaken)
+    ));
+    drop(store);
+    assert!(
+        Store::open(&path).unwrap().name_clashes().is_empty(),
+        "reported once, by the upgrade"
+    );
 }

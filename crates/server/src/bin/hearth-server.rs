@@ -7,6 +7,7 @@
 //! code, then serves until Ctrl-C or SIGTERM, when it says goodbye to every
 //! client, flushes and closes the database.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -37,6 +38,9 @@ struct Args {
     /// Largest frame a client may send, in bytes.
     #[arg(long, default_value_t = hearth_protocol::frame::DEFAULT_MAX_CLIENT_FRAME)]
     max_frame: usize,
+    /// Bytes that may wait to be sent to one client before it is cut off (it reads too slowly).
+    #[arg(long, default_value_t = hearth_server::config::DEFAULT_QUEUE_BYTES)]
+    max_queue_bytes: usize,
     /// Most connections at once.
     #[arg(long, default_value_t = 4096)]
     max_connections: usize,
@@ -81,6 +85,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     config.extra_sans = args.sans;
     config.max_frame = args.max_frame;
     config.max_connections = args.max_connections;
+    config.queue_bytes = args.max_queue_bytes;
     config.msg_burst = args.msg_burst;
     config.msg_rate = args.msg_rate;
     config.argon2_memory_kib = args.argon2_memory_kib;
@@ -92,9 +97,13 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let server = hearth_server::start(config, listener)
         .await
         .context("starting the server")?;
-    println!("listening on {}", server.local_addr());
-    println!("fingerprint {}", server.fingerprint());
-    println!("join code {}", server.join_code());
+    // Whoever started us may have stopped reading stdout: that is no reason to stop serving.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "listening on {}", server.local_addr());
+    let _ = writeln!(out, "fingerprint {}", server.fingerprint());
+    let _ = writeln!(out, "join code {}", server.join_code());
+    let _ = out.flush();
+    drop(out);
 
     let token = server.shutdown_token();
     tokio::spawn(async move {

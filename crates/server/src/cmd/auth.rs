@@ -151,7 +151,7 @@ impl Handle for Login {
         let online = OnlineUser {
             id: user.id,
             name: user.name.clone(),
-            key: name_key(&user.name),
+            key: user.key.clone(),
             color: user.color.clone(),
             role: to_wire(user.role),
         };

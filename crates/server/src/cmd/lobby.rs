@@ -51,7 +51,7 @@ impl Handle for Create {
         match conn.shared.db(move |store| store.create_room(&name)).await {
             Ok(created) => {
                 conn.shared
-                    .with_hub(|hub| hub.add_room(created.id, created.name.clone()));
+                    .with_hub(|hub| hub.add_room(created.id, created.name.clone(), created.key));
                 tracing::info!(room = %created.name, "room created");
                 Ok(Handled::Reply(Answer::with_message(
                     format!("{} created successfully", created.name),
