@@ -397,12 +397,19 @@ mod tests {
     fn addresses_are_read_by_the_client_library_with_the_default_port() {
         // The parsing itself is the client library's (and tested there); the shell
         // adds the default port and a plain-language invalid_input.
-        assert_eq!(parse_address("Host.LAN").unwrap().to_string(), "host.lan:7878");
+        assert_eq!(
+            parse_address("Host.LAN").unwrap().to_string(),
+            "host.lan:7878"
+        );
         let empty = parse_address(" ").unwrap_err();
         assert!(empty.is(hearth_client::ErrorCode::InvalidInput));
         assert_eq!(empty.message, "Type the host's address.");
         let bad = parse_address("host:notaport").unwrap_err();
         assert!(bad.is(hearth_client::ErrorCode::InvalidInput));
-        assert!(bad.message.contains("the port must be a number"), "{}", bad.message);
+        assert!(
+            bad.message.contains("the port must be a number"),
+            "{}",
+            bad.message
+        );
     }
 }

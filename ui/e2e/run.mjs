@@ -36,7 +36,7 @@ test('host a room, chat, private chat, admin, settings, reconnect, stop', async 
   await mock('occupyPort', 7878);
   await page.getByLabel('Your name').fill('owner');
   await page.getByLabel('Password').fill('pass1234');
-  await page.getByRole('radio', { name: 'Color #c58af9' }).click();
+  await page.getByRole('radio', { name: 'Color #a070e0' }).click();
   await shot('host-setup');
   await page.getByRole('button', { name: 'Start hosting' }).click();
   await page.getByText('Port 7878 is already in use').waitFor();
@@ -172,7 +172,7 @@ test('host a room, chat, private chat, admin, settings, reconnect, stop', async 
   // settings: color, notifications
   await page.getByRole('button', { name: /Profile and settings/ }).click();
   const settings = page.getByRole('dialog', { name: 'Profile and settings' });
-  await settings.getByRole('radio', { name: 'Color #6cc4a1' }).click();
+  await settings.getByRole('radio', { name: 'Color #3fb6a8' }).click();
   await settings.getByRole('button', { name: 'Save color' }).click();
   await settings.getByText('Color saved.').waitFor();
   const toggle = settings.getByRole('switch');
@@ -184,7 +184,7 @@ test('host a room, chat, private chat, admin, settings, reconnect, stop', async 
   await box.fill('my new color');
   await box.press('Enter');
   await until(
-    async () => (await msgs(page).last().locator('.username').evaluate((el) => getComputedStyle(el).color)) === 'rgb(108, 196, 161)',
+    async () => (await msgs(page).last().locator('.username').evaluate((el) => getComputedStyle(el).color)) === 'rgb(63, 182, 168)',
     'own message in the new color',
   );
 
@@ -232,7 +232,7 @@ test('join: TOFU prompt, register, keychain notice, kicked countdown, key change
   await page.getByRole('tab', { name: /Register/ }).click();
   await page.getByLabel('Name', { exact: true }).fill('guest');
   await page.getByLabel('Password').fill('pw1234');
-  await page.getByRole('radio', { name: 'Color #78d9ec' }).click();
+  await page.getByRole('radio', { name: 'Color #4aa3df' }).click();
   await shot('register');
   await mock('setKeychainAvailable', false);
   await page.getByRole('button', { name: 'Create account' }).click();

@@ -1,6 +1,7 @@
 import { render } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import App from '../src/App.svelte';
+import generatedSource from '../src/lib/backend/generated.ts?raw';
 import { MockBackend } from '../src/lib/backend/mock';
 import { Hearth } from '../src/lib/stores/hearth.svelte';
 
@@ -39,7 +40,13 @@ export async function hostAsOwner(h: Hearth): Promise<void> {
 export async function joinAsMember(h: Hearth, mock: MockBackend, name = 'guest'): Promise<void> {
   const address = '192.168.1.50:7878';
   await h.connect(address, mock.control.codeFor(address));
-  await h.backend.register({ username: name, password: 'pw1234', color: '#78d9ec' });
+  await h.backend.invoke('register', { username: name, password: 'pw1234', color: '#78d9ec' });
   await h.login({ username: name, password: 'pw1234', remember: false });
   await settle();
+}
+
+/** The command names in generated.ts (the shell's one command list). */
+export function generatedCommands(): string[] {
+  const list = /export interface Commands \{([\s\S]*?)\n\}/.exec(generatedSource)![1];
+  return [...list.matchAll(/^\s+(\w+): \{ args:/gm)].map((m) => m[1]);
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MockBackend } from '../src/lib/backend/mock';
-import type { HearthEvent } from '../src/lib/backend/types';
-import { settle } from './helpers';
+import type { HearthEvent, HistoryView } from '../src/lib/backend/types';
+import { generatedCommands, settle } from './helpers';
 
 let mock: MockBackend;
 
@@ -21,68 +21,84 @@ function make() {
 const code = (err: Promise<unknown>) => err.then(() => 'ok', (e) => e.code);
 
 describe('MockBackend behaves like the Rust side', () => {
+  it('answers every command of the generated list', () => {
+    const { mock } = make();
+    expect(generatedCommands().length).toBeGreaterThan(30);
+    expect(Object.keys(mock.commands).sort()).toEqual(generatedCommands().sort());
+  });
+
+  it('reads addresses and join links through a stand-in for the shell parser', async () => {
+    const { mock } = make();
+    expect(await mock.invoke('parse_address', { address: ' Host.LAN ' })).toEqual({ address: 'host.lan:7878', join_code: null });
+    expect(await mock.invoke('parse_address', { address: 'hearth://10.0.0.5:9000/ABCD-EFGH-JKMN-PQRS' })).toEqual({
+      address: '10.0.0.5:9000',
+      join_code: 'ABCD-EFGH-JKMN-PQRS',
+    });
+    expect(await code(mock.invoke('parse_address', { address: 'not an address!' }))).toBe('invalid_input');
+  });
+
   it('refuses a taken port and suggests a free one', async () => {
     const { mock } = make();
     mock.control.occupyPort(7878);
     mock.control.occupyPort(7879);
-    const err = await mock.hostStart({ port: 7878, username: 'o', password: 'pppp' }).catch((e) => e);
+    const err = await mock.invoke('host_start', { port: 7878, username: 'o', password: 'pppp' }).catch((e) => e);
     expect(err.code).toBe('port_in_use');
     expect(err.payload.suggested_port).toBe(7880);
-    const res = await mock.hostStart({ port: 7880, username: 'o', password: 'pppp' });
+    const res = await mock.invoke('host_start', { port: 7880, username: 'o', password: 'pppp' });
     expect(res.session.role).toBe('owner');
     expect(res.host.join_link).toBe(`hearth://192.168.1.23:7880/${res.host.join_code}`);
-    expect(await mock.hostStatus()).toEqual(res.host);
+    expect(await mock.invoke('host_status')).toEqual(res.host);
   });
 
   it('trusts on first use, then refuses a changed key until forgotten', async () => {
     const { mock } = make();
     const addr = '10.1.1.1:7878';
-    const first = await mock.connect({ address: '10.1.1.1' });
+    const first = await mock.invoke('connect', { address: '10.1.1.1' });
     expect(first).toEqual({ status: 'needs_trust', server: addr, fingerprint: mock.control.fingerprintFor(addr) });
-    expect(await mock.trustHost({ address: addr, fingerprint: mock.control.fingerprintFor(addr) })).toEqual({ status: 'connected', server: addr });
-    expect((await mock.connect({ address: addr })).status).toBe('connected');
+    expect(await mock.invoke('trust_host', { address: addr, fingerprint: mock.control.fingerprintFor(addr) })).toEqual({ status: 'connected', server: addr });
+    expect((await mock.invoke('connect', { address: addr })).status).toBe('connected');
     mock.control.changeHostKey(addr);
-    expect(await code(mock.connect({ address: addr }))).toBe('key_changed');
-    await mock.forgetHost({ address: addr });
-    expect((await mock.connect({ address: addr })).status).toBe('needs_trust');
+    expect(await code(mock.invoke('connect', { address: addr }))).toBe('key_changed');
+    await mock.invoke('forget_host', { address: addr });
+    expect((await mock.invoke('connect', { address: addr })).status).toBe('needs_trust');
   });
 
   it('checks join codes (case and dashes do not matter)', async () => {
     const { mock } = make();
     const addr = '10.1.1.2:7878';
-    expect(await code(mock.connect({ address: addr, join_code: 'AAAA-BBBB-CCCC-DDDD' }))).toBe('wrong_code');
+    expect(await code(mock.invoke('connect', { address: addr, join_code: 'AAAA-BBBB-CCCC-DDDD' }))).toBe('wrong_code');
     const c = mock.control.codeFor(addr).toLowerCase().replace(/-/g, ' ');
-    expect((await mock.connect({ address: addr, join_code: c })).status).toBe('connected');
-    expect((await mock.savedServers()).map((s) => s.address)).toEqual([addr]);
-    expect(await code(mock.connect({ address: 'bad address' }))).toBe('invalid_input');
+    expect((await mock.invoke('connect', { address: addr, join_code: c })).status).toBe('connected');
+    expect((await mock.invoke('saved_servers')).map((s) => s.address)).toEqual([addr]);
+    expect(await code(mock.invoke('connect', { address: 'bad address' }))).toBe('invalid_input');
   });
 
   it('registers, refuses taken names and wrong passwords, and needs a keychain to remember', async () => {
     const { mock } = make();
-    await mock.connect({ address: 'h', join_code: mock.control.codeFor('h:7878') });
-    await mock.register({ username: 'Neo', password: 'pppp', color: '#123456' });
-    expect(await code(mock.register({ username: 'neo', password: 'pppp' }))).toBe('name_taken');
-    expect(await code(mock.register({ username: 'x', password: 'pppp', color: 'red' }))).toBe('invalid_input');
-    expect(await code(mock.login({ username: 'neo', password: 'nope', remember: false }))).toBe('auth_failed');
+    await mock.invoke('connect', { address: 'h', join_code: mock.control.codeFor('h:7878') });
+    await mock.invoke('register', { username: 'Neo', password: 'pppp', color: '#123456' });
+    expect(await code(mock.invoke('register', { username: 'neo', password: 'pppp' }))).toBe('name_taken');
+    expect(await code(mock.invoke('register', { username: 'x', password: 'pppp', color: 'red' }))).toBe('invalid_input');
+    expect(await code(mock.invoke('login', { username: 'neo', password: 'nope', remember: false }))).toBe('auth_failed');
     mock.control.setKeychainAvailable(false);
-    expect(await code(mock.login({ username: 'neo', password: 'pppp', remember: true }))).toBe('keychain_unavailable');
+    expect(await code(mock.invoke('login', { username: 'neo', password: 'pppp', remember: true }))).toBe('keychain_unavailable');
     mock.control.setKeychainAvailable(true);
-    const s = await mock.login({ username: 'neo', password: 'pppp', remember: true });
+    const s = await mock.invoke('login', { username: 'neo', password: 'pppp', remember: true });
     expect(s).toMatchObject({ username: 'Neo', color: '#123456', role: 'member', server: 'h:7878' });
-    expect(await mock.savedLogin({ address: 'h' })).toEqual({ username: 'Neo' });
+    expect(await mock.invoke('saved_login', { address: 'h' })).toEqual({ username: 'Neo' });
   });
 
   it('pages history oldest first without gaps or duplicates', async () => {
     const { mock, events } = make();
-    await mock.hostStart({ username: 'o', password: 'pppp' });
-    await mock.enterRoom({ room: 'general' });
+    await mock.invoke('host_start', { username: 'o', password: 'pppp' });
+    await mock.invoke('enter_room', { room: 'general' });
     await settle();
     const first = events.find((e) => e.kind === 'history');
     expect(first?.kind === 'history' && first.page.messages.length).toBe(50);
     const ids: number[] = [];
     let before: number | null = null;
     for (;;) {
-      const page = await mock.history({ room: 'general', before_id: before, limit: 50 });
+      const page: HistoryView = await mock.invoke('history', { room: 'general', before_id: before, limit: 50 });
       if (page.messages.length === 0) break;
       ids.unshift(...page.messages.map((m) => m.id));
       before = page.messages[0].id;
@@ -92,61 +108,61 @@ describe('MockBackend behaves like the Rust side', () => {
 
   it('runs the private consent flow both ways', async () => {
     const { mock, kinds, events } = make();
-    await mock.hostStart({ username: 'o', password: 'pppp' });
-    expect(await code(mock.sendMessage({ to: 'mara', text: 'hi' }))).toBe('not_linked');
-    await mock.privateRequest({ to: 'mara' });
-    expect((await mock.privateList()).outgoing).toEqual(['mara']);
+    await mock.invoke('host_start', { username: 'o', password: 'pppp' });
+    expect(await code(mock.invoke('send_message', { to: 'mara', text: 'hi' }))).toBe('not_linked');
+    await mock.invoke('private_request', { to: 'mara' });
+    expect((await mock.invoke('private_list')).outgoing).toEqual(['mara']);
     mock.control.rejectPrivate('mara');
     await settle();
     expect(kinds()).toContain('private_rejected');
     mock.control.requestPrivate('tobi');
     await settle();
     expect(events.at(-1)).toEqual({ kind: 'private_request', from: 'tobi' });
-    await mock.privateAccept({ from: 'tobi' });
-    await mock.sendMessage({ to: 'tobi', text: 'secret' });
+    await mock.invoke('private_accept', { from: 'tobi' });
+    await mock.invoke('send_message', { to: 'tobi', text: 'secret' });
     await settle();
     const msg = lastOf(events, 'msg');
     expect(msg).toMatchObject({ message: { private: true, with: 'tobi', from: 'o', text: 'secret' } });
-    await mock.privateEnd({ with: 'tobi' });
+    await mock.invoke('private_end', { with: 'tobi' });
     await settle();
     expect(events.at(-1)).toEqual({ kind: 'private_ended', with: 'tobi', reason: 'you ended the chat' });
   });
 
   it('lets admins kick with a reason, never the owner, and enforces the cooldown', async () => {
     const { mock, events } = make();
-    await mock.hostStart({ username: 'o', password: 'pppp' });
-    expect(await code(mock.kick({ username: 'tobi', reason: ' ', minutes: 5 }))).toBe('invalid_input');
-    await mock.kick({ username: 'tobi', reason: 'spam', minutes: 5 });
+    await mock.invoke('host_start', { username: 'o', password: 'pppp' });
+    expect(await code(mock.invoke('kick', { username: 'tobi', reason: ' ', minutes: 5 }))).toBe('invalid_input');
+    await mock.invoke('kick', { username: 'tobi', reason: 'spam', minutes: 5 });
     await settle();
     expect(lastOf(events, 'notice')).toMatchObject({ notice: 'kicked', user: 'tobi', by: 'o', reason: 'spam' });
     expect(mock.control.state().host?.connected).toBe(3);
-    const audit = await mock.audit({});
+    const audit = await mock.invoke('audit', {});
     expect(audit[0]).toMatchObject({ kind: 'kick', user: 'tobi', by: 'o', detail: 'spam' });
     // a member cannot kick and the owner cannot be kicked
-    await mock.logout();
-    expect(await code(mock.kick({ username: 'o', reason: 'x', minutes: 0 }))).toBe('not_connected');
-    expect(await code(mock.login({ username: 'tobi', password: 'secret', remember: false }))).toBe('kicked');
-    await mock.login({ username: 'jun', password: 'secret', remember: false });
-    expect(await code(mock.kick({ username: 'o', reason: 'x', minutes: 0 }))).toBe('forbidden');
-    expect(await code(mock.audit({}))).toBe('forbidden');
+    await mock.invoke('logout');
+    expect(await code(mock.invoke('kick', { username: 'o', reason: 'x', minutes: 0 }))).toBe('not_connected');
+    expect(await code(mock.invoke('login', { username: 'tobi', password: 'secret', remember: false }))).toBe('kicked');
+    await mock.invoke('login', { username: 'jun', password: 'secret', remember: false });
+    expect(await code(mock.invoke('kick', { username: 'o', reason: 'x', minutes: 0 }))).toBe('forbidden');
+    expect(await code(mock.invoke('audit', {}))).toBe('forbidden');
   });
 
   it('reports a kick of this client, then refuses login until the cooldown ends', async () => {
     const { mock, events } = make();
-    await mock.connect({ address: 'h', join_code: mock.control.codeFor('h:7878') });
-    await mock.login({ username: 'jun', password: 'secret', remember: false });
+    await mock.invoke('connect', { address: 'h', join_code: mock.control.codeFor('h:7878') });
+    await mock.invoke('login', { username: 'jun', password: 'secret', remember: false });
     mock.control.kickMe('mara', 'too loud', 5);
     await settle();
     const kicked = lastOf(events, 'kicked');
     expect(kicked).toMatchObject({ by: 'mara', reason: 'too loud' });
-    const err = await mock.login({ username: 'jun', password: 'secret', remember: false }).catch((e) => e);
+    const err = await mock.invoke('login', { username: 'jun', password: 'secret', remember: false }).catch((e) => e);
     expect(err.code).toBe('kicked');
     expect(Date.parse(err.payload.until) - Date.now()).toBeGreaterThan(4 * 60_000);
   });
 
   it('simulates an outage with reconnect attempts, then reconnects', async () => {
     const { mock, events } = make();
-    await mock.hostStart({ username: 'o', password: 'pppp' });
+    await mock.invoke('host_start', { username: 'o', password: 'pppp' });
     events.length = 0;
     mock.control.dropConnection(30, 10);
     await new Promise((r) => setTimeout(r, 80));
@@ -159,14 +175,14 @@ describe('MockBackend behaves like the Rust side', () => {
 
   it('renames and recolors with a profile notice', async () => {
     const { mock, events } = make();
-    await mock.hostStart({ username: 'o', password: 'pppp' });
-    expect(await code(mock.updateProfile({ username: 'mara' }))).toBe('name_taken');
-    expect(await code(mock.updateProfile({ password: { old: 'bad', new: 'qqqq' } }))).toBe('auth_failed');
-    const s = await mock.updateProfile({ username: 'boss', color: '#010203' });
+    await mock.invoke('host_start', { username: 'o', password: 'pppp' });
+    expect(await code(mock.invoke('update_profile', { username: 'mara' }))).toBe('name_taken');
+    expect(await code(mock.invoke('update_profile', { password: { old: 'bad', new: 'qqqq' } }))).toBe('auth_failed');
+    const s = await mock.invoke('update_profile', { username: 'boss', color: '#010203' });
     expect(s).toMatchObject({ username: 'boss', color: '#010203' });
     await settle();
     expect(events.find((e) => e.kind === 'notice')).toMatchObject({ notice: 'profile', user: 'boss', old_username: 'o' });
-    expect(await mock.setSettings({ notifications: false })).toEqual({ notifications: false });
-    expect(await mock.getSettings()).toEqual({ notifications: false });
+    expect(await mock.invoke('set_settings', { notifications: false })).toEqual({ notifications: false });
+    expect(await mock.invoke('get_settings')).toEqual({ notifications: false });
   });
 });

@@ -210,11 +210,11 @@ describe('Login and register', () => {
     await user.click(screen.getByRole('button', { name: 'Create account' }));
     expect(screen.getByRole('alert')).toHaveTextContent('at least 4');
     await user.type(screen.getByLabelText('Password'), 'd');
-    await user.click(screen.getByRole('radio', { name: 'Color #c58af9' }));
-    expect(screen.getByRole('radio', { name: 'Color #c58af9' })).toHaveAttribute('aria-checked', 'true');
+    await user.click(screen.getByRole('radio', { name: 'Color #a070e0' }));
+    expect(screen.getByRole('radio', { name: 'Color #a070e0' })).toHaveAttribute('aria-checked', 'true');
     await user.click(screen.getByRole('button', { name: 'Create account' }));
     await waitFor(() => expect(hearth.app.screen).toBe('main'));
-    expect(hearth.app.session).toMatchObject({ username: 'neo', color: '#c58af9', role: 'member' });
+    expect(hearth.app.session).toMatchObject({ username: 'neo', color: '#a070e0', role: 'member' });
   });
 
   it('refuses a taken name', async () => {
@@ -239,7 +239,7 @@ describe('Login and register', () => {
     expect(hearth.app.screen).toBe('auth');
     await user.click(within(notice).getByRole('button', { name: 'Continue without remembering' }));
     await waitFor(() => expect(hearth.app.screen).toBe('main'));
-    expect(await hearth.backend.savedLogin({ address: addr })).toBeNull();
+    expect(await hearth.backend.invoke('saved_login', { address: addr })).toBeNull();
   });
 
   it('continues with a saved login', async () => {

@@ -62,7 +62,7 @@ describe('Room', () => {
 
   it('sends on Enter, keeps Shift+Enter as a newline', async () => {
     const { mock } = await inGeneral();
-    const send = vi.spyOn(mock, 'sendMessage');
+    const send = vi.spyOn(mock.commands, 'send_message');
     const user = userEvent.setup();
     const box = screen.getByRole('textbox', { name: 'Message #general' });
     await user.type(box, 'one{Shift>}{Enter}{/Shift}two');
@@ -75,6 +75,23 @@ describe('Room', () => {
     expect(rows()[rows().length - 1].querySelector('.text')!.textContent).toBe('one\ntwo');
     await user.type(box, '   {Enter}');
     expect(send).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes a message of 4000 emoji, as the server counts characters, and refuses one more', async () => {
+    const { mock } = await inGeneral();
+    const send = vi.spyOn(mock.commands, 'send_message');
+    const box = screen.getByRole('textbox', { name: 'Message #general' });
+    expect(box).not.toHaveAttribute('maxlength');
+    await fireEvent.input(box, { target: { value: '👍'.repeat(4001) } });
+    await fireEvent.keyDown(box, { key: 'Enter' });
+    await settle();
+    expect(screen.getByRole('alert')).toHaveTextContent('Messages can be at most 4000 characters.');
+    expect(send).not.toHaveBeenCalled();
+    await fireEvent.input(box, { target: { value: '👍'.repeat(4000) } });
+    await fireEvent.keyDown(box, { key: 'Enter' });
+    await settle();
+    expect(send).toHaveBeenCalledWith({ to: 'public', text: '👍'.repeat(4000) });
+    expect(rows()[rows().length - 1].querySelector('.text')!.textContent).toBe('👍'.repeat(4000));
   });
 
   it("shows a friend's message in the friend's color, and join/leave/kick notices inline", async () => {
@@ -169,7 +186,7 @@ describe('Private chats', () => {
 
   it('rejecting removes the toast and tells the server', async () => {
     const { control, mock } = await asOwner();
-    const reject = vi.spyOn(mock, 'privateReject');
+    const reject = vi.spyOn(mock.commands, 'private_reject');
     control.requestPrivate('jun');
     await settle();
     const user = userEvent.setup();
@@ -211,7 +228,7 @@ describe('Private chats', () => {
 describe('Admin', () => {
   it('kicks from the member list with a required reason and a cooldown choice', async () => {
     const { mock } = await inGeneral();
-    const kick = vi.spyOn(mock, 'kick');
+    const kick = vi.spyOn(mock.commands, 'kick');
     const user = userEvent.setup();
     await user.click(within(screen.getByRole('list', { name: 'Room members' })).getByRole('button', { name: 'Actions for tobi' }));
     await user.click(screen.getByRole('menuitem', { name: 'Kick…' }));
@@ -232,7 +249,7 @@ describe('Admin', () => {
 
   it('offers every cooldown choice: 0, 5, 15 and 60 minutes', async () => {
     const { mock } = await inGeneral();
-    const kick = vi.spyOn(mock, 'kick');
+    const kick = vi.spyOn(mock.commands, 'kick');
     const user = userEvent.setup();
     await user.click(within(screen.getByRole('list', { name: 'Room members' })).getByRole('button', { name: 'Actions for mara' }));
     await user.click(screen.getByRole('menuitem', { name: 'Kick…' }));
@@ -247,7 +264,7 @@ describe('Admin', () => {
 
   it('promotes and demotes (owner only) and shows the audit log', async () => {
     const { mock } = await inGeneral();
-    const setRole = vi.spyOn(mock, 'setRole');
+    const setRole = vi.spyOn(mock.commands, 'set_role');
     const user = userEvent.setup();
     await user.click(within(screen.getByRole('list', { name: 'Room members' })).getByRole('button', { name: 'Actions for tobi' }));
     await user.click(screen.getByRole('menuitem', { name: 'Make admin' }));
@@ -285,10 +302,10 @@ describe('Profile and settings', () => {
     const user = userEvent.setup();
     await user.click(screen.getByRole('button', { name: /Profile and settings for owner/ }));
     const dialog = screen.getByRole('dialog', { name: 'Profile and settings' });
-    await user.click(within(dialog).getByRole('radio', { name: 'Color #6cc4a1' }));
+    await user.click(within(dialog).getByRole('radio', { name: 'Color #3fb6a8' }));
     await user.click(within(dialog).getByRole('button', { name: 'Save color' }));
     expect(await within(dialog).findByText('Color saved.')).toBeInTheDocument();
-    expect(hearth.app.session?.color).toBe('#6cc4a1');
+    expect(hearth.app.session?.color).toBe('#3fb6a8');
 
     const name = within(dialog).getByLabelText('Name');
     await user.clear(name);
@@ -314,7 +331,7 @@ describe('Profile and settings', () => {
     expect(toggle).toBeChecked();
     await user.click(toggle);
     await settle();
-    expect(await mock.getSettings()).toEqual({ notifications: false });
+    expect(await mock.invoke('get_settings')).toEqual({ notifications: false });
     expect(hearth.app.settings.notifications).toBe(false);
   });
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../src/lib/backend/types';
+import type { MessageView } from '../src/lib/backend/types';
 import { ChatStore, MAIN_TAB, dmKey, roomKey } from '../src/lib/stores/chat.svelte';
 import { PrivateStore } from '../src/lib/stores/privates.svelte';
 import { AppStore } from '../src/lib/stores/app.svelte';
 import { hostAsOwner, joinAsMember, settle, setup } from './helpers';
 
-const msg = (id: number, extra: Partial<ChatMessage> = {}): ChatMessage => ({
+const msg = (id: number, extra: Partial<MessageView> = {}): MessageView => ({
   id,
   room: 'general',
   with: null,
@@ -137,6 +137,29 @@ describe('Hearth (events → stores)', () => {
     await hearth.connect('192.168.1.50:7878', null);
     await expect(hearth.login({ username: 'guest', password: 'pw1234', remember: false })).rejects.toMatchObject({ code: 'kicked' });
     expect(hearth.app.screen).toBe('kicked');
+  });
+
+  it('lists people sorted, whatever order the server sends (it sends the order they came in)', () => {
+    const { hearth } = setup();
+    hearth.handle({ kind: 'rooms', rooms: { lobby: ['zoe', 'Ann', 'bob'], games: ['Hostess', 'bob2'] } });
+    expect(hearth.chat.rooms).toEqual({ lobby: ['Ann', 'bob', 'zoe'], games: ['bob2', 'Hostess'] });
+    hearth.chat.enter('games');
+    hearth.handle({ kind: 'members', room: 'games', users: ['Hostess', 'bob'] });
+    expect(hearth.chat.members).toEqual(['bob', 'Hostess']);
+  });
+
+  it("does not tell you that you joined the room you entered (the server does)", async () => {
+    const { hearth, mock } = setup();
+    hearth.start();
+    await hostAsOwner(hearth);
+    await hearth.enterRoom('general');
+    await settle();
+    const ts = '2026-01-01T00:00:00.000Z';
+    hearth.handle({ kind: 'notice', notice: 'joined', user: 'owner', room: 'general', ts });
+    hearth.handle({ kind: 'notice', notice: 'joined', user: 'rin', room: 'general', ts });
+    const notices = hearth.chat.conv(roomKey('general')).items.filter((i) => i.type === 'notice');
+    expect(notices.map((i) => (i.type === 'notice' ? i.text : ''))).toEqual(['rin joined the room']);
+    mock.dispose();
   });
 
   it('ends the session on bye and on a final disconnect', () => {

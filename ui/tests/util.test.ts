@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { BackendError, errorCode, errorMessage } from '../src/lib/backend/errors';
 import { wantsMock } from '../src/lib/backend';
 import { countdown, dateTime, hhmm } from '../src/lib/util/time';
-import { formatAddress, isPlausibleCode, nameProblem, normalizeCode, parseAddress, passwordProblem, safeColor } from '../src/lib/util/validate';
+import { LIMITS } from '../src/lib/backend/types';
+import {
+  charCount,
+  formatAddress,
+  isBlank,
+  isPlausibleCode,
+  nameProblem,
+  normalizeCode,
+  passwordProblem,
+  reasonProblem,
+  safeColor,
+  textProblem,
+} from '../src/lib/util/validate';
 
 describe('safeColor', () => {
   it('accepts exactly #rrggbb', () => {
@@ -25,13 +37,62 @@ describe('names and passwords', () => {
   });
 });
 
-describe('parseAddress', () => {
-  it('defaults the port', () => expect(parseAddress('192.168.1.2')).toEqual({ host: '192.168.1.2', port: 7878, code: null }));
-  it('reads host:port', () => expect(parseAddress(' host.lan:9000 ')).toEqual({ host: 'host.lan', port: 9000, code: null }));
-  it('reads IPv6', () => expect(parseAddress('[fe80::1]:7000')).toEqual({ host: 'fe80::1', port: 7000, code: null }));
-  it('reads join links', () =>
-    expect(parseAddress('hearth://10.0.0.5:7878/ABCD-EFGH-JKMN-PQRS')).toEqual({ host: '10.0.0.5', port: 7878, code: 'ABCD-EFGH-JKMN-PQRS' }));
-  it.each(['', 'a b', 'host:0', 'host:70000', 'host:12x', 'a:b:c', 'http://x/'])('rejects %j', (a) => expect(parseAddress(a)).toBeNull());
+describe('lengths count code points, as the server does', () => {
+  const emoji = '👍';
+  it('counts Unicode scalar values, like Rust chars().count()', () => {
+    expect(emoji.length).toBe(2);
+    expect(charCount(emoji)).toBe(1);
+    expect(charCount('e\u0301')).toBe(2); // a letter and a combining mark: two chars in Rust too
+    expect(charCount('👩‍👩‍👧')).toBe(5); // three people joined by two zero-width joiners
+  });
+  it('takes a message of exactly the limit in emoji, and refuses one more', () => {
+    expect(LIMITS.textMaxChars).toBe(4000);
+    expect(textProblem(emoji.repeat(LIMITS.textMaxChars))).toBeNull();
+    expect(textProblem(emoji.repeat(LIMITS.textMaxChars + 1))).toMatch(/4000/);
+    expect(textProblem('e\u0301'.repeat(LIMITS.textMaxChars / 2))).toBeNull();
+    expect(textProblem('e\u0301'.repeat(LIMITS.textMaxChars / 2) + 'x')).toMatch(/4000/);
+  });
+  it('refuses blank messages and reasons the way Rust trims (Unicode White_Space)', () => {
+    expect(textProblem('')).not.toBeNull();
+    expect(textProblem(' \n\t\u3000')).not.toBeNull();
+    expect(isBlank('\u00a0\u2003')).toBe(true);
+    expect(isBlank('\ufeff')).toBe(false); // not White_Space: Rust keeps it, so the server takes it
+    expect(reasonProblem('  ')).toMatch(/Say why/);
+  });
+  it('limits kick reasons in code points', () => {
+    expect(reasonProblem(emoji.repeat(LIMITS.reasonMaxChars))).toBeNull();
+    expect(reasonProblem(emoji.repeat(LIMITS.reasonMaxChars + 1))).toMatch(/200/);
+  });
+  it('counts password lengths in code points', () => {
+    expect(passwordProblem(emoji.repeat(LIMITS.passwordMinChars))).toBeNull();
+    expect(passwordProblem(emoji.repeat(LIMITS.passwordMinChars - 1))).toMatch(/at least 4/);
+    expect(passwordProblem('p'.repeat(LIMITS.passwordMaxChars))).toBeNull();
+    expect(passwordProblem('p'.repeat(LIMITS.passwordMaxChars + 1))).toMatch(/at most 1024/);
+  });
+  it('takes names of up to 32 letters of any script, counted as code points', () => {
+    const cjk = '漢字仮名交じり文春夏秋冬東西南北上下左右前後内外天地日月山川草木';
+    expect(charCount(cjk)).toBe(32);
+    expect(nameProblem(cjk)).toBeNull();
+    expect(nameProblem(`${cjk}水`)).toMatch(/32/);
+    const script = '𝒜'.repeat(LIMITS.nameMaxChars); // astral letters: 64 UTF-16 units
+    expect(nameProblem(script)).toBeNull();
+    expect(nameProblem(`${script}𝒜`)).toMatch(/32/);
+  });
+  it('follows char::is_alphanumeric: Alphabetic or Numeric, plus the generated punctuation', () => {
+    expect(LIMITS.namePunctuation).toBe('_-.');
+    expect(nameProblem('a_b-c.d')).toBeNull();
+    expect(nameProblem('किताब')).toBeNull(); // vowel signs are Alphabetic (not \p{L})
+    expect(nameProblem('Ⅻ٣²')).toBeNull(); // letter numbers and other numbers are Numeric
+    expect(nameProblem('e\u0301')).toMatch(/letters/); // a combining acute is neither
+    expect(nameProblem('thumbs👍')).toMatch(/letters/);
+    expect(nameProblem('a+b')).toMatch(/letters/);
+    expect(nameProblem('a/b')).toMatch(/letters/);
+    expect(nameProblem('tab\t')).toMatch(/letters/);
+    expect(nameProblem('_ - and .')).toMatch(/_ - and \./);
+  });
+});
+
+describe('formatAddress', () => {
   it('formats with brackets for IPv6', () => {
     expect(formatAddress('fe80::1', 1)).toBe('[fe80::1]:1');
     expect(formatAddress('10.0.0.1', 2)).toBe('10.0.0.1:2');

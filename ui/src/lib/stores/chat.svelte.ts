@@ -1,7 +1,7 @@
-import type { ChatMessage, RoomMap } from '../backend/types';
+import type { MessageView, RoomMap } from '../backend/types';
 
 export type Item =
-  | { type: 'msg'; msg: ChatMessage }
+  | { type: 'msg'; msg: MessageView }
   | { type: 'notice'; key: string; text: string; ts: string; tone: 'info' | 'warn' };
 
 export interface Conversation {
@@ -17,6 +17,9 @@ export const MAIN_TAB = 'main';
 
 export const roomKey = (room: string) => `room:${room}`;
 export const dmKey = (user: string) => `dm:${user}`;
+
+/** Names as lists show them: sorted, whatever order the server sent. */
+export const sortNames = (names: string[]) => [...names].sort((a, b) => a.localeCompare(b));
 
 /** Rooms, presence, the messages of every open conversation, tabs and unread counts. */
 export class ChatStore {
@@ -37,7 +40,17 @@ export class ChatStore {
     const all = new Set<string>();
     for (const users of Object.values(this.rooms)) for (const u of users) all.add(u);
     for (const u of this.members) all.add(u);
-    return [...all].sort((a, b) => a.localeCompare(b));
+    return sortNames([...all]);
+  }
+
+  /** Lobby presence from the server (it lists people in the order they came in). */
+  setRooms(rooms: RoomMap): void {
+    this.rooms = Object.fromEntries(Object.entries(rooms).map(([room, users]) => [room, sortNames(users)]));
+  }
+
+  /** The members of the room we are in. */
+  setMembers(users: string[]): void {
+    this.members = sortNames(users);
   }
 
   /** Rooms other than the lobby, sorted by name. */
@@ -60,7 +73,7 @@ export class ChatStore {
   placeUsers(room: string, users: string[]): void {
     const next: RoomMap = {};
     for (const [r, list] of Object.entries(this.rooms)) next[r] = list.filter((u) => !users.includes(u));
-    next[room] = [...users].sort((a, b) => a.localeCompare(b));
+    next[room] = sortNames(users);
     this.rooms = next;
   }
 
@@ -85,13 +98,13 @@ export class ChatStore {
     return key ? (this.conversations[key]?.unread ?? 0) : 0;
   }
 
-  keyOf(msg: ChatMessage): string | null {
+  keyOf(msg: MessageView): string | null {
     if (msg.private) return msg.with ? dmKey(msg.with) : null;
     return msg.room ? roomKey(msg.room) : null;
   }
 
   /** A live message. Returns false when it was a duplicate. */
-  addMessage(msg: ChatMessage): boolean {
+  addMessage(msg: MessageView): boolean {
     const key = this.keyOf(msg);
     if (!key) return false;
     this.colors[msg.from] = msg.color;
@@ -107,7 +120,7 @@ export class ChatStore {
    * have not seen go at the end; duplicates are dropped. `full` says whether the
    * page was a full one (so there may be more).
    */
-  addHistory(key: string, messages: ChatMessage[], full: boolean, older: boolean): void {
+  addHistory(key: string, messages: MessageView[], full: boolean, older: boolean): void {
     const conv = this.conv(key);
     const seen = new Set(conv.items.flatMap((i) => (i.type === 'msg' ? [i.msg.id] : [])));
     const fresh = messages.filter((m) => !seen.has(m.id));
@@ -152,7 +165,7 @@ export class ChatStore {
       delete this.conversations[from];
       if (this.activeTab === from) this.activeTab = dmKey(newName);
     }
-    this.members = this.members.map((m) => (m === oldName ? newName : m));
+    this.members = sortNames(this.members.map((m) => (m === oldName ? newName : m)));
   }
 
   drop(key: string): void {

@@ -1,16 +1,7 @@
 import { getContext, setContext } from 'svelte';
 import type { Backend } from '../backend/backend';
 import { BackendError } from '../backend/errors';
-import type {
-  ConnectResult,
-  HearthEvent,
-  HostStartArgs,
-  KickArgs,
-  LoginArgs,
-  ProfileArgs,
-  Session,
-  SetRoleArgs,
-} from '../backend/types';
+import type { ConnectResult, EventOf, HearthEvent, HostStartArgs, Kick, LoginArgs, Profile, Session, SetRole } from '../backend/types';
 import { AppStore } from './app.svelte';
 import { ChatStore, MAIN_TAB, PAGE, dmKey, roomKey } from './chat.svelte';
 import { PrivateStore } from './privates.svelte';
@@ -30,9 +21,9 @@ export class Hearth {
   /** Subscribe to events and pick up where the Rust side is (hosting, settings). */
   start(): () => void {
     const stop = this.backend.subscribe((e) => this.handle(e));
-    void this.backend.getSettings().then((s) => (this.app.settings = s)).catch(() => {});
+    void this.backend.invoke('get_settings').then((s) => (this.app.settings = s)).catch(() => {});
     void this.backend
-      .hostStatus()
+      .invoke('host_status')
       .then((h) => {
         if (h) this.app.host = h;
       })
@@ -74,10 +65,10 @@ export class Hearth {
         break;
       }
       case 'rooms':
-        chat.rooms = e.rooms;
+        chat.setRooms(e.rooms);
         break;
       case 'members':
-        if (e.room === chat.room) chat.members = e.users;
+        if (e.room === chat.room) chat.setMembers(e.users);
         chat.placeUsers(e.room, e.users);
         break;
       case 'notice':
@@ -119,14 +110,15 @@ export class Hearth {
     }
   }
 
-  private notice(e: Extract<HearthEvent, { kind: 'notice' }>): void {
+  private notice(e: EventOf<'notice'>): void {
     const { chat, privates } = this;
     const here = chat.mainKey;
     switch (e.notice) {
       case 'joined':
       case 'left':
       case 'disconnected':
-        if (here && e.room === chat.room) {
+        // The server tells a joiner about itself too; we know where we went.
+        if (here && e.room === chat.room && e.user !== this.app.session?.username) {
           const verb = e.notice === 'joined' ? 'joined the room' : e.notice === 'left' ? 'left the room' : 'disconnected';
           chat.notice(here, `${e.user} ${verb}`, e.ts);
         }
@@ -162,16 +154,16 @@ export class Hearth {
   // ---------------------------------------------------------------- hosting
 
   async hostStart(args: HostStartArgs): Promise<void> {
-    const res = await this.backend.hostStart(args);
+    const res = await this.backend.invoke('host_start', args);
     this.app.host = res.host;
     this.app.server = res.session.server;
     this.setSession(res.session);
     this.app.screen = 'host';
-    this.chat.rooms = await this.backend.listRooms().catch(() => ({}));
+    this.chat.setRooms(await this.backend.invoke('list_rooms').catch(() => ({})));
   }
 
   async hostStop(): Promise<void> {
-    await this.backend.hostStop();
+    await this.backend.invoke('host_stop');
     this.app.host = null;
     this.app.server = null;
     this.leaveSession();
@@ -181,13 +173,13 @@ export class Hearth {
   // ---------------------------------------------------------------- joining
 
   async connect(address: string, joinCode: string | null): Promise<ConnectResult> {
-    const res = await this.backend.connect({ address, join_code: joinCode || null });
+    const res = await this.backend.invoke('connect', { address, join_code: joinCode || null });
     if (res.status === 'connected') this.connected(res.server);
     return res;
   }
 
   async trust(address: string, fingerprint: string): Promise<void> {
-    const res = await this.backend.trustHost({ address, fingerprint });
+    const res = await this.backend.invoke('trust_host', { address, fingerprint });
     this.connected(res.server);
   }
 
@@ -200,7 +192,7 @@ export class Hearth {
 
   /** Leave the server we joined (hosts stop hosting instead). */
   async leaveServer(): Promise<void> {
-    await this.backend.disconnect().catch(() => {});
+    await this.backend.invoke('disconnect').catch(() => {});
     this.leaveSession();
     this.app.server = null;
     this.app.screen = 'start';
@@ -210,7 +202,7 @@ export class Hearth {
 
   async login(args: LoginArgs): Promise<void> {
     try {
-      this.loggedIn(await this.backend.login(args));
+      this.loggedIn(await this.backend.invoke('login', args));
     } catch (err) {
       this.maybeKicked(err);
       throw err;
@@ -219,7 +211,7 @@ export class Hearth {
 
   async loginSaved(): Promise<void> {
     try {
-      this.loggedIn(await this.backend.loginSaved());
+      this.loggedIn(await this.backend.invoke('login_saved'));
     } catch (err) {
       this.maybeKicked(err);
       throw err;
@@ -254,14 +246,14 @@ export class Hearth {
   }
 
   async logout(): Promise<void> {
-    await this.backend.logout();
+    await this.backend.invoke('logout');
     this.leaveSession();
     this.app.screen = 'auth';
   }
 
   async refreshRooms(): Promise<void> {
     try {
-      this.chat.rooms = await this.backend.listRooms();
+      this.chat.setRooms(await this.backend.invoke('list_rooms'));
     } catch {
       // presence pushes will fill it in
     }
@@ -284,7 +276,7 @@ export class Hearth {
   // ---------------------------------------------------------------- rooms and messages
 
   async createRoom(room: string): Promise<void> {
-    await this.backend.createRoom({ room });
+    await this.backend.invoke('create_room', { room });
     await this.refreshRooms();
   }
 
@@ -298,7 +290,7 @@ export class Hearth {
     const me = this.app.session?.username;
     if (me) this.chat.placeUsers(room, [...(this.chat.rooms[room] ?? []).filter((u) => u !== me), me]);
     try {
-      await this.backend.enterRoom({ room });
+      await this.backend.invoke('enter_room', { room });
     } catch (err) {
       this.chat.exit();
       throw err;
@@ -306,7 +298,7 @@ export class Hearth {
   }
 
   async exitRoom(): Promise<void> {
-    await this.backend.exitRoom();
+    await this.backend.invoke('exit_room');
     this.chat.exit();
     await this.refreshRooms();
   }
@@ -315,7 +307,7 @@ export class Hearth {
   async send(text: string): Promise<void> {
     const tab = this.chat.activeTab;
     const to = tab === MAIN_TAB ? 'public' : tab.slice('dm:'.length);
-    await this.backend.sendMessage({ to, text });
+    await this.backend.invoke('send_message', { to, text });
   }
 
   /** Fetch the page before the oldest message we show. */
@@ -326,7 +318,7 @@ export class Hearth {
     conv.loading = true;
     try {
       const target = key.startsWith('dm:') ? { with: key.slice(3) } : { room: key.slice(5) };
-      const page = await this.backend.history({ ...target, before_id: before, limit: PAGE });
+      const page = await this.backend.invoke('history', { ...target, before_id: before, limit: PAGE });
       this.chat.addHistory(key, page.messages, page.messages.length >= PAGE, true);
     } finally {
       conv.loading = false;
@@ -336,13 +328,13 @@ export class Hearth {
   // ---------------------------------------------------------------- private chats
 
   async requestPrivate(user: string): Promise<void> {
-    await this.backend.privateRequest({ to: user });
+    await this.backend.invoke('private_request', { to: user });
     if (this.privates.tab(user)?.state !== 'active') this.privates.asked(user);
     this.chat.activate(dmKey(user));
   }
 
   async accept(user: string): Promise<void> {
-    await this.backend.privateAccept({ from: user });
+    await this.backend.invoke('private_accept', { from: user });
     this.privates.started(user);
     this.openPrivate(user);
     this.chat.activate(dmKey(user));
@@ -358,14 +350,14 @@ export class Hearth {
 
   async reject(user: string): Promise<void> {
     this.privates.dismissRequest(user);
-    await this.backend.privateReject({ from: user });
+    await this.backend.invoke('private_reject', { from: user });
   }
 
   /** End an active chat, or withdraw a pending request. */
   async endPrivate(user: string): Promise<void> {
     const pending = this.privates.tab(user)?.state === 'pending';
     try {
-      await this.backend.privateEnd({ with: user });
+      await this.backend.invoke('private_end', { with: user });
     } catch (err) {
       if (!pending) throw err;
     }
@@ -379,26 +371,26 @@ export class Hearth {
 
   // ---------------------------------------------------------------- admin
 
-  kick(args: KickArgs): Promise<void> {
-    return this.backend.kick(args);
+  async kick(args: Kick): Promise<void> {
+    await this.backend.invoke('kick', args);
   }
 
-  unkick(username: string): Promise<void> {
-    return this.backend.unkick({ username });
+  async unkick(username: string): Promise<void> {
+    await this.backend.invoke('unkick', { username });
   }
 
-  setRole(args: SetRoleArgs): Promise<void> {
-    return this.backend.setRole(args);
+  async setRole(args: SetRole): Promise<void> {
+    await this.backend.invoke('set_role', args);
   }
 
   // ---------------------------------------------------------------- profile and settings
 
-  async updateProfile(args: ProfileArgs): Promise<void> {
-    this.setSession(await this.backend.updateProfile(args));
+  async updateProfile(args: Profile): Promise<void> {
+    this.setSession(await this.backend.invoke('update_profile', args));
   }
 
   async setNotifications(on: boolean): Promise<void> {
-    this.app.settings = await this.backend.setSettings({ ...this.app.settings, notifications: on });
+    this.app.settings = await this.backend.invoke('set_settings', { ...this.app.settings, notifications: on });
   }
 }
 

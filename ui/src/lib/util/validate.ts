@@ -1,9 +1,35 @@
-// Input rules shared by the forms and the mock backend. They mirror the server
-// (docs/PROTOCOL.md): the server stays the authority, these only give early,
-// friendly feedback.
+// The server's input rules (hearth_protocol::rules), shared by the forms and the
+// mock backend. Every limit, the name punctuation and the palette come from the
+// generated LIMITS and PALETTE; lengths count Unicode scalar values (code
+// points), exactly as Rust's `chars().count()`. The server stays the authority:
+// these only give early, friendly feedback.
+
+import { LIMITS } from '../backend/generated';
 
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
-const NAME_RE = /^[\p{L}\p{N}_.-]{1,32}$/u;
+
+/** Escapes a character for a `u`-flag character class. */
+const inClass = (c: string) => (/[\\^$.*+?()[\]{}|/-]/.test(c) ? `\\${c}` : c);
+const PUNCTUATION = [...LIMITS.namePunctuation];
+/** Rust's `char::is_alphanumeric()` (Alphabetic or Numeric), or the allowed punctuation. */
+const NAME_RE = new RegExp(`^[\\p{Alphabetic}\\p{N}${PUNCTUATION.map(inClass).join('')}]+$`, 'u');
+/** `_ - and .` (or `_ - or .`) */
+const listed = (word: string) => `${PUNCTUATION.slice(0, -1).join(' ')} ${word} ${PUNCTUATION.at(-1)}`;
+
+/** What a name may be, for a form's hint. */
+export const NAME_HINT = `Up to ${LIMITS.nameMaxChars} letters, digits, ${listed('or')}`;
+/** What a password must be, for a form's hint. */
+export const PASSWORD_HINT = `At least ${LIMITS.passwordMinChars} characters.`;
+
+/** Characters as the server counts them: Unicode scalar values, not UTF-16 units. */
+export function charCount(text: string): number {
+  return [...text].length;
+}
+
+/** Empty or only whitespace, as Rust's `trim().is_empty()` sees it (Unicode White_Space). */
+export function isBlank(text: string): boolean {
+  return /^\p{White_Space}*$/u.test(text);
+}
 
 /** The color if it is exactly `#rrggbb`, else undefined (so no style is set at all). */
 export function safeColor(color: unknown): string | undefined {
@@ -16,49 +42,35 @@ export function isColor(color: unknown): color is string {
 
 /** Error text for a username or room name, or null when it is fine. */
 export function nameProblem(name: string, what = 'Name'): string | null {
-  if (name.length === 0) return `${what} is required.`;
-  if ([...name].length > 32) return `${what} must be at most 32 characters.`;
-  if (!NAME_RE.test(name)) return `${what} may use letters, digits, _ - and . only.`;
+  const n = charCount(name);
+  if (n === 0) return `${what} is required.`;
+  if (n > LIMITS.nameMaxChars) return `${what} must be at most ${LIMITS.nameMaxChars} characters.`;
+  if (!NAME_RE.test(name)) return `${what} may use letters, digits, ${listed('and')} only.`;
   return null;
 }
 
 export function passwordProblem(password: string): string | null {
-  return password.length < 4 ? 'Password must be at least 4 characters.' : null;
+  const n = charCount(password);
+  if (n < LIMITS.passwordMinChars) return `Password must be at least ${LIMITS.passwordMinChars} characters.`;
+  if (n > LIMITS.passwordMaxChars) return `Password must be at most ${LIMITS.passwordMaxChars} characters.`;
+  return null;
 }
 
-export const DEFAULT_PORT = 7878;
-
-/**
- * Splits `host`, `host:port`, `[v6]:port` or a `hearth://HOST:PORT/CODE` link.
- * Returns null when it cannot be an address.
- */
-export function parseAddress(input: string): { host: string; port: number; code: string | null } | null {
-  let text = input.trim();
-  let code: string | null = null;
-  const link = /^hearth:\/\/([^/]+)(?:\/([^/?#]*))?\/?$/i.exec(text);
-  if (link) {
-    text = link[1];
-    code = link[2] ? decodeURIComponent(link[2]) : null;
-  }
-  if (text.length === 0 || /\s/.test(text)) return null;
-  let host = text;
-  let portText: string | null = null;
-  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(text);
-  if (v6) {
-    host = v6[1];
-    portText = v6[2] ?? null;
-  } else if (text.includes(':')) {
-    const parts = text.split(':');
-    if (parts.length !== 2) return null;
-    [host, portText] = parts;
-  }
-  if (!/^[A-Za-z0-9.-]+$/.test(host) && !v6) return null;
-  const port = portText === null ? DEFAULT_PORT : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535 || (portText !== null && !/^\d+$/.test(portText))) return null;
-  return { host, port, code };
+/** Error text for a message, or null when the server will take it. */
+export function textProblem(text: string): string | null {
+  if (isBlank(text)) return 'Write something first.';
+  if (charCount(text) > LIMITS.textMaxChars) return `Messages can be at most ${LIMITS.textMaxChars} characters.`;
+  return null;
 }
 
-/** `host:port`, with brackets for IPv6. */
+/** Error text for a kick reason, or null when the server will take it. */
+export function reasonProblem(reason: string): string | null {
+  if (isBlank(reason)) return 'Say why: the reason is shown to them.';
+  if (charCount(reason) > LIMITS.reasonMaxChars) return `The reason can be at most ${LIMITS.reasonMaxChars} characters.`;
+  return null;
+}
+
+/** `host:port`, with brackets for IPv6 (for showing an address the shell gave as IP and port). */
 export function formatAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
