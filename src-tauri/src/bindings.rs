@@ -10,8 +10,8 @@ use std::collections::HashSet;
 use std::fmt::Write;
 
 use hearth_protocol::requests::{
-    Audit, Create, Enter, History, Kick, Msg, PrivateAccept, PrivateEnd, PrivateReject,
-    PrivateRequest, Profile, Register, SetRole, Unkick,
+    Audit, Create, DeviceList, Enter, History, Kick, Msg, PrivateAccept, PrivateEnd, PrivateReject,
+    PrivateRequest, Profile, Register, RevokeDevice, SetRole, Unkick,
 };
 use hearth_protocol::rules;
 use hearth_protocol::{AuditEntry, PrivateLinks};

@@ -143,15 +143,17 @@ impl Core {
         Ok(client.audit(args.limit).await?)
     }
 
-    /// `update_profile`: colour, name and/or password. Emits the new `session`; a
-    /// remembered login for this server follows the new name and password.
+    /// `update_profile`: colour, name and/or password. Emits the new `session`. On a
+    /// remembered device, a password change (which signs every device out) asks for a
+    /// fresh login token, and a rename updates the saved login.
     pub async fn update_profile(&self, args: Profile) -> CmdResult<Session> {
         let (client, addr) = self.client()?;
         let before = self.session()?;
         let generation = self.lock().conn.as_ref().map(|c| c.generation);
-        let new_password = args.password.as_ref().map(|p| p.new.clone());
+        let remembered = self.has_saved_login(&addr).await;
         let update = Profile {
             username: args.username.as_deref().map(str::trim).map(str::to_owned),
+            device: (remembered && args.password.is_some()).then(crate::auth::device_name),
             ..args
         };
         if update.color.is_none() && update.username.is_none() && update.password.is_none() {
@@ -170,44 +172,43 @@ impl Core {
         self.emit(HearthEvent::Session {
             session: session.clone(),
         });
-        self.follow_saved_login(
-            addr.to_string(),
-            &before.username,
-            &session.username,
-            new_password,
-        )
-        .await;
+        if remembered {
+            self.follow_saved_login(&addr, &session.username, account.token)
+                .await;
+        }
         Ok(session)
     }
 
-    /// Keeps a remembered login in step with a rename or a password change.
+    /// Keeps a remembered login in step with a rename, or with the fresh token a
+    /// password change issued.
     async fn follow_saved_login(
         &self,
-        server: String,
-        old_name: &str,
-        new_name: &str,
-        new_password: Option<hearth_client::Secret>,
+        addr: &hearth_client::ServerAddr,
+        name: &str,
+        fresh: Option<hearth_client::Secret>,
     ) {
-        if old_name == new_name && new_password.is_none() {
-            return;
-        }
-        let (old, new) = (old_name.to_owned(), new_name.to_owned());
-        let key = server.clone();
-        let updated = self
-            .shared
-            .keychain
-            .blocking(move |k| match k.load(&key)? {
-                Some(saved) if saved.username.to_lowercase() == old.to_lowercase() => {
-                    let password = new_password.unwrap_or(saved.password);
-                    k.save(&key, &new, &password).map(|()| true)
+        let token = match fresh {
+            Some(token) => Some(token),
+            None => {
+                let server = addr.to_string();
+                match self
+                    .shared
+                    .keychain
+                    .blocking(move |k| k.load(&server))
+                    .await
+                {
+                    Ok(Some(crate::keychain::StoredLogin {
+                        credential: crate::keychain::SavedCredential::Token(token),
+                        ..
+                    })) => Some(token),
+                    _ => None,
                 }
-                _ => Ok(false),
-            })
-            .await;
-        match updated {
-            Ok(true) => self.set_saved_user(server, Some(new_name.to_owned())).await,
-            Ok(false) => {}
-            Err(e) => log::info!("saved login not updated: {e}"),
+            }
+        };
+        match token {
+            Some(token) => self.save_token(addr, name, token).await,
+            // Only a password was saved (an earlier version) and it just changed.
+            None => self.forget_saved_login(addr).await,
         }
     }
 }

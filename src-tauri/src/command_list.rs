@@ -27,6 +27,8 @@ macro_rules! with_command_list {
             saved_login(AddressArgs) -> Option<SavedLogin>;
             forget_login(AddressArgs) -> ();
             logout -> ();
+            list_devices -> DeviceList;
+            revoke_device(RevokeDevice) -> ();
             // rooms and messages
             list_rooms -> RoomMap;
             create_room(Create) -> ();

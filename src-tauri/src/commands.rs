@@ -3,8 +3,8 @@
 //! same name, with the one argument struct the UI sends as `args`.
 
 use hearth_protocol::requests::{
-    Audit, Create, Enter, History, Kick, Msg, PrivateAccept, PrivateEnd, PrivateReject,
-    PrivateRequest, Profile, Register, SetRole, Unkick,
+    Audit, Create, DeviceList, Enter, History, Kick, Msg, PrivateAccept, PrivateEnd, PrivateReject,
+    PrivateRequest, Profile, Register, RevokeDevice, SetRole, Unkick,
 };
 use hearth_protocol::{AuditEntry, PrivateLinks};
 use tauri::{Builder, Runtime, State};

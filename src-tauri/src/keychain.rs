@@ -6,9 +6,10 @@
 //! builder.
 //!
 //! Each entry is service [`SERVICE`], account `host:port`, and its secret is the JSON
-//! `{"username", "password"}`, so the username comes back with the password. The
-//! keychain calls block (D-Bus, Security.framework), so the async wrappers run them on
-//! the blocking pool.
+//! `{"username", "token"}`: the login token the server issued to this device, never the
+//! password. (Entries written by earlier versions hold `{"username", "password"}`; they
+//! are read once, exchanged for a token and rewritten.) The keychain calls block (D-Bus,
+//! Security.framework), so the async wrappers run them on the blocking pool.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -44,20 +45,40 @@ impl From<keyring::Error> for KeychainError {
     }
 }
 
-/// A saved login. `Debug` never shows the password (it is a [`Secret`]).
+/// What proves a saved login. `Debug` never shows it (it is a [`Secret`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavedCredential {
+    /// The login token the server issued to this device.
+    Token(Secret),
+    /// A password, as earlier versions saved it (exchanged for a token on first use).
+    LegacyPassword(Secret),
+}
+
+/// A saved login.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredLogin {
     /// The account name.
     pub username: String,
-    /// Its password.
-    pub password: Secret,
+    /// Its token (or, from an earlier version, its password).
+    pub credential: SavedCredential,
 }
 
 /// What is written into the keychain entry.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Stored<'a> {
     username: &'a str,
-    password: &'a str,
+    token: &'a str,
+}
+
+/// What a keychain entry may hold: a token, or (written by an earlier version)
+/// a password.
+#[derive(Deserialize)]
+struct Found {
+    username: String,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
 }
 
 /// The keychain, with the entries opened so far.
@@ -99,16 +120,11 @@ impl Keychain {
         }
     }
 
-    /// Saves the login for `server` (`host:port`), replacing any earlier one.
-    pub fn save(
-        &self,
-        server: &str,
-        username: &str,
-        password: &Secret,
-    ) -> Result<(), KeychainError> {
+    /// Saves the login token for `server` (`host:port`), replacing any earlier login.
+    pub fn save(&self, server: &str, username: &str, token: &Secret) -> Result<(), KeychainError> {
         let json = serde_json::to_string(&Stored {
             username,
-            password: password.expose(),
+            token: token.expose(),
         })
         .map_err(|e| KeychainError::Other(e.to_string()))?;
         self.entry(server)?.set_password(&json)?;
@@ -122,11 +138,16 @@ impl Keychain {
             Err(keyring::Error::NoEntry) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        let stored: Stored<'_> = serde_json::from_str(&json)
-            .map_err(|_| KeychainError::Other("the saved login is unreadable".into()))?;
+        let unreadable = || KeychainError::Other("the saved login is unreadable".into());
+        let found: Found = serde_json::from_str(&json).map_err(|_| unreadable())?;
+        let credential = match (found.token, found.password) {
+            (Some(token), _) => SavedCredential::Token(Secret::new(token)),
+            (None, Some(password)) => SavedCredential::LegacyPassword(Secret::new(password)),
+            (None, None) => return Err(unreadable()),
+        };
         Ok(Some(StoredLogin {
-            username: stored.username.to_owned(),
-            password: Secret::new(stored.password),
+            username: found.username,
+            credential,
         }))
     }
 
@@ -161,12 +182,22 @@ mod tests {
         let k = Keychain::default();
         k.probe().unwrap();
         assert_eq!(k.load("host.lan:7878").unwrap(), None);
-        k.save("host.lan:7878", "alice", &Secret::new("pw1"))
+        k.save("host.lan:7878", "alice", &Secret::new("tok1"))
             .unwrap();
         let got = k.load("host.lan:7878").unwrap().unwrap();
         assert_eq!(got.username, "alice");
-        assert_eq!(got.password.expose(), "pw1");
-        assert!(!format!("{got:?}").contains("pw1"), "Debug redacts");
+        assert_eq!(got.credential, SavedCredential::Token(Secret::new("tok1")));
+        assert!(!format!("{got:?}").contains("tok1"), "Debug redacts");
+        // An entry an earlier version wrote, with the password, still reads.
+        k.entry("host.lan:7878")
+            .unwrap()
+            .set_password(r#"{"username":"alice","password":"p\"w1"}"#)
+            .unwrap();
+        let old = k.load("host.lan:7878").unwrap().unwrap();
+        assert_eq!(
+            old.credential,
+            SavedCredential::LegacyPassword(Secret::new("p\"w1"))
+        );
         k.forget("host.lan:7878").unwrap();
         assert_eq!(k.load("host.lan:7878").unwrap(), None);
         k.forget("host.lan:7878").unwrap();

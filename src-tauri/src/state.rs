@@ -161,6 +161,11 @@ impl Core {
         }
     }
 
+    /// The OS keychain this core saves logins in.
+    pub fn keychain(&self) -> &Keychain {
+        &self.shared.keychain
+    }
+
     /// The settings this core was made with.
     pub fn config(&self) -> &CoreConfig {
         &self.shared.config

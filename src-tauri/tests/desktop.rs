@@ -12,6 +12,7 @@ use hearth_desktop::ipc::{
     AddressArgs, ConnectArgs, ConnectResult, HearthEvent, HostStartArgs, LoginArgs, Session,
     Settings, TrustHostArgs,
 };
+use hearth_desktop::keychain::SavedCredential;
 use hearth_desktop::{Core, CoreConfig, Paths};
 use hearth_protocol::requests::{Create, Enter, Kick, Msg, Register};
 use hearth_protocol::{ErrorCode as ServerCode, Role};
@@ -187,6 +188,19 @@ async fn host_a_room_then_a_friend_joins_with_the_code_chats_and_is_kicked() {
             _ => None,
         })
         .await;
+
+    // "Remember me" kept a login token for this device in the keychain, never the password.
+    let saved = friend
+        .core
+        .keychain()
+        .load(&format!("127.0.0.1:{port}"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(saved.username, "bob");
+    match &saved.credential {
+        SavedCredential::Token(token) => assert_ne!(token.expose(), "bob-pw"),
+        other => panic!("the keychain holds {other:?}, not a token"),
+    }
 
     // The code pinned the key, "remember me" saved the login: both show in saved servers.
     let saved = friend.core.saved_servers().await.unwrap();

@@ -1,5 +1,7 @@
 //! `logins`: how fast accounts log in, and (with `--with-chat`) whether that
-//! password work stalls chat going on at the same time.
+//! password work stalls chat going on at the same time. With `--tokens`, every
+//! account first gets a login token for a device (as "remember me" does), and
+//! the measured logins use the tokens: a crowd reconnecting after a Wi-Fi blip.
 //!
 //! Accounts are registered first. Then `--concurrency` workers take the next
 //! account, connect (full TLS handshake), send `login`, wait for the reply and
@@ -41,6 +43,10 @@ pub struct LoginsArgs {
     /// Chat messages per second in total.
     #[arg(long, default_value_t = 200.0)]
     pub chat_rate: f64,
+    /// Log in with device login tokens (issued before the measured phase)
+    /// instead of passwords.
+    #[arg(long)]
+    pub tokens: bool,
 }
 
 #[derive(Default)]
@@ -56,6 +62,12 @@ pub async fn run(target: &Target, opts: &Options, args: &LoginsArgs) -> anyhow::
     let id = setup::run_id();
     let names = setup::user_names(&id, 'l', args.users);
     setup::register_all(target, &names, opts.register_concurrency).await?;
+    let tokens = if args.tokens {
+        Some(setup::issue_tokens(target, &names, opts.register_concurrency).await?)
+    } else {
+        None
+    };
+    let tokens = std::sync::Arc::new(tokens);
 
     let chat = if args.with_chat {
         Some(Chat::start(target, opts, &id, args).await?)
@@ -70,11 +82,15 @@ pub async fn run(target: &Target, opts: &Options, args: &LoginsArgs) -> anyhow::
         let target = target.clone();
         let name = names[i].clone();
         let times = times.clone();
+        let token = tokens.as_ref().as_ref().map(|t| t[i].clone());
         async move {
             let t0 = now_us();
             let mut conn = target.connect().await?;
             let t1 = now_us();
-            setup::login(&mut conn, &name, &target.password).await?;
+            match token {
+                Some(token) => setup::login_token(&mut conn, &name, token).await?,
+                None => setup::login(&mut conn, &name, &target.password).await?,
+            }
             let t2 = now_us();
             {
                 let mut t = times.lock().unwrap_or_else(|e| e.into_inner());
@@ -101,6 +117,7 @@ pub async fn run(target: &Target, opts: &Options, args: &LoginsArgs) -> anyhow::
     report.param("users", args.users);
     report.param("concurrency", args.concurrency);
     report.param("with_chat", args.with_chat);
+    report.param("tokens", args.tokens);
     report.metered(metered);
     report.latency_us = times.login.summary();
     report.metric("logins_per_s", args.users as f64 / logins_s);

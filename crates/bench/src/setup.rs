@@ -126,11 +126,64 @@ pub async fn register(conn: &mut Conn, name: &str, password: &str) -> anyhow::Re
 pub async fn login(conn: &mut Conn, name: &str, password: &str) -> anyhow::Result<()> {
     conn.request(&Login {
         username: name.to_owned(),
-        password: Secret::new(password),
+        password: Some(Secret::new(password)),
+        token: None,
+        device: None,
     })
     .await
     .with_context(|| format!("logging in {name}"))?;
     Ok(())
+}
+
+/// Sends `login` with a device login token on an open connection.
+pub async fn login_token(conn: &mut Conn, name: &str, token: Secret) -> anyhow::Result<()> {
+    conn.request(&Login {
+        username: name.to_owned(),
+        password: None,
+        token: Some(token),
+        device: None,
+    })
+    .await
+    .with_context(|| format!("logging {name} in with a token"))?;
+    Ok(())
+}
+
+/// Logs every account in once with its password and a device name, and returns
+/// the login tokens issued, in order.
+pub async fn issue_tokens(
+    target: &Target,
+    names: &[String],
+    concurrency: usize,
+) -> anyhow::Result<Vec<Secret>> {
+    let started = Instant::now();
+    let tokens = bounded(names.len(), concurrency, |i| {
+        let target = target.clone();
+        let name = names[i].clone();
+        async move {
+            let mut conn = target.connect().await?;
+            let reply = conn
+                .request(&Login {
+                    username: name.clone(),
+                    password: Some(Secret::new(target.password.as_str())),
+                    token: None,
+                    device: Some("hearth-bench".to_owned()),
+                })
+                .await
+                .with_context(|| format!("logging {name} in for a token"))?;
+            conn.close().await;
+            let logged_in: hearth_protocol::requests::LoggedIn = reply.data_as()?;
+            logged_in
+                .token
+                .with_context(|| format!("the server issued {name} no token"))
+        }
+    })
+    .await?;
+    eprintln!(
+        "issued {} login tokens in {:.1} s",
+        names.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(tokens)
 }
 
 /// Creates a room (from the lobby).

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::addr::ServerAddr;
-use crate::driver::{BoxTransport, Call, Dialer, Driver, Encoder, LiveConn, Track};
+use crate::driver::{BoxTransport, Call, Credential, Dialer, Driver, Encoder, LiveConn, Track};
 use crate::error::ClientError;
 use crate::event::EventStream;
 use crate::link::JoinLink;
@@ -210,20 +210,75 @@ impl Client {
     /// `login {username, password}`. The credentials are kept (redacted) to
     /// log in again after a reconnect.
     pub async fn login(&self, username: &str, password: &Secret) -> Result<LoggedIn, ClientError> {
-        let track = Track::Login {
-            username: username.to_owned(),
-            password: password.clone(),
+        self.login_as(username, Credential::Password(password.clone()), None)
+            .await
+    }
+
+    /// `login {username, password, device}`: logs in and has the server issue a
+    /// login token for this device (in the reply's `token`). The client then
+    /// reconnects with the token, and forgets the password.
+    pub async fn login_device(
+        &self,
+        username: &str,
+        password: &Secret,
+        device: &str,
+    ) -> Result<LoggedIn, ClientError> {
+        self.login_as(
+            username,
+            Credential::Password(password.clone()),
+            Some(device.to_owned()),
+        )
+        .await
+    }
+
+    /// `login {username, token}`: logs in with a device's login token (no
+    /// password, and no Argon2 hash for the server to pay).
+    pub async fn login_token(
+        &self,
+        username: &str,
+        token: &Secret,
+    ) -> Result<LoggedIn, ClientError> {
+        self.login_as(username, Credential::Token(token.clone()), None)
+            .await
+    }
+
+    async fn login_as(
+        &self,
+        username: &str,
+        credential: Credential,
+        device: Option<String>,
+    ) -> Result<LoggedIn, ClientError> {
+        let (password, token) = match &credential {
+            Credential::Password(p) => (Some(p.clone()), None),
+            Credential::Token(t) => (None, Some(t.clone())),
         };
         let login = Login {
             username: username.to_owned(),
-            password: password.clone(),
+            password,
+            token,
+            device,
+        };
+        let track = Track::Login {
+            username: username.to_owned(),
+            credential,
         };
         Ok(self.typed(login, track).await?.data)
     }
 
     /// `logout`: back to the auth state; the held credentials are forgotten.
     pub async fn logout(&self) -> Result<Reply<()>, ClientError> {
-        self.typed(Logout {}, Track::Logout).await
+        self.typed(Logout::default(), Track::Logout).await
+    }
+
+    /// `logout {forget_device}`: logs out and revokes this device's login token.
+    pub async fn logout_and_forget_device(&self) -> Result<Reply<()>, ClientError> {
+        self.typed(
+            Logout {
+                forget_device: true,
+            },
+            Track::Logout,
+        )
+        .await
     }
 
     /// `list`: every room in the lobby, or the current room's members inside one.

@@ -307,3 +307,82 @@ async fn a_takeover_bye_is_final() {
     );
     assert!(!first.status().connected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_token_carries_the_reconnect_and_a_revoked_one_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir.path().join("data"), "127.0.0.1:0").await;
+    let addr = server.addr_text();
+    let relay = Relay::start(server.addr).await;
+    let trust = Trust::Code(server.code());
+    let (root, _root_events) = user(&addr, trust.clone(), "root", true, quick()).await;
+
+    let (dana, mut dana_events) = within(
+        "connect",
+        Client::connect_with(&relay.addr.to_string(), trust.clone(), quick()),
+    )
+    .await
+    .unwrap();
+    dana.register("dana", &pw(), None).await.unwrap();
+    let logged_in = dana
+        .login_device("dana", &pw(), "dana's laptop")
+        .await
+        .unwrap();
+    assert!(
+        logged_in.token.is_some(),
+        "a device login is issued a token"
+    );
+
+    // A dropped connection logs back in with the token, not the password.
+    relay.cut();
+    wait_for(&mut dana_events, "dana reconnects", |e| match e {
+        Event::Connection(ConnectionState::Reconnected { .. }) => Some(()),
+        _ => None,
+    })
+    .await;
+    let audit = root.audit(Some(20)).await.unwrap();
+    let last_login = audit
+        .iter()
+        .find(|e| e.kind == "login" && e.user == "dana")
+        .expect("dana's login is audited");
+    assert_eq!(
+        last_login.detail.as_deref(),
+        Some("with the login token of dana's laptop")
+    );
+
+    // While dana is away, her password changes elsewhere: every token is
+    // revoked, so the next reconnect is refused for good, not retried.
+    relay.refuse_new(true);
+    relay.cut();
+    wait_for(&mut dana_events, "dana is away", |e| match e {
+        Event::Connection(ConnectionState::Reconnecting { .. }) => Some(()),
+        _ => None,
+    })
+    .await;
+    let (elsewhere, _e) = user(&addr, trust, "dana", false, quick()).await;
+    elsewhere
+        .profile(hearth_protocol::requests::Profile {
+            password: Some(hearth_protocol::requests::PasswordChange {
+                old: pw(),
+                new: Secret::new("battery staple"),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    elsewhere.logout().await.unwrap();
+    relay.refuse_new(false);
+    let reason = wait_for(&mut dana_events, "dana gives up", |e| match e {
+        Event::Connection(ConnectionState::Disconnected { reason }) => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(reason.contains("Invalid username or password"), "{reason}");
+    let rest = collect_for(&mut dana_events, Duration::from_millis(500)).await;
+    assert!(
+        !rest
+            .iter()
+            .any(|e| matches!(e, Event::Connection(ConnectionState::Reconnecting { .. }))),
+        "no retry after the token was refused: {rest:?}"
+    );
+}

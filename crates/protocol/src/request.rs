@@ -213,7 +213,9 @@ mod tests {
             cmd(r#"{"type": "login", "data": {"username": "bob", "password": "pw12"}}"#).unwrap(),
             Command::Login(Login {
                 username: "bob".into(),
-                password: Secret::new("pw12")
+                password: Some(Secret::new("pw12")),
+                token: None,
+                device: None,
             })
         );
         // The original client sends `from`; the server ignores it.

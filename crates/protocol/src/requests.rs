@@ -39,6 +39,8 @@ macro_rules! for_each_request {
             Unkick($crate::requests::Unkick),
             History($crate::requests::History),
             Audit($crate::requests::Audit),
+            Devices($crate::requests::Devices),
+            RevokeDevice($crate::requests::RevokeDevice),
         }
     };
 }
@@ -92,18 +94,89 @@ pub struct Account {
     pub color: String,
     /// The role.
     pub role: Role,
+    /// A fresh login token, when a password change named a `device`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<Secret>,
 }
 
-/// `login {username, password}`.
-#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+/// `login {username, password, device?}` or `login {username, token}`.
+///
+/// With `device` (a name for this device, like "alice's laptop"), a password
+/// login also issues a login token for that device, returned once in the reply;
+/// the device can then log in with `token` instead of the password (no Argon2
+/// hash to pay, and the password need not be kept). The original clients send
+/// only `username` and `password`.
+/// Exactly one of `password` and `token` is set (parsing refuses anything else).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "LoginFields")]
 pub struct Login {
     /// The account name (any case).
     pub username: String,
-    /// Its password.
-    pub password: Secret,
+    /// Its password (or give `token`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    /// A login token issued earlier to a device of this account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<Secret>,
+    /// With a password: issue a token for a device of this name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 request!(Login = "login" => LoggedIn);
+
+/// `login`'s fields as sent, before the one-credential rule is checked.
+#[derive(Deserialize)]
+struct LoginFields {
+    username: String,
+    #[serde(default)]
+    password: Option<Secret>,
+    #[serde(default)]
+    token: Option<Secret>,
+    #[serde(default)]
+    device: Option<String>,
+}
+
+impl TryFrom<LoginFields> for Login {
+    type Error = &'static str;
+
+    fn try_from(f: LoginFields) -> Result<Login, &'static str> {
+        match (&f.password, &f.token, &f.device) {
+            (None, None, _) => Err("missing field `password`"),
+            (Some(_), Some(_), _) => Err("give a password or a token, not both"),
+            (None, Some(_), Some(_)) => Err("a device is named only with a password"),
+            _ => Ok(Login {
+                username: f.username,
+                password: f.password,
+                token: f.token,
+                device: f.device,
+            }),
+        }
+    }
+}
+
+/// A login with a password (perhaps naming a device), or with a token.
+#[cfg(test)]
+impl proptest::arbitrary::Arbitrary for Login {
+    type Parameters = ();
+    type Strategy = proptest::strategy::BoxedStrategy<Login>;
+
+    fn arbitrary_with(_: ()) -> Self::Strategy {
+        use proptest::prelude::*;
+        (
+            any::<String>(),
+            any::<Secret>(),
+            any::<bool>(),
+            any::<Option<String>>(),
+        )
+            .prop_map(|(username, secret, with_token, device)| Login {
+                username,
+                password: (!with_token).then(|| secret.clone()),
+                token: with_token.then_some(secret),
+                device: device.filter(|_| !with_token),
+            })
+            .boxed()
+    }
+}
 
 /// The `login` reply.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
@@ -117,13 +190,27 @@ pub struct LoggedIn {
     pub color: String,
     /// The role.
     pub role: Role,
+    /// The new device's login token, when the request named a `device`. Shown
+    /// only this once; keep it like a password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<Secret>,
 }
 
-/// `logout`: back to the auth state on the same connection.
+/// `logout {forget_device?}`: back to the auth state on the same connection.
+/// With `forget_device`, the login token this connection logged in with (or
+/// was issued) is revoked: "log out on this device".
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Logout {}
+pub struct Logout {
+    /// Also revoke this device's login token.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub forget_device: bool,
+}
 request!(Logout = "logout" => ());
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
 
 // ---------------------------------------------------------------- lobby and room
 
@@ -194,7 +281,7 @@ request!(Msg = "msg" => ChatMessage);
 
 // ---------------------------------------------------------------- profile
 
-/// `profile {color?, username?, password?}` (at least one field).
+/// `profile {color?, username?, password?, device?}` (at least one of the first three).
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Profile {
@@ -206,10 +293,15 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional = nullable)]
     pub username: Option<String>,
-    /// New password, with the current one.
+    /// New password, with the current one. It revokes every login token of the
+    /// account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional = nullable)]
     pub password: Option<PasswordChange>,
+    /// With a new password: issue a fresh login token for a device of this name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub device: Option<String>,
 }
 request!(Profile = "profile" => Account);
 
@@ -423,3 +515,47 @@ pub struct AuditPage {
     /// Newest first.
     pub entries: Vec<AuditEntry>,
 }
+
+// ---------------------------------------------------------------- signed-in devices
+
+/// `devices`: the devices signed in to your account with a login token.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Devices {}
+request!(Devices = "devices" => DeviceList);
+
+/// The `devices` reply.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct DeviceList {
+    /// Most recently used first.
+    pub devices: Vec<DeviceInfo>,
+}
+
+/// One signed-in device.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct DeviceInfo {
+    /// Its id, for `revoke_device`.
+    pub id: i64,
+    /// The name it gave itself.
+    pub name: String,
+    /// When its token was issued (RFC 3339).
+    pub created: String,
+    /// When it last logged in (RFC 3339).
+    pub last_used: String,
+    /// The address it last logged in from.
+    pub last_ip: Option<String>,
+    /// True for the device this connection logged in with.
+    pub current: bool,
+}
+
+/// `revoke_device {id}`: signs one of your devices out for good (its token no
+/// longer logs in).
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct RevokeDevice {
+    /// The device's id (from `devices`).
+    pub id: i64,
+}
+request!(RevokeDevice = "revoke_device" => RevokeDevice);

@@ -17,6 +17,9 @@ pub const TEXT_MAX_CHARS: usize = 4000;
 /// Longest kick reason, in characters.
 pub const REASON_MAX_CHARS: usize = 200;
 
+/// Longest device name (for login tokens), in characters.
+pub const DEVICE_NAME_MAX_CHARS: usize = 64;
+
 /// Readable name colours the server hands out, in turn, to users who pick none.
 /// The UI offers the same ones.
 pub const PALETTE: [&str; 12] = [
@@ -64,6 +67,9 @@ pub enum RuleError {
     /// Colour not in `#rrggbb` form.
     #[error("color must be #rrggbb (six hex digits)")]
     Color,
+    /// Device name empty, too long, or with control characters.
+    #[error("a device name of 1 to {DEVICE_NAME_MAX_CHARS} printable characters is required")]
+    DeviceName,
     /// Kick reason empty or too long.
     #[error("a reason of 1 to {REASON_MAX_CHARS} characters is required")]
     Reason,
@@ -162,6 +168,17 @@ pub fn check_text(text: &str) -> Result<(), RuleError> {
 pub fn check_reason(reason: &str) -> Result<(), RuleError> {
     if reason.trim().is_empty() || reason.chars().count() > REASON_MAX_CHARS {
         Err(RuleError::Reason)
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks the name a device gives itself: 1–64 characters, not only
+/// whitespace, no control characters.
+pub fn check_device_name(name: &str) -> Result<(), RuleError> {
+    let n = name.chars().count();
+    if name.trim().is_empty() || n > DEVICE_NAME_MAX_CHARS || name.chars().any(char::is_control) {
+        Err(RuleError::DeviceName)
     } else {
         Ok(())
     }

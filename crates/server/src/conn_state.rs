@@ -16,10 +16,12 @@ use crate::outbox::Outbox;
 use crate::outcome::Answer;
 use crate::shared::Shared;
 
-/// The row in the sessions table of the login this connection made.
+/// The login this connection made: its row in the sessions table, and the
+/// device whose token it used or was issued (for "log out on this device").
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LoginRow {
     pub id: i64,
+    pub device: Option<i64>,
 }
 
 /// Per-connection state owned by the connection's task.

@@ -3,9 +3,9 @@
 //!
 //! Code map, bottom to top (a module uses only the ones above it in this list;
 //! ARCHITECTURE.md states the layers and a test checks them):
-//! - `config`, `error`, `flood`, `throttle`, `passwords`, `tls`, `roles`:
-//!   settings, errors, budgets, Argon2id off the async threads, the rustls
-//!   acceptor, and the stored-role ↔ wire-role conversion.
+//! - `config`, `error`, `flood`, `throttle`, `passwords`, `tls`, `roles`,
+//!   `tokens`: settings, errors, budgets, Argon2id off the async threads, the
+//!   rustls acceptor, the stored-role ↔ wire-role conversion, login tokens.
 //! - `outbox`: per-connection bounded queue and the one task that writes each
 //!   TLS stream, coalescing queued frames into one write.
 //! - `hub`: the single owner of live presence and private chats, with their
@@ -31,6 +31,7 @@ mod passwords;
 mod roles;
 mod throttle;
 mod tls;
+mod tokens;
 
 mod outbox;
 

@@ -1,4 +1,5 @@
-//! SQLite persistence for Hearth: users, rooms, messages, sessions and the audit log.
+//! SQLite persistence for Hearth: users, rooms, messages, sessions, signed-in devices and
+//! the audit log.
 //!
 //! The API is synchronous on purpose. The async server calls it through
 //! `tokio::task::spawn_blocking`, so [`Store`] is cheap to clone and `Send + Sync`.
@@ -7,6 +8,7 @@
 //! [`name_key`] and stored with the case given.
 
 mod audit;
+mod devices;
 mod error;
 mod messages;
 mod rooms;
@@ -22,6 +24,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use audit::{AuditEntry, NewAudit};
+pub use devices::Device;
 pub use error::{Result, StorageError};
 pub use messages::{NewMessage, Page, StoredMessage};
 pub use rooms::{Room, LOBBY};

@@ -92,6 +92,22 @@ const MIGRATIONS: &[Migration] = &[
     // v2: name keys become NFKC + case folding (look-alikes such as full-width
     // letters collide with their plain forms).
     Migration::Code(rekey_names),
+    // v3: signed-in devices (login tokens; only their hashes are kept).
+    Migration::Sql(
+        "
+    CREATE TABLE devices (
+        id         INTEGER PRIMARY KEY,
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        name       TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created    TEXT NOT NULL,
+        last_used  TEXT NOT NULL,
+        last_ip    TEXT,
+        revoked    TEXT  -- when it was revoked; NULL while it may log in
+    );
+    CREATE INDEX devices_user ON devices(user_id);
+    ",
+    ),
 ];
 
 /// Recomputes `name_key` of every user and room; a row whose new key is already

@@ -84,7 +84,7 @@ fn migrations_are_idempotent() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(version, 2, "bump with each new migration");
+    assert_eq!(version, 3, "bump with each new migration");
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -690,8 +690,8 @@ fn upgrading_reports_names_that_now_collide_and_keeps_both_usable() {
         user(&store, "Zed");
         store.create_room("hearth").unwrap();
     }
-    // Make it a database of the first schema version, where keys were plain
-    // lower case, holding look-alikes that version let through.
+    // Make it a database of the first schema version (keys were plain lower
+    // case; later versions' tables dropped), holding look-alikes it let through.
     {
         let db = rusqlite::Connection::open(&path).unwrap();
         db.execute_batch(
@@ -700,6 +700,7 @@ fn upgrading_reports_names_that_now_collide_and_keeps_both_usable() {
              INSERT INTO rooms (name, name_key, created)
                VALUES ('ｈｅａｒｔｈ', 'ｈｅａｒｔｈ', '2026-01-01T00:00:00.000Z');
              UPDATE users SET name_key = lower(name);
+             DROP TABLE devices;
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -753,5 +754,78 @@ fn upgrading_reports_names_that_now_collide_and_keeps_both_usable() {
     assert!(
         Store::open(&path).unwrap().name_clashes().is_empty(),
         "reported once, by the upgrade"
+    );
+}
+
+#[test]
+fn devices_are_found_by_token_hash_and_marked_when_revoked() {
+    let (_dir, path) = temp_db();
+    let store = Store::open(&path).unwrap();
+    let alice = user(&store, "alice");
+    let bob = user(&store, "bob");
+    let laptop = store
+        .add_device(alice, "alice's laptop", "hash-1", Some("10.0.0.2"), t0())
+        .unwrap();
+    let phone = store
+        .add_device(alice, "phone", "hash-2", None, t0())
+        .unwrap();
+    store
+        .add_device(bob, "bob's pc", "hash-3", None, t0())
+        .unwrap();
+    assert!(
+        !format!("{laptop:?}").contains("hash-1"),
+        "Debug hides the hash"
+    );
+
+    let found = store.device_by_token_hash("hash-1").unwrap().unwrap();
+    assert_eq!(
+        (found.id, found.user_id, found.name.as_str()),
+        (laptop.id, alice, "alice's laptop")
+    );
+    assert!(store.device_by_token_hash("nope").unwrap().is_none());
+
+    store
+        .touch_device(phone.id, Some("10.0.0.9"), t0() + Duration::minutes(5))
+        .unwrap();
+    let mine: Vec<String> = store
+        .devices_of(alice)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(
+        mine,
+        ["phone", "alice's laptop"],
+        "most recently used first"
+    );
+
+    // Only the owner can revoke a device, and only once.
+    assert!(store.revoke_device(bob, laptop.id, t0()).unwrap().is_none());
+    assert_eq!(
+        store
+            .revoke_device(alice, laptop.id, t0())
+            .unwrap()
+            .unwrap()
+            .name,
+        "alice's laptop"
+    );
+    assert!(store
+        .revoke_device(alice, laptop.id, t0())
+        .unwrap()
+        .is_none());
+    assert!(
+        store
+            .device_by_token_hash("hash-1")
+            .unwrap()
+            .unwrap()
+            .revoked
+    );
+
+    assert_eq!(store.revoke_all_devices(alice, t0()).unwrap(), ["phone"]);
+    assert!(store.devices_of(alice).unwrap().is_empty());
+    assert_eq!(
+        store.devices_of(bob).unwrap().len(),
+        1,
+        "others keep theirs"
     );
 }

@@ -29,7 +29,7 @@ use crate::trust::Trust;
 use crate::ClientStatus;
 
 pub(crate) use conn::{BoxTransport, LiveConn};
-pub(crate) use state::Track;
+pub(crate) use state::{Credential, Track};
 
 /// Encodes one request as a frame, given the id the driver picked for it.
 /// (A closure, so the typed request and any password in it never sit in a

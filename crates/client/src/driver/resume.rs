@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use hearth_protocol::push::Notice;
 use hearth_protocol::request::encode_request;
-use hearth_protocol::requests::{Enter, History, HistoryPage, Login};
+use hearth_protocol::requests::{Enter, History, HistoryPage};
 use hearth_protocol::{Envelope, PushMsg, Request};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
@@ -116,11 +116,7 @@ impl Driver {
     async fn resume_session(&mut self, conn: &mut LiveConn) -> Result<(), ResumeError> {
         let mut deferred = Vec::new();
         if let Some(creds) = self.resume.creds.clone() {
-            let login = Login {
-                username: creds.username,
-                password: creds.password,
-            };
-            match self.call_inline(conn, login, &mut deferred).await {
+            match self.call_inline(conn, creds.login(), &mut deferred).await {
                 Ok(_) => {}
                 Err(Inline::Refused(m)) => {
                     return Err(ResumeError::Final(format!("could not log in again: {m}")))

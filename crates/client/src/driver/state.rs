@@ -4,11 +4,35 @@
 use hearth_protocol::requests::{Account, Entered, LoggedIn};
 use hearth_protocol::{ChatMessage, Envelope, Secret};
 
-/// A login the client can repeat. `Debug` never shows the password.
+/// What proves who the client is: a password, or a device's login token.
+/// `Debug` never shows either.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Credential {
+    Password(Secret),
+    Token(Secret),
+}
+
+/// A login the client can repeat.
 #[derive(Debug, Clone)]
 pub(crate) struct Credentials {
     pub username: String,
-    pub password: Secret,
+    pub credential: Credential,
+}
+
+impl Credentials {
+    /// The `login` request that repeats this login.
+    pub(crate) fn login(&self) -> hearth_protocol::requests::Login {
+        let (password, token) = match &self.credential {
+            Credential::Password(p) => (Some(p.clone()), None),
+            Credential::Token(t) => (None, Some(t.clone())),
+        };
+        hearth_protocol::requests::Login {
+            username: self.username.clone(),
+            password,
+            token,
+            device: None,
+        }
+    }
 }
 
 /// What a successful reply changes in [`Resume`].
@@ -16,8 +40,12 @@ pub(crate) struct Credentials {
 pub(crate) enum Track {
     /// Nothing to remember.
     Nothing,
-    /// A login: remember the credentials (the name as the server spells it).
-    Login { username: String, password: Secret },
+    /// A login: remember the credentials (the name as the server spells it,
+    /// and the token the server issued, if it did, in place of the password).
+    Login {
+        username: String,
+        credential: Credential,
+    },
     /// Entered a room (named in the reply).
     Enter,
     /// Back in the lobby.
@@ -46,10 +74,22 @@ impl Resume {
     pub(crate) fn apply(&mut self, track: Track, reply: &Envelope) {
         match track {
             Track::Nothing | Track::Heartbeat => {}
-            Track::Login { username, password } => {
+            Track::Login {
+                username,
+                credential,
+            } => {
+                let (username, credential) = match reply.data_as::<LoggedIn>() {
+                    Ok(LoggedIn {
+                        username,
+                        token: Some(token),
+                        ..
+                    }) => (username, Credential::Token(token)),
+                    Ok(logged_in) => (logged_in.username, credential),
+                    Err(_) => (username, credential),
+                };
                 self.creds = Some(Credentials {
-                    username: reply.data_as::<LoggedIn>().map_or(username, |l| l.username),
-                    password,
+                    username,
+                    credential,
                 });
                 self.room = None;
                 self.last_seen = None;
@@ -65,11 +105,16 @@ impl Resume {
             Track::Logout => *self = Resume::default(),
             Track::Profile { new_password } => {
                 if let Some(creds) = &mut self.creds {
-                    if let Ok(account) = reply.data_as::<Account>() {
-                        creds.username = account.username;
+                    let account = reply.data_as::<Account>().ok();
+                    if let Some(account) = &account {
+                        creds.username = account.username.clone();
                     }
-                    if let Some(pw) = new_password {
-                        creds.password = pw;
+                    // A new password revokes every token: the fresh token, if
+                    // one was issued, else the new password logs in again.
+                    match (account.and_then(|a| a.token), new_password) {
+                        (Some(token), _) => creds.credential = Credential::Token(token),
+                        (None, Some(pw)) => creds.credential = Credential::Password(pw),
+                        (None, None) => {}
                     }
                 }
             }
@@ -126,7 +171,7 @@ mod tests {
         r.apply(
             Track::Login {
                 username: "ALICE".into(),
-                password: Secret::new("pw12"),
+                credential: Credential::Password(Secret::new("pw12")),
             },
             &reply(json!({"username": "Alice", "chatroom": "lobby", "color": "#000000", "role": "member"})),
         );
@@ -143,15 +188,52 @@ mod tests {
             &reply(json!({"username": "Alicia", "color": "#000000", "role": "member"})),
         );
         let creds = r.creds.clone().unwrap();
+        assert_eq!(creds.username, "Alicia");
         assert_eq!(
-            (creds.username.as_str(), creds.password.expose()),
-            ("Alicia", "new-pw")
+            creds.credential,
+            Credential::Password(Secret::new("new-pw"))
         );
         assert!(!format!("{r:?}").contains("new-pw"));
         r.apply(Track::Exit, &reply(json!(null)));
         assert_eq!(r.room, None);
         r.apply(Track::Logout, &reply(json!(null)));
         assert!(r.creds.is_none());
+    }
+
+    #[test]
+    fn an_issued_token_replaces_the_password() {
+        let mut r = Resume::default();
+        r.apply(
+            Track::Login {
+                username: "bob".into(),
+                credential: Credential::Password(Secret::new("pw12")),
+            },
+            &reply(
+                json!({"username": "Bob", "chatroom": "lobby", "color": "#000000",
+                "role": "member", "token": "t0k3n"}),
+            ),
+        );
+        let creds = r.creds.clone().unwrap();
+        assert_eq!(creds.credential, Credential::Token(Secret::new("t0k3n")));
+        let login = creds.login();
+        assert_eq!(
+            (login.password, login.token.unwrap().expose().to_owned()),
+            (None, "t0k3n".to_owned())
+        );
+        assert!(!format!("{r:?}").contains("t0k3n"));
+        // A password change that issues a new token moves to it.
+        r.apply(
+            Track::Profile {
+                new_password: Some(Secret::new("pw-new")),
+            },
+            &reply(
+                json!({"username": "Bob", "color": "#000000", "role": "member", "token": "n3w"}),
+            ),
+        );
+        assert_eq!(
+            r.creds.unwrap().credential,
+            Credential::Token(Secret::new("n3w"))
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use hearth_storage::{name_key, ts::format_ts, User};
 use time::{Duration, OffsetDateTime};
 
 use crate::audit;
+use crate::cmd::auth::revoke_all_devices;
 use crate::conn_state::ConnState;
 use crate::handle::{Allowed, Handle};
 use crate::outcome::{Answer, Handled, Outcome, Refusal};
@@ -165,6 +166,10 @@ impl Handle for Kick {
             })
             .await
             .map_err(Refusal::internal)?;
+        if until.is_some() {
+            // A cooldown also signs every device out: no token logs back in.
+            revoke_all_devices(conn, &target.name, target.id, Some(&me.name), "kicked").await?;
+        }
         let info = KickInfo {
             until: until.map(format_ts),
             by: me.name.clone(),

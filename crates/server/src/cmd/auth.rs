@@ -1,11 +1,13 @@
-//! `ping`, `register`, `login` and `logout`.
+//! `ping`, `register`, `login` (with a password or a login token) and `logout`.
 
 use std::time::Instant;
 
+use hearth_protocol::envelope::encode_push;
+use hearth_protocol::push::{Bye, ByeReason};
 use hearth_protocol::requests::{Account, LoggedIn, Login, Logout, Ping, Register};
 use hearth_protocol::rules::{self, PALETTE};
-use hearth_protocol::{ErrorCode, KickInfo};
-use hearth_storage::{name_key, ts::format_ts, NewUser, StorageError, User};
+use hearth_protocol::{ErrorCode, KickInfo, Secret};
+use hearth_storage::{name_key, ts::format_ts, Device, NewUser, StorageError, User};
 use time::OffsetDateTime;
 
 use crate::audit;
@@ -14,6 +16,7 @@ use crate::handle::{Allowed, Handle};
 use crate::hub::OnlineUser;
 use crate::outcome::{Answer, Handled, Outcome, Refusal};
 use crate::roles::to_wire;
+use crate::tokens;
 
 /// Failed logins on one connection before it is closed.
 const MAX_FAILED_LOGINS_PER_CONNECTION: u32 = 5;
@@ -80,6 +83,7 @@ impl Handle for Register {
                         username: user.name,
                         color: user.color,
                         role: to_wire(user.role),
+                        token: None,
                     },
                 )))
             }
@@ -101,7 +105,15 @@ impl Handle for Login {
     const ALLOWED: Allowed = Allowed::Auth;
 
     async fn handle(self, conn: &mut ConnState) -> Outcome<LoggedIn> {
-        let Login { username, password } = self;
+        let Login {
+            username,
+            password,
+            token,
+            device,
+        } = self;
+        if let Some(name) = &device {
+            rules::check_device_name(name)?;
+        }
         let ip = conn.peer.ip();
         if let Err(wait) = conn.shared.throttle().check_ip(ip, Instant::now()) {
             return Err(Refusal::new(
@@ -112,42 +124,42 @@ impl Handle for Login {
                 ),
             ));
         }
-        let name = username.clone();
-        let user = conn
-            .shared
-            .db(move |store| store.user_by_name(&name))
-            .await
-            .map_err(Refusal::internal)?;
-        let phc = user.as_ref().map(|u| u.pw_hash.clone());
-        if !conn.shared.passwords.verify(password, phc).await {
-            let delay = conn
-                .shared
-                .throttle()
-                .failure(ip, &name_key(&username), Instant::now());
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            conn.failed_logins += 1;
-            return Err(
-                Refusal::new(ErrorCode::AuthFailed, "Invalid username or password")
-                    .closing_if(conn.failed_logins >= MAX_FAILED_LOGINS_PER_CONNECTION),
-            );
-        }
-        let Some(user) = user else {
-            return Err(Refusal::internal("verified a password for no user"));
+        let checked = match (password, token) {
+            (Some(password), _) => check_password(conn, &username, password).await?,
+            (None, Some(token)) => check_token(conn, &username, &token).await?,
+            (None, None) => None,
         };
-        conn.shared.throttle().success(ip, &name_key(&user.name));
+        let Some((user, used_device)) = checked else {
+            return Err(failed_login(conn, &username).await);
+        };
+        conn.shared.throttle().success(ip, &user.key);
         let now = OffsetDateTime::now_utc();
         if let Some(refusal) = kicked_refusal(&user, now) {
             return Err(refusal);
         }
 
         let (user_id, peer) = (user.id, conn.peer);
-        let row = conn
+        let issue = device.map(|name| (name, tokens::issue()));
+        let (row, issued) = conn
             .shared
-            .db(move |store| store.session_start(user_id, &peer.ip().to_string(), peer.port(), now))
+            .db(move |store| {
+                let ip = peer.ip().to_string();
+                let issued = match issue {
+                    Some((name, (token, hash))) => {
+                        let device = store.add_device(user_id, &name, &hash, Some(&ip), now)?;
+                        Some((token, device))
+                    }
+                    None => None,
+                };
+                let row = store.session_start(user_id, &ip, peer.port(), now)?;
+                Ok((row, issued))
+            })
             .await
             .map_err(Refusal::internal)?;
+        let device_id = used_device
+            .as_ref()
+            .or(issued.as_ref().map(|(_, d)| d))
+            .map(|d| d.id);
         let online = OnlineUser {
             id: user.id,
             name: user.name.clone(),
@@ -158,26 +170,40 @@ impl Handle for Login {
         let id = conn.id;
         let taken = conn.shared.with_hub(|hub| hub.login(id, online));
         if let Some(old) = taken {
-            old.outbox
-                .close_with(hearth_protocol::envelope::encode_push(
-                    &hearth_protocol::push::Bye {
-                        reason: hearth_protocol::push::ByeReason::Takeover,
-                    },
-                    None,
-                ));
+            old.outbox.close_with(encode_push(
+                &Bye {
+                    reason: ByeReason::Takeover,
+                },
+                None,
+            ));
         }
-        conn.login = Some(LoginRow { id: row });
+        conn.login = Some(LoginRow {
+            id: row,
+            device: device_id,
+        });
         conn.auth_since = None;
         conn.record_user(&user.name);
+        let how = used_device.map(|d| format!("with the login token of {}", d.name));
         audit::record(
             &conn.shared,
             "login",
             &user.name,
             None,
             Some(conn.peer),
-            None,
+            how.as_deref(),
         )
         .await;
+        if let Some((_, device)) = &issued {
+            audit::record(
+                &conn.shared,
+                "device",
+                &user.name,
+                None,
+                Some(conn.peer),
+                Some(&device.name),
+            )
+            .await;
+        }
         tracing::info!("logged in");
         Ok(Handled::Reply(Answer::with_message(
             "Login successful",
@@ -186,9 +212,88 @@ impl Handle for Login {
                 chatroom: hearth_storage::LOBBY.to_owned(),
                 color: user.color,
                 role: to_wire(user.role),
+                token: issued.map(|(token, _)| token),
             },
         )))
     }
+}
+
+/// The account `username` if `password` is its password. An unknown user costs
+/// the same Argon2 time as a wrong password.
+async fn check_password(
+    conn: &ConnState,
+    username: &str,
+    password: Secret,
+) -> Result<Option<(User, Option<Device>)>, Refusal> {
+    let name = username.to_owned();
+    let user = conn
+        .shared
+        .db(move |store| store.user_by_name(&name))
+        .await
+        .map_err(Refusal::internal)?;
+    let phc = user.as_ref().map(|u| u.pw_hash.clone());
+    if conn.shared.passwords.verify(password, phc).await {
+        Ok(user.map(|u| (u, None)))
+    } else {
+        Ok(None)
+    }
+}
+
+/// The account `username` and the device `token` belongs to, if it is a live
+/// token of that account. No Argon2 here: a token is 256 random bits. A token
+/// revoked by a kick still says so while the cooldown runs (the kicked refusal
+/// comes next); any other revoked token fails like a wrong password.
+async fn check_token(
+    conn: &ConnState,
+    username: &str,
+    token: &Secret,
+) -> Result<Option<(User, Option<Device>)>, Refusal> {
+    let (name, hash, ip) = (
+        username.to_owned(),
+        tokens::hash(token.expose()),
+        conn.peer.ip().to_string(),
+    );
+    let found = conn
+        .shared
+        .db(move |store| {
+            let Some(device) = store.device_by_token_hash(&hash)? else {
+                return Ok(None);
+            };
+            match store.user_by_id(device.user_id)? {
+                Some(user) if user.name == name || user.key == name_key(&name) => {
+                    if !device.revoked {
+                        store.touch_device(device.id, Some(&ip), OffsetDateTime::now_utc())?;
+                    }
+                    Ok(Some((user, device)))
+                }
+                _ => Ok(None),
+            }
+        })
+        .await
+        .map_err(Refusal::internal)?;
+    match found {
+        Some((user, device)) if !device.revoked => Ok(Some((user, Some(device)))),
+        Some((user, _)) => match kicked_refusal(&user, OffsetDateTime::now_utc()) {
+            Some(kicked) => Err(kicked),
+            None => Ok(None),
+        },
+        None => Ok(None),
+    }
+}
+
+/// Counts a failed login (password or token alike) and gives its refusal,
+/// after the delay the throttle asks for.
+async fn failed_login(conn: &mut ConnState, username: &str) -> Refusal {
+    let delay = conn
+        .shared
+        .throttle()
+        .failure(conn.peer.ip(), &name_key(username), Instant::now());
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    conn.failed_logins += 1;
+    Refusal::new(ErrorCode::AuthFailed, "Invalid username or password")
+        .closing_if(conn.failed_logins >= MAX_FAILED_LOGINS_PER_CONNECTION)
 }
 
 /// The refusal for a login during a kick cooldown, if one is running.
@@ -234,6 +339,7 @@ impl Handle for Logout {
                 Some(user)
             })
             .ok_or_else(|| Refusal::new(ErrorCode::WrongState, "you are not logged in"))?;
+        let device = conn.login.and_then(|l| l.device);
         end_login_row(conn, "logout").await;
         audit::record(
             &conn.shared,
@@ -244,6 +350,16 @@ impl Handle for Logout {
             None,
         )
         .await;
+        if let (true, Some(device)) = (self.forget_device, device) {
+            revoke_device(
+                conn,
+                &user.name,
+                user.id,
+                device,
+                "logged out on this device",
+            )
+            .await?;
+        }
         conn.auth_since = Some(Instant::now());
         conn.record_user("");
         Ok(Handled::Reply(Answer::with_message(
@@ -251,6 +367,57 @@ impl Handle for Logout {
             (),
         )))
     }
+}
+
+/// Revokes device `device` of user `user_id` and audits why; `None` when the
+/// user has no such device signed in.
+pub(crate) async fn revoke_device(
+    conn: &ConnState,
+    name: &str,
+    user_id: i64,
+    device: i64,
+    why: &str,
+) -> Result<Option<Device>, Refusal> {
+    let now = OffsetDateTime::now_utc();
+    let revoked = conn
+        .shared
+        .db(move |store| store.revoke_device(user_id, device, now))
+        .await
+        .map_err(Refusal::internal)?;
+    if let Some(d) = &revoked {
+        let detail = format!("{}: {why}", d.name);
+        audit::record(
+            &conn.shared,
+            "revoke",
+            name,
+            None,
+            Some(conn.peer),
+            Some(&detail),
+        )
+        .await;
+    }
+    Ok(revoked)
+}
+
+/// Revokes every device of user `user_id` and audits why.
+pub(crate) async fn revoke_all_devices(
+    conn: &ConnState,
+    name: &str,
+    user_id: i64,
+    by: Option<&str>,
+    why: &str,
+) -> Result<(), Refusal> {
+    let now = OffsetDateTime::now_utc();
+    let revoked = conn
+        .shared
+        .db(move |store| store.revoke_all_devices(user_id, now))
+        .await
+        .map_err(Refusal::internal)?;
+    if !revoked.is_empty() {
+        let detail = format!("{}: {why}", revoked.join(", "));
+        audit::record(&conn.shared, "revoke", name, by, None, Some(&detail)).await;
+    }
+    Ok(())
 }
 
 /// Closes this connection's row in the sessions table.

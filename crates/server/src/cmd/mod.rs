@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod devices;
 mod history;
 mod lobby;
 mod private;

@@ -7,10 +7,38 @@ use hearth_protocol::{rules, ErrorCode};
 use hearth_storage::{ts::format_ts, StorageError};
 use time::OffsetDateTime;
 
-use crate::cmd::auth::name_taken;
+use crate::cmd::auth::{name_taken, revoke_all_devices};
 use crate::conn_state::ConnState;
 use crate::handle::{Allowed, Handle};
 use crate::outcome::{Answer, Handled, Outcome, Refusal};
+use crate::tokens;
+
+/// Issues a login token for a new device of `user_id`; returns it and the device's id.
+async fn issue_device(
+    conn: &ConnState,
+    user_id: i64,
+    name: String,
+) -> Result<(hearth_protocol::Secret, i64), Refusal> {
+    let (token, hash) = tokens::issue();
+    let ip = conn.peer.ip().to_string();
+    let device = conn
+        .shared
+        .db(move |store| {
+            store.add_device(user_id, &name, &hash, Some(&ip), OffsetDateTime::now_utc())
+        })
+        .await
+        .map_err(Refusal::internal)?;
+    crate::audit::record(
+        &conn.shared,
+        "device",
+        &conn.me()?.name,
+        None,
+        Some(conn.peer),
+        Some(&device.name),
+    )
+    .await;
+    Ok((token, device.id))
+}
 
 impl Handle for Profile {
     const ALLOWED: Allowed = Allowed::LoggedIn;
@@ -21,6 +49,7 @@ impl Handle for Profile {
             color,
             username,
             password,
+            device,
         } = self;
         if color.is_none() && username.is_none() && password.is_none() {
             return Err(Refusal::new(
@@ -35,9 +64,13 @@ impl Handle for Profile {
         if let Some(change) = &password {
             rules::check_password(change.new.expose())?;
         }
+        if let Some(name) = &device {
+            rules::check_device_name(name)?;
+        }
         let me = conn.me()?;
         let user_id = me.id;
 
+        let mut token = None;
         if let Some(change) = password {
             let stored = conn
                 .shared
@@ -61,6 +94,17 @@ impl Handle for Profile {
                 .db(move |store| store.set_password_hash(user_id, &hash))
                 .await
                 .map_err(Refusal::internal)?;
+            // A new password signs every device out; this one may ask for a new token.
+            revoke_all_devices(conn, &me.name, user_id, None, "the password changed").await?;
+            let new_device = match device {
+                Some(name) => Some(issue_device(conn, user_id, name).await?),
+                None => None,
+            };
+            let device_id = new_device.as_ref().map(|(_, d)| *d);
+            if let Some(login) = conn.login.as_mut() {
+                login.device = device_id;
+            }
+            token = new_device.map(|(t, _)| t);
         }
         if let Some(new_name) = username.clone() {
             match conn
@@ -100,6 +144,7 @@ impl Handle for Profile {
                 username: user.name,
                 color: user.color,
                 role: user.role,
+                token,
             },
         )))
     }

@@ -102,6 +102,44 @@ export type Create = {
 room: string, };
 
 /**
+ * One signed-in device.
+ */
+export type DeviceInfo = { 
+/**
+ * Its id, for `revoke_device`.
+ */
+id: number, 
+/**
+ * The name it gave itself.
+ */
+name: string, 
+/**
+ * When its token was issued (RFC 3339).
+ */
+created: string, 
+/**
+ * When it last logged in (RFC 3339).
+ */
+last_used: string, 
+/**
+ * The address it last logged in from.
+ */
+last_ip: string | null, 
+/**
+ * True for the device this connection logged in with.
+ */
+current: boolean, };
+
+/**
+ * The `devices` reply.
+ */
+export type DeviceList = { 
+/**
+ * Most recently used first.
+ */
+devices: Array<DeviceInfo>, };
+
+/**
  * `enter {room}`: the reply, then a `history` push, then live messages.
  */
 export type Enter = { 
@@ -588,9 +626,14 @@ color?: string | null,
  */
 username?: string | null, 
 /**
- * New password, with the current one.
+ * New password, with the current one. It revokes every login token of the
+ * account.
  */
-password?: PasswordChange | null, };
+password?: PasswordChange | null, 
+/**
+ * With a new password: issue a fresh login token for a device of this name.
+ */
+device?: string | null, };
 
 /**
  * `register {username, password, color?}`: makes an account (does not log in).
@@ -608,6 +651,16 @@ password: Secret,
  * `#rrggbb`; without one the server picks from its palette.
  */
 color?: string | null, };
+
+/**
+ * `revoke_device {id}`: signs one of your devices out for good (its token no
+ * longer logs in).
+ */
+export type RevokeDevice = { 
+/**
+ * The device's id (from `devices`).
+ */
+id: number, };
 
 /**
  * What a user may do on the server.
@@ -747,6 +800,8 @@ export interface Commands {
   saved_login: { args: AddressArgs; result: SavedLogin | null };
   forget_login: { args: AddressArgs; result: null };
   logout: { args: null; result: null };
+  list_devices: { args: null; result: DeviceList };
+  revoke_device: { args: RevokeDevice; result: null };
   list_rooms: { args: null; result: RoomMap };
   create_room: { args: Create; result: null };
   enter_room: { args: Enter; result: null };
