@@ -18,7 +18,8 @@ if ! command -v tauri-driver >/dev/null 2>&1; then
 fi
 
 # HEARTH_APP may name an app binary built already (scripts/test.sh passes the one
-# `tauri build` just made); otherwise build a debug one with the UI embedded.
+# `tauri build` just made); otherwise build a debug one with the UI embedded. HEARTH_CLI
+# likewise names a hearth-cli built already.
 if [ -z "${HEARTH_APP:-}" ]; then
     log "building the UI"
     npm_ci ui
@@ -28,12 +29,15 @@ if [ -z "${HEARTH_APP:-}" ]; then
     cargo build --locked -p hearth-desktop --features tauri/custom-protocol
     HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth"
 fi
-log "building hearth-cli"
-cargo build --locked -p hearth-client --bin hearth-cli
+if [ -z "${HEARTH_CLI:-}" ]; then
+    log "building hearth-cli"
+    cargo build --locked -p hearth-client --bin hearth-cli
+    HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli"
+fi
 
 log "WebView end-to-end test (Xvfb + D-Bus session + tauri-driver)"
 export HEARTH_APP
-export HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli"
+export HEARTH_CLI
 export TAURI_DRIVER="$(command -v tauri-driver)"
 export SCREENSHOT_DIR="$PWD/artifacts/screenshots"
 # The screen is the window's size, so the screenshots show just the app.

@@ -11,6 +11,7 @@ rust_ensure
 
 log "cargo fmt --check"
 cargo fmt --all -- --check
+(cd fuzz && cargo fmt -- --check)
 
 log "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -38,8 +39,11 @@ cargo test --workspace --locked
 
 log "the original Python client's frame model against a real hearth-server"
 python3 -c 'import pydantic' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'pydantic>=2,<3'
-cargo build --locked -p hearth-server
+# `cargo test` built the binary already (the server's integration tests run it).
 python3 scripts/python-compat.py "$CARGO_TARGET_DIR/debug/hearth-server"
+
+log "fuzzing: every cargo-fuzz target for 30 s (nightly toolchain; a new crash fails the run)"
+fuzz/run.sh 30
 
 if [ -x crates/bench/smoke.sh ]; then
     log "benchmark smoke run (completes and reports numbers; not a timed test)"
@@ -59,6 +63,8 @@ npm_ci src-tauri
 ls -l "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb
 
 log "desktop app: WebView end-to-end test (the .deb's binary, under Xvfb)"
-HEARTH_APP="$CARGO_TARGET_DIR/release/hearth" scripts/desktop-e2e.sh
+# The app just built, and the hearth-cli that `cargo test` built (its tests run it).
+HEARTH_APP="$CARGO_TARGET_DIR/release/hearth" HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli" \
+    scripts/desktop-e2e.sh
 
 log "all checks passed"

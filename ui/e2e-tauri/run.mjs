@@ -6,7 +6,10 @@
 //   3. hearth-cli joins with the join code shown in the app and sends a message;
 //   4. the message appears in the WebView, the sender's name in the sender's color;
 //   5. the owner kicks the CLI user from the member list; the CLI exits with the reason;
-//   6. started again with a hearth:// link (as the desktop file does), the app opens the
+//   6. the app is killed with SIGKILL while hosting, started again, and hosting again brings
+//      back the join code, the accounts, the room and its history;
+//   7. asked to stop (SIGTERM), it stops hosting before it exits;
+//   8. started again with a hearth:// link (as the desktop file does), the app opens the
 //      Join screen with the link's address and code filled in.
 //
 // Run it through scripts/desktop-e2e.sh, which builds everything and provides Xvfb and a
@@ -111,7 +114,8 @@ async function main() {
 
   const wd = new WebDriver(port);
   try {
-    await flow(wd);
+    const hosted = await flow(wd);
+    await powerCut(wd, hosted);
     // Asked to stop (SIGTERM, as when the desktop session ends), the app stops hosting
     // before it exits (RunEvent::ExitRequested). Closing the WebDriver session instead
     // would kill it outright.
@@ -217,6 +221,51 @@ async function flow(wd) {
     return list && !byRole('button', 'Actions for bob', list);
   `));
   await screenshot(wd, 'kicked');
+  return { roomPort, code };
+}
+
+/** Clicks "Host a room" and starts hosting as the owner on `roomPort`; returns the join code. */
+async function hostAgain(wd, roomPort) {
+  const host = await wd.waitFor('the start screen', js(`return byRole('button', 're:Host a room');`), [], 30_000);
+  await wd.click(host);
+  await wd.fill(await wd.waitFor('name field', js(`return byLabel('Your name');`)), 'owner');
+  await wd.fill(await wd.exec(js(`return byLabel('Password');`)), 'pass1234');
+  await wd.fill(await wd.exec(js(`return byLabel('Port');`)), String(roomPort));
+  await wd.click(await wd.exec(js(`return byRole('button', 'Start hosting');`)));
+  await wd.waitFor('the host panel', js(`return byRole('heading', 'Your room is open');`), [], 30_000);
+  return wd.exec(js(`return norm(document.querySelector('[data-testid=join-code]')?.textContent);`));
+}
+
+// 6. A power cut while hosting: the app is killed with SIGKILL (no shutdown code runs),
+//    started again, and hosting again brings everything back: the same join code (the
+//    key), the owner's account, the room with its history, bob's account and his kick.
+async function powerCut(wd, { roomPort, code }) {
+  for (const pid of appPids()) process.kill(pid, 'SIGKILL');
+  await appGone();
+  await wd.stop().catch(() => {}); // its app is gone already
+  log('killed the hosting app with SIGKILL; starting it again');
+  await wd.start(APP);
+  const again = await hostAgain(wd, roomPort);
+  assert.equal(again, code, 'the same key, so the same join code, after the power cut');
+  await wd.click(await wd.exec(js(`return byRole('button', 're:Open the lobby');`)));
+  await wd.click(await wd.waitFor('the games room in the lobby', js(`return byRole('button', 'Enter games');`)));
+  await wd.waitFor("bob's message in the room's history", js(`
+    return [...document.querySelectorAll('[data-testid=messages] .msg')]
+      .some((m) => norm(m.querySelector('.text')?.textContent) === arguments[0]
+        && norm(m.querySelector('.username')?.textContent) === 'bob');
+  `), [MESSAGE], 20_000);
+  await screenshot(wd, 'after-power-cut');
+
+  // bob's account is back, and so is his cooldown: logging in is refused with the kick.
+  const r = spawnSync(
+    CLI,
+    [`127.0.0.1:${roomPort}`, '--code', code, '--user', 'bob', '--password-stdin', '--known-hosts', path.join(home, 'cli-known-hosts')],
+    { input: 'bobpass1\n', encoding: 'utf8', timeout: 20_000 },
+  );
+  const said = `${r.stdout}${r.stderr}`;
+  assert.notEqual(r.status, 0, `bob may not log in during his cooldown:\n${said}`);
+  assert.match(said, /kicked by owner: spamming the chat/, `bob's account and kick survived:\n${said}`);
+  log('after the power cut: same code, the room and its history, and bob (still kicked) are back');
 }
 
 /** The app's log file (tauri-plugin-log, in the app log dir). */

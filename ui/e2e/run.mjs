@@ -22,6 +22,9 @@ async function enterRoom(page, room) {
 
 const msgs = (page) => page.getByTestId('messages').locator('.msg');
 
+/** Scroll a dialog's section to the top of the dialog (as far as it goes). */
+const top = (locator) => locator.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+
 test('host a room, chat, private chat, admin, settings, reconnect, stop', async ({ page, mock, shot, base }) => {
   await page.goto(base + APP);
   await page.getByRole('heading', { name: 'Hearth' }).waitFor();
@@ -331,6 +334,83 @@ test('XSS payloads are shown as text', async ({ page, mock, base }) => {
   const tricky = msgs(page).filter({ hasText: 'my color is not a color' }).locator('.username');
   assert.equal(await tricky.getAttribute('style'), null, 'an invalid color sets no style');
   assert.equal(dialogs, 0, 'no dialog fired');
+});
+
+test('signed-in devices: list, sign out with confirmation, both themes', async ({ page, mock, shot, base }) => {
+  const addr = '192.168.1.50:7878';
+  await page.goto(base + APP);
+  await page.getByRole('button', { name: /Join a room/ }).click();
+  await page.getByLabel('Address').fill(`hearth://${addr}/${await mock('codeFor', addr)}`);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await page.getByLabel('Name', { exact: true }).fill('tobi');
+  await page.getByLabel('Password').fill('secret');
+  assert.equal(await page.getByLabel('Remember me on this computer').isChecked(), true);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Lobby' }).waitFor();
+
+  await page.getByRole('button', { name: /Profile and settings/ }).click();
+  const settings = page.getByRole('dialog', { name: 'Profile and settings' });
+  const devices = settings.getByRole('region', { name: 'Signed-in devices' });
+  const rows = devices.getByRole('listitem');
+  await until(async () => (await rows.count()) === 3, 'three devices');
+  const first = rows.first();
+  assert.match(await first.textContent(), /tobi's computer\s*This device/);
+  await first.getByText('192.168.1.77').waitFor();
+  await rows.nth(2).getByText('2001:db8:4f2a:91c0:7a3e:1dff:fe4b:9c21').waitFor();
+
+  // nothing sticks out of its row or the dialog: long names and IPv6 addresses wrap
+  const overflow = () =>
+    devices.evaluate((section) => {
+      const box = section.getBoundingClientRect();
+      const bad = [];
+      for (const el of section.querySelectorAll('li, li *')) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0) continue;
+        if (r.right > box.right + 0.5 || r.left < box.left - 0.5) bad.push(`${el.tagName}.${el.className}: ${el.textContent?.slice(0, 30)}`);
+        if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible') bad.push(`scrolls: ${el.className}`);
+      }
+      return bad;
+    });
+  assert.deepEqual(await overflow(), []);
+  // the Sign out buttons line up
+  const rights = await devices.getByRole('button', { name: /^Sign out / }).evaluateAll((bs) => bs.map((b) => Math.round(b.getBoundingClientRect().right)));
+  assert.equal(new Set(rights).size, 1, `buttons aligned: ${rights}`);
+
+  await top(devices);
+  await shot('settings-devices');
+
+  // another device: ask, then sign it out
+  await devices.getByRole('button', { name: "Sign out tobi's gaming PC" }).click();
+  const question = devices.getByRole('group', { name: /Sign out tobi's gaming PC\?/ });
+  await question.waitFor();
+  assert.equal(await devices.getByRole('button', { name: 'Cancel' }).evaluate((b) => b === document.activeElement), true);
+  await shot('settings-devices-confirm');
+  await question.getByRole('button', { name: 'Yes, sign out' }).click();
+  await devices.getByText("tobi's gaming PC is signed out.").waitFor();
+  await until(async () => (await rows.count()) === 2, 'the list without it');
+
+  // light theme, with the question for this device
+  await page.emulateMedia({ colorScheme: 'light' });
+  await devices.getByRole('button', { name: 'Sign out this device' }).click();
+  const mine = devices.getByRole('group', { name: /Sign out this device\?/ });
+  await mine.getByText('Hearth on this computer will no longer remember your login.').waitFor();
+  assert.deepEqual(await overflow(), []);
+  await top(devices);
+  await shot('settings-devices-light');
+  await mine.getByRole('button', { name: 'Yes, sign out' }).click();
+  await devices.getByText(/This device is signed out/).waitFor();
+  assert.equal(await devices.getByText('This device', { exact: true }).count(), 0);
+
+  // a device that is gone already: the error, and the list as it is now
+  await devices.getByRole('button', { name: /Sign out Tobias-Steam-Deck/ }).click();
+  await mock('signOutDevices', 'tobi'); // from another computer, meanwhile
+  await devices.getByRole('button', { name: 'Yes, sign out' }).click();
+  await devices.getByRole('alert').getByText(/no signed-in device \d+ on your account/).waitFor();
+  await devices.getByText('No devices are remembered.', { exact: false }).waitFor();
+  await top(devices);
+  await shot('settings-devices-empty-light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot('settings-devices-empty');
 });
 
 test('light theme', async ({ page, mock, shot, base, context }) => {

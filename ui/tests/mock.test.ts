@@ -186,3 +186,169 @@ describe('MockBackend behaves like the Rust side', () => {
     expect(await mock.invoke('get_settings')).toEqual({ notifications: false });
   });
 });
+
+describe('signed-in devices (login tokens)', () => {
+  const addr = 'h:7878';
+  /** Connected to `h` and logged in (remembered unless told otherwise). */
+  async function loggedIn(username = 'tobi', remember = true) {
+    const ctx = make();
+    await ctx.mock.invoke('connect', { address: 'h', join_code: ctx.mock.control.codeFor(addr) });
+    await ctx.mock.invoke('login', { username, password: 'secret', remember });
+    return ctx;
+  }
+  const list = async () => (await mock.invoke('list_devices')).devices;
+  const names = async () => (await list()).map((d) => d.name);
+
+  it('lists the devices of this account, most recently used first, marking this one', async () => {
+    await loggedIn();
+    const devices = await list();
+    expect(devices.map((d) => [d.name, d.current])).toEqual([
+      ["tobi's computer", true],
+      ["tobi's gaming PC", false],
+      ['Tobias-Steam-Deck-living-room-the-one-with-the-cracked-screen', false],
+    ]);
+    expect(devices[0]).toMatchObject({ last_ip: '192.168.1.77' });
+    expect(Date.now() - Date.parse(devices[0].created)).toBeLessThan(60_000);
+    expect(devices[2].last_ip).toBe('2001:db8:4f2a:91c0:7a3e:1dff:fe4b:9c21');
+    const used = devices.map((d) => Date.parse(d.last_used));
+    expect(used).toEqual([...used].sort((a, b) => b - a));
+    expect(new Set(devices.map((d) => d.id)).size).toBe(3);
+    expect(await mock.invoke('saved_login', { address: 'h' })).toEqual({ username: 'tobi' });
+  });
+
+  it('issues no token without "remember me", and needs a login', async () => {
+    await loggedIn('jun', false);
+    expect(await list()).toEqual([]);
+    expect(await mock.invoke('saved_login', { address: 'h' })).toBeNull();
+    await mock.invoke('logout');
+    expect(await code(mock.invoke('list_devices'))).toBe('not_connected');
+    expect(await code(mock.invoke('revoke_device', { id: 1 }))).toBe('not_connected');
+  });
+
+  it('names the device after the computer when the shell knows its name', async () => {
+    const ctx = make();
+    ctx.mock.control.setDeviceName('Living-room PC');
+    await ctx.mock.invoke('connect', { address: 'h', join_code: ctx.mock.control.codeFor(addr) });
+    await ctx.mock.invoke('login', { username: 'jun', password: 'secret', remember: true });
+    expect(await list()).toMatchObject([{ name: 'Living-room PC', current: true }]);
+  });
+
+  it('signs another device out for good', async () => {
+    await loggedIn();
+    const pc = (await list()).find((d) => d.name === "tobi's gaming PC")!;
+    expect(await mock.invoke('revoke_device', { id: pc.id })).toBeNull();
+    expect(await names()).toEqual(["tobi's computer", 'Tobias-Steam-Deck-living-room-the-one-with-the-cracked-screen']);
+    // this computer stays remembered
+    expect(await mock.invoke('saved_login', { address: 'h' })).toEqual({ username: 'tobi' });
+    const err = await mock.invoke('revoke_device', { id: pc.id }).catch((e) => e);
+    expect(err.code).toBe('not_found');
+    expect(err.message).toBe(`no signed-in device ${pc.id} on your account`);
+  });
+
+  it("refuses an unknown id and another account's device with not_found", async () => {
+    // mara's device, seeded before tobi's
+    await loggedIn('mara', false);
+    const maras = (await list())[0];
+    expect(maras.name).toBe('mara-thinkpad');
+    await mock.invoke('logout');
+    await mock.invoke('login', { username: 'tobi', password: 'secret', remember: false });
+    for (const id of [maras.id, 999]) {
+      const err = await mock.invoke('revoke_device', { id }).catch((e) => e);
+      expect({ code: err.code, message: err.message }).toEqual({ code: 'not_found', message: `no signed-in device ${id} on your account` });
+    }
+    await mock.invoke('logout');
+    await mock.invoke('login', { username: 'mara', password: 'secret', remember: false });
+    expect(await names()).toEqual(['mara-thinkpad']);
+  });
+
+  it('signing this device out forgets the saved login but keeps the session', async () => {
+    await loggedIn();
+    const mine = (await list()).find((d) => d.current)!;
+    await mock.invoke('revoke_device', { id: mine.id });
+    expect(await mock.invoke('saved_login', { address: 'h' })).toBeNull();
+    expect(await names()).not.toContain("tobi's computer");
+    expect((await list()).some((d) => d.current)).toBe(false);
+    expect(mock.control.state().me).toBe('tobi');
+    expect(await mock.invoke('list_rooms')).toHaveProperty('lobby');
+  });
+
+  it('a saved token that was revoked elsewhere no longer logs in, and is forgotten', async () => {
+    await loggedIn();
+    await mock.invoke('disconnect');
+    // as if from another computer: a password login that signs this computer's token out
+    await mock.invoke('connect', { address: 'h' });
+    await mock.invoke('login', { username: 'tobi', password: 'secret', remember: false });
+    const mine = (await list()).find((d) => d.name === "tobi's computer")!;
+    expect(mine.current).toBe(false);
+    await mock.invoke('revoke_device', { id: mine.id });
+    await mock.invoke('disconnect');
+    await mock.invoke('connect', { address: 'h' });
+    expect(await mock.invoke('saved_login', { address: 'h' })).toEqual({ username: 'tobi' });
+    const err = await mock.invoke('login_saved').catch((e) => e);
+    expect({ code: err.code, message: err.message }).toEqual({ code: 'auth_failed', message: "This computer's saved login was signed out. Log in again." });
+    expect(await mock.invoke('saved_login', { address: 'h' })).toBeNull();
+  });
+
+  it('logs in with the saved token and marks that device as this one', async () => {
+    await loggedIn();
+    const before = (await list()).find((d) => d.current)!;
+    await mock.invoke('disconnect');
+    await mock.invoke('connect', { address: 'h' });
+    expect(await mock.invoke('login_saved')).toMatchObject({ username: 'tobi' });
+    const devices = await list();
+    expect(devices.filter((d) => d.current).map((d) => d.id)).toEqual([before.id]);
+    expect(devices).toHaveLength(3);
+  });
+
+  it('a password change signs every device out and gives a remembered session a fresh token', async () => {
+    await loggedIn();
+    const old = (await list()).find((d) => d.current)!;
+    await mock.invoke('update_profile', { password: { old: 'secret', new: 'n3w-pass' } });
+    const devices = await list();
+    expect(devices).toHaveLength(1);
+    expect(devices[0]).toMatchObject({ name: "tobi's computer", current: true });
+    expect(devices[0].id).not.toBe(old.id);
+    // the fresh token is the saved one: it logs in after a reconnect
+    await mock.invoke('disconnect');
+    await mock.invoke('connect', { address: 'h' });
+    expect(await mock.invoke('login_saved')).toMatchObject({ username: 'tobi' });
+    expect((await list()).map((d) => d.id)).toEqual([devices[0].id]);
+  });
+
+  it('a password change on a session that is not remembered leaves no device', async () => {
+    await loggedIn('tobi', false);
+    expect(await list()).toHaveLength(2);
+    await mock.invoke('update_profile', { password: { old: 'secret', new: 'n3w-pass' } });
+    expect(await list()).toEqual([]);
+    expect(await mock.invoke('saved_login', { address: 'h' })).toBeNull();
+  });
+
+  it('a rename keeps the devices and the saved login follows it', async () => {
+    await loggedIn();
+    await mock.invoke('update_profile', { username: 'tobias' });
+    expect(await list()).toHaveLength(3);
+    expect(await mock.invoke('saved_login', { address: 'h' })).toEqual({ username: 'tobias' });
+  });
+
+  it('logging out on a remembered device revokes its token and forgets it', async () => {
+    await loggedIn();
+    await mock.invoke('logout');
+    expect(await mock.invoke('saved_login', { address: 'h' })).toBeNull();
+    expect(await code(mock.invoke('login_saved'))).toBe('auth_failed');
+    await mock.invoke('login', { username: 'tobi', password: 'secret', remember: false });
+    expect(await names()).toEqual(["tobi's gaming PC", 'Tobias-Steam-Deck-living-room-the-one-with-the-cracked-screen']);
+  });
+
+  it('a kick with a cooldown signs every device of the account out', async () => {
+    const { mock } = make();
+    await mock.invoke('host_start', { username: 'o', password: 'pppp' });
+    await mock.invoke('kick', { username: 'tobi', reason: 'spam', minutes: 0 });
+    await mock.invoke('kick', { username: 'mara', reason: 'spam', minutes: 5 });
+    const audit = await mock.invoke('audit', {});
+    expect(audit.find((e) => e.kind === 'revoke')).toMatchObject({ user: 'mara', by: 'o', detail: 'mara-thinkpad: kicked' });
+    expect(audit.filter((e) => e.kind === 'revoke')).toHaveLength(1);
+    await mock.invoke('logout');
+    await mock.invoke('login', { username: 'tobi', password: 'secret', remember: false });
+    expect(await list()).toHaveLength(2);
+  });
+});

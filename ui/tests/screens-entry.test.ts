@@ -246,7 +246,9 @@ describe('Login and register', () => {
     const { hearth } = await renderApp(async ({ hearth, control }) => {
       await hearth.connect(addr, control.codeFor(addr));
       await hearth.login({ username: 'jun', password: 'secret', remember: true });
-      await hearth.logout();
+      // leaving keeps the saved login (logging out on this device would forget it)
+      await hearth.leaveServer();
+      await hearth.connect(addr, null);
     });
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Continue as jun' }));

@@ -26,6 +26,8 @@ const CASES: { [K in Command]: ArgsOf<K> } = {
   saved_login: { address: 'h:1' },
   forget_login: { address: 'h:1' },
   logout: null,
+  list_devices: null,
+  revoke_device: { id: 7 },
   list_rooms: null,
   create_room: { room: 'r' },
   enter_room: { room: 'r' },

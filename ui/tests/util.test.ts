@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BackendError, errorCode, errorMessage } from '../src/lib/backend/errors';
 import { wantsMock } from '../src/lib/backend';
-import { countdown, dateTime, hhmm } from '../src/lib/util/time';
+import { ago, countdown, dateTime, day, hhmm } from '../src/lib/util/time';
 import { LIMITS } from '../src/lib/backend/types';
 import {
   charCount,
@@ -113,6 +113,19 @@ describe('time', () => {
     expect(hhmm('2024-05-01T07:05:59Z')).toBe('07:05');
     expect(hhmm('garbage')).toBe('');
     expect(dateTime('2024-05-01T07:05:09Z')).toBe('2024-05-01 07:05:09');
+    expect(day('2024-05-01T23:59:09Z')).toBe('2024-05-01');
+    expect(day('garbage')).toBe('garbage');
+  });
+  it('says how long ago, then the day', () => {
+    const now = Date.parse('2024-05-10T12:00:00Z');
+    expect(ago('2024-05-10T12:00:30Z', now)).toBe('just now');
+    expect(ago('2024-05-10T11:59:30Z', now)).toBe('just now');
+    expect(ago('2024-05-10T11:55:00Z', now)).toBe('5 min ago');
+    expect(ago('2024-05-10T09:00:00Z', now)).toBe('3 h ago');
+    expect(ago('2024-05-09T11:00:00Z', now)).toBe('1 day ago');
+    expect(ago('2024-05-06T12:00:00Z', now)).toBe('4 days ago');
+    expect(ago('2024-04-01T08:00:00Z', now)).toBe('2024-04-01');
+    expect(ago('garbage', now)).toBe('garbage');
   });
   it('counts down', () => {
     expect(countdown(299_001)).toBe('5:00');

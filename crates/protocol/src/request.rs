@@ -182,6 +182,13 @@ macro_rules! command_enum {
                 Err(CommandError::UnknownType(kind.to_owned()))
             }
 
+            /// Encodes the request as a complete frame (length prefix included).
+            pub fn encode(&self, id: Option<&RequestId>) -> bytes::Bytes {
+                match self {
+                    $(Command::$variant(request) => encode_request(request, id),)*
+                }
+            }
+
             /// The request's `type`.
             pub fn kind(&self) -> &'static str {
                 match self {

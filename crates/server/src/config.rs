@@ -41,6 +41,9 @@ pub struct Config {
     pub argon2_iterations: u32,
     /// How long presence changes are gathered before `list`/`list_room` pushes go out.
     pub presence_delay: Duration,
+    /// Longest delay before a failed login on an account that keeps failing is
+    /// answered (the delays double from 1 s up to this; zero turns them off).
+    pub max_login_delay: Duration,
 }
 
 impl Config {
@@ -63,6 +66,7 @@ impl Config {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             presence_delay: Duration::from_millis(15),
+            max_login_delay: Duration::from_secs(30),
         }
     }
 

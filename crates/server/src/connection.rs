@@ -1,4 +1,4 @@
-//! One TCP connection from accept to close: TLS handshake, the reading loop
+//! One connection from accept to close: TLS handshake, the reading loop
 //! with its deadlines, and the clean-up that keeps presence honest.
 //!
 //! The whole connection runs in a `conn` tracing span with the peer address
@@ -12,7 +12,7 @@ use hearth_protocol::envelope::{encode_error, encode_push};
 use hearth_protocol::frame::MAX_SERVER_FRAME;
 use hearth_protocol::push::{Bye, ByeReason};
 use hearth_protocol::{ErrorCode, FrameError, FrameReader};
-use tokio::io::AsyncRead;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tracing::Instrument;
@@ -104,7 +104,20 @@ async fn serve_in_span(
                 return;
             }
         };
-    let (reader, writer) = tokio::io::split(tls);
+    serve_stream(shared, tls, peer, span).await;
+}
+
+/// Serves one connection over `stream`, already secured (the TLS stream; the
+/// fuzzing harness passes an in-memory stream), until it ends.
+pub(crate) async fn serve_stream<S>(
+    shared: Arc<Shared>,
+    stream: S,
+    peer: SocketAddr,
+    span: tracing::Span,
+) where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (reader, writer) = tokio::io::split(stream);
     let (outbox, rx) = Outbox::new(shared.config.queue_frames, shared.config.queue_bytes);
     let id = shared.with_hub(|hub| hub.add_conn(outbox.clone(), peer));
     let writer_task = tokio::spawn(run_writer(writer, rx, outbox.clone()).instrument(span.clone()));

@@ -23,6 +23,8 @@
 //!   auth/idle deadlines, clean-up of presence.
 //! - [`server`]: [`start`] a server on a bound listener; the [`RunningServer`]
 //!   handle stops it. Accepts under a connection cap, drains on shutdown.
+//!   `fuzzing` (feature `fuzzing`): the same server with in-memory connections,
+//!   for the fuzz targets.
 
 pub mod config;
 pub mod error;
@@ -55,6 +57,10 @@ mod dispatch;
 mod connection;
 
 pub mod server;
+
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use config::Config;
 pub use error::ServerError;

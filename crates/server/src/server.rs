@@ -108,6 +108,41 @@ impl Drop for RunningServer {
 /// Opens the data directory (database, certificate) and starts serving on `listener`.
 pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServer, ServerError> {
     let addr = listener.local_addr()?;
+    let opened = open(config).await?;
+    let acceptor = tls::acceptor(&opened.identity)?;
+    let Opened {
+        shared,
+        store,
+        writer,
+        identity,
+    } = opened;
+    let shutdown = shared.shutdown.clone();
+    let closing_for_good = Arc::clone(&shared.closing_for_good);
+    let stats = shared.stats.subscribe();
+    let task = tokio::spawn(run(shared, listener, acceptor, store, writer));
+    tracing::info!(%addr, fingerprint = %identity.fingerprint, "listening");
+    Ok(RunningServer {
+        addr,
+        fingerprint: identity.fingerprint,
+        shutdown,
+        closing_for_good,
+        stats,
+        task: Some(task),
+    })
+}
+
+/// A server's state, ready to serve connections: what every connection
+/// shares, the database, and the message writer thread.
+pub(crate) struct Opened {
+    pub shared: Arc<Shared>,
+    pub store: Store,
+    pub writer: std::thread::JoinHandle<()>,
+    pub identity: hearth_certs::ServerIdentity,
+}
+
+/// Opens the data directory (certificate, database, migrations, owner), and
+/// starts the message writer thread and the presence task.
+pub(crate) async fn open(config: Config) -> Result<Opened, ServerError> {
     let dir = config.data_dir.clone();
     let sans = config.extra_sans.clone();
     let owner = config.owner.clone();
@@ -134,7 +169,6 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     .await
     .map_err(|e| ServerError::Internal(format!("startup task: {e}")))??;
 
-    let acceptor = tls::acceptor(&identity)?;
     let hub = Hub::new(
         rooms
             .into_iter()
@@ -143,29 +177,22 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServe
     );
     let passwords = Passwords::new(config.argon2_memory_kib, config.argon2_iterations)?;
     let (msg_tx, msg_rx) = mpsc::channel(MESSAGE_QUEUE);
-    let shutdown = CancellationToken::new();
-    let closing_for_good = Arc::new(AtomicBool::new(false));
     let shared = Arc::new(Shared::new(
         config,
         store.clone(),
         hub,
         msg_tx,
         passwords,
-        shutdown.clone(),
-        Arc::clone(&closing_for_good),
+        CancellationToken::new(),
+        Arc::new(AtomicBool::new(false)),
     ));
     let writer = persist::spawn_writer(Arc::downgrade(&shared), store.clone(), msg_rx)?;
-    let stats = shared.stats.subscribe();
     tokio::spawn(presence::run(Arc::clone(&shared)));
-    let task = tokio::spawn(run(shared, listener, acceptor, store, writer));
-    tracing::info!(%addr, fingerprint = %identity.fingerprint, "listening");
-    Ok(RunningServer {
-        addr,
-        fingerprint: identity.fingerprint,
-        shutdown,
-        closing_for_good,
-        stats,
-        task: Some(task),
+    Ok(Opened {
+        shared,
+        store,
+        writer,
+        identity,
     })
 }
 

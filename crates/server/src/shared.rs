@@ -63,10 +63,10 @@ impl Shared {
         closing_for_good: Arc<AtomicBool>,
     ) -> Shared {
         Shared {
+            throttle: Mutex::new(Throttle::new(config.max_login_delay)),
             config,
             store,
             hub: Mutex::new(hub),
-            throttle: Mutex::new(Throttle::default()),
             presence: Notify::new(),
             messages,
             passwords,

@@ -4,8 +4,9 @@
 //! - per IP address: after [`IP_MAX_FAILURES`] failures inside [`WINDOW`], the
 //!   address is refused without checking for [`IP_BLOCK`];
 //! - per account: after [`ACCOUNT_FREE_FAILURES`] failures, each further *failed*
-//!   attempt is answered only after a growing delay (1 s, 2 s, 4 s … 30 s), so
-//!   guessing is slow while the real owner still gets in at once.
+//!   attempt is answered only after a growing delay (1 s, 2 s, 4 s … up to
+//!   `Config::max_login_delay`, 30 s by default), so guessing is slow while the
+//!   real owner still gets in at once.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -19,8 +20,6 @@ pub(crate) const IP_BLOCK: Duration = Duration::from_secs(60);
 pub(crate) const ACCOUNT_FREE_FAILURES: u32 = 5;
 /// Failures older than this are forgotten.
 pub(crate) const WINDOW: Duration = Duration::from_secs(300);
-/// Longest delay for a failed attempt.
-const MAX_DELAY: Duration = Duration::from_secs(30);
 /// Entries kept before stale ones are pruned.
 const PRUNE_AT: usize = 10_000;
 
@@ -32,13 +31,23 @@ struct Failures {
 }
 
 /// Failure counters by address and by account name key.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Throttle {
     by_ip: HashMap<IpAddr, Failures>,
     by_account: HashMap<String, Failures>,
+    max_delay: Duration,
 }
 
 impl Throttle {
+    /// No failures yet; delays for an account grow up to `max_delay`.
+    pub(crate) fn new(max_delay: Duration) -> Throttle {
+        Throttle {
+            by_ip: HashMap::new(),
+            by_account: HashMap::new(),
+            max_delay,
+        }
+    }
+
     /// `Err(wait)` when this address is blocked.
     pub(crate) fn check_ip(&mut self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
         match self.by_ip.get(&ip).and_then(|f| f.blocked_until) {
@@ -64,7 +73,7 @@ impl Throttle {
         );
         match acc.count.checked_sub(ACCOUNT_FREE_FAILURES + 1) {
             None => Duration::ZERO,
-            Some(extra) => Duration::from_secs(1u64 << extra.min(5)).min(MAX_DELAY),
+            Some(extra) => Duration::from_secs(1u64 << extra.min(5)).min(self.max_delay),
         }
     }
 
@@ -107,7 +116,7 @@ mod tests {
 
     #[test]
     fn ip_is_blocked_after_too_many_failures_then_released() {
-        let mut t = Throttle::default();
+        let mut t = Throttle::new(Duration::from_secs(30));
         let now = Instant::now();
         for i in 0..IP_MAX_FAILURES {
             assert!(t.check_ip(IP, now).is_ok(), "attempt {i}");
@@ -119,7 +128,7 @@ mod tests {
 
     #[test]
     fn account_failures_are_delayed_more_and_more() {
-        let mut t = Throttle::default();
+        let mut t = Throttle::new(Duration::from_secs(30));
         let now = Instant::now();
         let delays: Vec<u64> = (0..10)
             .map(|i| {
@@ -132,7 +141,7 @@ mod tests {
 
     #[test]
     fn success_clears_counters() {
-        let mut t = Throttle::default();
+        let mut t = Throttle::new(Duration::from_secs(30));
         let now = Instant::now();
         for _ in 0..7 {
             t.failure(IP, "alice", now);

@@ -4,11 +4,9 @@
 
 mod common;
 
-use std::str::FromStr;
 use std::time::Duration;
 
-use common::{start_server, TestClient, WAIT};
-use hearth_certs::Fingerprint;
+use common::{start_server, ServerProcess, TestClient, WAIT};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -69,28 +67,8 @@ async fn pushes_past_the_byte_cap_cut_a_silent_reader_off() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_requests_from_a_client_that_does_not_read_do_not_grow_memory() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_hearth-server"))
-        .args(["--listen", "127.0.0.1:0", "--msg-rate", "0"])
-        .args(["--argon2-memory-kib", "1024", "--argon2-iterations", "1"])
-        .arg("--data-dir")
-        .arg(dir.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = server.id();
-    let (addr, key) = {
-        use std::io::BufRead;
-        let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
-        let addr = lines.next().unwrap().unwrap();
-        let key = lines.next().unwrap().unwrap();
-        // Keep reading whatever else it prints, so it never writes into a closed pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        (
-            addr.trim_start_matches("listening on ").parse().unwrap(),
-            Fingerprint::from_str(key.trim_start_matches("fingerprint ")).unwrap(),
-        )
-    };
+    let server = ServerProcess::spawn(dir.path());
+    let (pid, addr, key) = (server.pid(), server.addr, server.key);
     let result = tokio::time::timeout(4 * WAIT, async {
         // A room whose history pages are large: 200 messages of 4000 characters.
         let mut writer = TestClient::connect(addr, key).await;
@@ -128,8 +106,7 @@ async fn history_requests_from_a_client_that_does_not_read_do_not_grow_memory() 
         (before, peak)
     })
     .await;
-    let _ = server.kill();
-    let _ = server.wait();
+    server.kill();
     let (before, peak) = result.expect("the attack finished in time");
     let grew_mib = peak.saturating_sub(before) / 1024;
     // Measured here: about 4 MiB with the limits, 48 MiB in the same 5 s without

@@ -274,6 +274,19 @@ impl TestClient {
         .expect("write to server");
     }
 
+    /// Sends a request carrying `id`, reporting a failed write instead of
+    /// failing the test (for tests that expect the server to vanish).
+    pub async fn try_send_with_id(&mut self, kind: &str, data: Value, id: Value) -> bool {
+        let body = json!({ "type": kind, "data": data, "id": id });
+        let stream = self.reader.get_mut();
+        let frame = encode(body.to_string().as_bytes());
+        let wrote = async {
+            stream.write_all(&frame).await?;
+            stream.flush().await
+        };
+        matches!(tokio::time::timeout(WAIT, wrote).await, Ok(Ok(())))
+    }
+
     /// Sends one frame with this body.
     pub async fn send_body(&mut self, body: &[u8]) {
         self.send_raw(&encode(body)).await;
@@ -513,4 +526,68 @@ impl TestClient {
 
     /// Closes the TCP connection abruptly (no logout).
     pub fn drop_connection(self) {}
+}
+
+/// The `hearth-server` binary running as its own process (so it can be killed
+/// with SIGKILL), on `127.0.0.1:0` with fast Argon2 settings and no flood limit.
+/// Dropping it kills it.
+pub struct ServerProcess {
+    child: std::process::Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its certificate's key.
+    pub key: Fingerprint,
+}
+
+impl ServerProcess {
+    /// Starts the binary on `data_dir`; returns once it has printed its address and key.
+    pub fn spawn(data_dir: &std::path::Path) -> ServerProcess {
+        use std::io::BufRead;
+        use std::str::FromStr;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hearth-server"))
+            .args(["--listen", "127.0.0.1:0", "--msg-rate", "0"])
+            .args(["--argon2-memory-kib", "1024", "--argon2-iterations", "1"])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("hearth-server starts");
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = lines.next().unwrap().unwrap();
+        let key = lines.next().unwrap().unwrap();
+        // Keep reading whatever else it prints, so it never writes into a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        ServerProcess {
+            child,
+            addr: addr.trim_start_matches("listening on ").parse().unwrap(),
+            key: Fingerprint::from_str(key.trim_start_matches("fingerprint ")).unwrap(),
+        }
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A new connection to it.
+    pub async fn connect(&self) -> TestClient {
+        TestClient::connect(self.addr, self.key).await
+    }
+
+    /// Kills it with SIGKILL (no shutdown code runs) and reaps it.
+    pub fn kill(mut self) {
+        self.kill_now();
+    }
+
+    fn kill_now(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill_now();
+    }
 }

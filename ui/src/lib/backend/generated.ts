@@ -614,7 +614,7 @@ export type PrivateRequest = {
 to: string, };
 
 /**
- * `profile {color?, username?, password?}` (at least one field).
+ * `profile {color?, username?, password?, device?}` (at least one of the first three).
  */
 export type Profile = { 
 /**

@@ -10,7 +10,7 @@
 import type { ArgsOf, Backend, Command, InvokeArgs, ResultOf } from './backend';
 import { BackendError } from './errors';
 import { LIMITS, PALETTE } from './types';
-import type { AuditEntry, ErrorCode, ErrorPayload, EventHandler, HearthEvent, History, HostInfo } from './types';
+import type { AuditEntry, DeviceInfo, ErrorCode, ErrorPayload, EventHandler, HearthEvent, History, HostInfo } from './types';
 import type { MessageView, NoticeKind, ParsedAddress, PrivateLinks, Role, RoomMap, Session, Settings } from './types';
 import { isColor, nameProblem, normalizeCode, passwordProblem, reasonProblem, textProblem } from '../util/validate';
 
@@ -31,7 +31,15 @@ interface Account {
   password: string;
   color: string;
   role: Role;
+  /** Its signed-in devices: the login tokens the server issued ("remember me"). */
+  devices: Device[];
 }
+
+/** A login token as the server keeps it: the device's name, times and address (the token, for the mock, in clear). */
+type Device = Omit<DeviceInfo, 'current'> & { token: string };
+
+/** The address this computer talks to a joined server from. */
+const MY_IP = '192.168.1.77';
 
 const key = (name: string) => name.toLowerCase();
 const now = () => new Date().toISOString();
@@ -94,7 +102,10 @@ export class MockBackend implements Backend {
   // the network and this computer
   private serverKeys = new Map<string, string>(); // address -> key seed
   private knownHosts = new Map<string, string>(); // address -> fingerprint
-  private savedLogins = new Map<string, { username: string; password: string }>();
+  /** The keychain: a login token per server, never a password. */
+  private savedLogins = new Map<string, { username: string; token: string }>();
+  /** The name this computer gives its login tokens (the shell uses the computer's name); null: "<user>'s computer". */
+  private deviceName: string | null = null;
   private lastUsed = new Map<string, string>();
   private unreachable = new Set<string>();
   private portsInUse = new Set<number>();
@@ -109,10 +120,13 @@ export class MockBackend implements Backend {
   private messages: MessageView[] = [];
   private kicks = new Map<string, { by: string; reason: string; until: number | null }>();
   private auditLog: AuditEntry[] = [];
+  private nextDevice = 1;
 
   // this client
   private server: string | null = null;
   private me: Session | null = null;
+  /** The device (login token) this session logged in with or was issued, if any. */
+  private myDevice: number | null = null;
   private hosting: HostInfo | null = null;
   private active = new Set<string>();
   private incoming = new Set<string>();
@@ -183,10 +197,17 @@ export class MockBackend implements Backend {
       this.store({ room: 'general', with: null, from: from.username, text: `${FRIEND_LINES[i % FRIEND_LINES.length]} (#${i + 1})`, ts, color: from.color, private: false });
     }
     this.audit('login', 'mara');
+    // devices that stay signed in elsewhere (a long name and an IPv6 address among them)
+    const ago = (hours: number) => new Date(start - hours * 3_600_000).toISOString();
+    const seedDevice = (user: string, name: string, created: number, used: number, ip: string | null) =>
+      this.accounts.get(user)!.devices.push({ id: this.nextDevice, name, token: `seeded-${this.nextDevice++}`, created: ago(created), last_used: ago(used), last_ip: ip });
+    seedDevice('tobi', "tobi's gaming PC", 24 * 40, 3, '192.168.1.42');
+    seedDevice('tobi', 'Tobias-Steam-Deck-living-room-the-one-with-the-cracked-screen', 24 * 12, 50, '2001:db8:4f2a:91c0:7a3e:1dff:fe4b:9c21');
+    seedDevice('mara', 'mara-thinkpad', 24 * 90, 0.2, '192.168.1.31');
   }
 
   private addAccount(username: string, color: string, role: Role = 'member', password = 'secret'): Account {
-    const acc = { username, password, color, role };
+    const acc: Account = { username, password, color, role, devices: [] };
     this.accounts.set(key(username), acc);
     return acc;
   }
@@ -284,6 +305,7 @@ export class MockBackend implements Backend {
 
   private dropSession(): void {
     this.me = null;
+    this.myDevice = null;
     this.active.clear();
     this.incoming.clear();
     this.outgoing.clear();
@@ -331,6 +353,47 @@ export class MockBackend implements Backend {
     return acc;
   }
 
+  private refuseKicked(acc: Account): void {
+    const kick = this.kicks.get(key(acc.username));
+    if (kick?.until != null && kick.until > Date.now()) {
+      const { by, reason } = kick;
+      throw fail('kicked', `You were kicked by ${by} (${reason}) and may rejoin later.`, { until: new Date(kick.until).toISOString(), by, reason });
+    }
+  }
+
+  /** Logged in on `server` with the password, or with the login token of `used`; `issued`: a token the login asked for. */
+  private startSession(acc: Account, server: string, used: Device | null, issued: Device | null = null): Session {
+    this.me = { server, username: acc.username, color: acc.color, role: acc.role };
+    this.myDevice = (used ?? issued)?.id ?? null;
+    this.audit('login', acc.username, null, used && `with the login token of ${used.name}`);
+    if (issued) this.audit('device', acc.username, null, issued.name);
+    this.where.delete(acc.username); // a simulated friend's own login is taken over
+    this.move(acc.username, 'lobby');
+    return this.me;
+  }
+
+  /** The address the server sees this computer's client at. */
+  private myIp(): string {
+    return this.hosting ? '127.0.0.1' : MY_IP;
+  }
+
+  /** The server issues this computer a login token for `acc` (the caller audits it). */
+  private issueDevice(acc: Account): Device {
+    const id = this.nextDevice++;
+    const name = this.deviceName ?? `${acc.username}'s computer`;
+    const device = { id, name, token: `token-${id}-${fnv(`${acc.username}/${id}`).toString(16)}`, created: now(), last_used: now(), last_ip: this.myIp() };
+    acc.devices.push(device);
+    return device;
+  }
+
+  /** Login tokens stop working (audited as the server does: `<devices>: <why>`). */
+  private revokeDevices(acc: Account, gone: Device[], why: string, by: string | null = null): void {
+    if (gone.length === 0) return;
+    acc.devices = acc.devices.filter((d) => !gone.includes(d));
+    if (gone.some((d) => d.id === this.myDevice)) this.myDevice = null;
+    this.audit('revoke', acc.username, by, `${gone.map((d) => d.name).join(', ')}: ${why}`);
+  }
+
   private checkAccount(username: string, password: string, color?: string | null): void {
     check(nameProblem(username));
     check(passwordProblem(password));
@@ -373,6 +436,7 @@ export class MockBackend implements Backend {
       this.hosting = { addresses, port, join_code: code, fingerprint, join_link: `hearth://${address}/${code}`, connected: 0 };
       this.server = `127.0.0.1:${port}`;
       this.me = { server: this.server, username: acc.username, color: acc.color, role: 'owner' };
+      this.myDevice = null;
       this.audit('login', acc.username);
       this.emit({ kind: 'connected', server: this.server });
       this.where.set(acc.username, 'lobby');
@@ -449,22 +513,27 @@ export class MockBackend implements Backend {
       }
       const acc = this.accounts.get(key(args.username));
       if (!acc || acc.password !== args.password) throw fail('auth_failed', 'Wrong name or password.');
-      const kick = this.kicks.get(key(acc.username));
-      if (kick?.until != null && kick.until > Date.now()) {
-        const { by, reason } = kick;
-        throw fail('kicked', `You were kicked by ${by} (${reason}) and may rejoin later.`, { until: new Date(kick.until).toISOString(), by, reason });
-      }
-      if (args.remember) this.savedLogins.set(server, { username: acc.username, password: args.password });
-      this.me = { server, username: acc.username, color: acc.color, role: acc.role };
-      this.audit('login', acc.username);
-      this.where.delete(acc.username); // a simulated friend's own login is taken over
-      this.move(acc.username, 'lobby');
-      return this.me;
+      this.refuseKicked(acc);
+      // remembered: the server issues this computer a token, and the keychain keeps it
+      const device = args.remember ? this.issueDevice(acc) : null;
+      if (device) this.savedLogins.set(server, { username: acc.username, token: device.token });
+      return this.startSession(acc, server, null, device);
     },
     login_saved: () => {
-      const saved = this.savedLogins.get(this.requireServer());
+      const server = this.requireServer();
+      const saved = this.savedLogins.get(server);
       if (!saved) throw fail('auth_failed', 'No saved login for this server.');
-      return this.commands.login({ ...saved, remember: false });
+      const acc = this.accounts.get(key(saved.username));
+      if (acc) this.refuseKicked(acc);
+      const device = acc?.devices.find((d) => d.token === saved.token);
+      if (!acc || !device) {
+        // revoked elsewhere, by a password change or a kick: the shell forgets it
+        this.savedLogins.delete(server);
+        throw fail('auth_failed', "This computer's saved login was signed out. Log in again.");
+      }
+      device.last_used = now();
+      device.last_ip = this.myIp();
+      return this.startSession(acc, server, device);
     },
     saved_login: (args) => {
       const saved = this.savedLogins.get(parseAddress(args.address).address);
@@ -477,9 +546,31 @@ export class MockBackend implements Backend {
     logout: () => {
       const me = this.requireLogin();
       this.audit('logout', me.username);
+      // on a remembered device: "log out on this device" revokes its token and forgets it
+      if (this.savedLogins.delete(me.server)) {
+        const acc = this.accounts.get(key(me.username))!;
+        this.revokeDevices(acc, acc.devices.filter((d) => d.id === this.myDevice), 'logged out on this device');
+      }
       this.move(me.username, null);
       for (const u of this.active) this.emit({ kind: 'private_ended', with: u, reason: 'you logged out' });
       this.dropSession();
+      return null;
+    },
+    list_devices: () => {
+      const me = this.requireLogin();
+      const devices = [...this.accounts.get(key(me.username))!.devices]
+        .sort((a, b) => b.last_used.localeCompare(a.last_used) || b.id - a.id)
+        .map((d): DeviceInfo => ({ id: d.id, name: d.name, created: d.created, last_used: d.last_used, last_ip: d.last_ip, current: d.id === this.myDevice }));
+      return { devices };
+    },
+    revoke_device: ({ id }) => {
+      const me = this.requireLogin();
+      const acc = this.accounts.get(key(me.username))!;
+      const device = acc.devices.find((d) => d.id === id);
+      if (!device) throw fail('not_found', `no signed-in device ${id} on your account`);
+      // the shell forgets the saved login when it was this device's
+      if (device.id === this.myDevice) this.savedLogins.delete(me.server);
+      this.revokeDevices(acc, [device], 'signed out');
       return null;
     },
 
@@ -586,6 +677,8 @@ export class MockBackend implements Backend {
       if (target.role === 'admin' && me.role !== 'owner') throw fail('forbidden', 'Only the owner can kick an admin.');
       const { reason } = args;
       this.kicks.set(key(target.username), { by: me.username, reason, until: minutes > 0 ? Date.now() + minutes * 60_000 : null });
+      // a cooldown also signs every device out
+      if (minutes > 0) this.revokeDevices(target, target.devices, 'kicked', me.username);
       this.audit('kick', target.username, me.username, reason);
       // offline at once (their place is told they left), then everyone still online hears why
       const changed = this.relocate(target.username, null);
@@ -628,7 +721,18 @@ export class MockBackend implements Backend {
         const other = this.accounts.get(key(rename));
         if (other && other !== acc) throw fail('name_taken', `The name "${rename}" is taken.`);
       }
-      if (args.password) acc.password = args.password.new;
+      const remembered = this.savedLogins.get(me.server);
+      if (args.password) {
+        // every token of the account stops working; a remembered session gets a fresh one
+        acc.password = args.password.new;
+        this.revokeDevices(acc, acc.devices, 'the password changed');
+        if (remembered) {
+          const device = this.issueDevice(acc);
+          this.audit('device', acc.username, null, device.name);
+          this.myDevice = device.id;
+          remembered.token = device.token;
+        }
+      }
       if (args.color != null) acc.color = args.color;
       const old = acc.username;
       if (rename !== null) {
@@ -636,6 +740,7 @@ export class MockBackend implements Backend {
         acc.username = rename;
         this.accounts.set(key(rename), acc);
         this.where = new Map([...this.where].map(([u, p]) => [u === old ? rename : u, p]));
+        if (remembered) remembered.username = rename;
       }
       this.me = { ...me, username: acc.username, color: acc.color };
       if (rename !== null || args.color != null) {
@@ -701,6 +806,8 @@ export class MockBackend implements Backend {
       const me = this.requireLogin();
       const until = minutes > 0 ? Date.now() + minutes * 60_000 : null;
       this.kicks.set(key(me.username), { by, reason, until });
+      const acc = this.accounts.get(key(me.username));
+      if (acc && until !== null) this.revokeDevices(acc, acc.devices, 'kicked', by);
       this.emit({ kind: 'kicked', by, reason, until: until === null ? null : new Date(until).toISOString() });
       this.where.delete(me.username);
       this.dropSession();
@@ -729,6 +836,13 @@ export class MockBackend implements Backend {
     codeFor: (address: string): string => this.keyFor(address).code,
     fingerprintFor: (address: string): string => this.keyFor(address).fingerprint,
     setKeychainAvailable: (available: boolean): void => void (this.keychainAvailable = available),
+    /** A user signs all their devices out from a computer of their own. */
+    signOutDevices: (user: string): void => {
+      const acc = this.account(user);
+      this.revokeDevices(acc, acc.devices, 'signed out');
+    },
+    /** The name this computer gives its login tokens (null: "<user>'s computer"). */
+    setDeviceName: (name: string | null): void => void (this.deviceName = name),
     setUnreachable: (address: string): void => void this.unreachable.add(address),
     state: () => ({ place: this.place(), me: this.me?.username ?? null, privates: this.privateLinks(), host: this.hosting }),
   };
