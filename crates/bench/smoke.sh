@@ -68,6 +68,11 @@ scenario() {
 scenario fanout --code "$code" fanout --users 10 --senders 2 --messages 50
 scenario fanout-rate --insecure fanout --users 10 --senders 10 --messages 100 --rate 200
 scenario logins --insecure logins --users 10 --concurrency 5 --with-chat --chat-users 4 --chat-rate 100
+scenario logins-tokens --insecure logins --users 10 --concurrency 10 --tokens --with-chat --chat-users 4 --chat-rate 100
+scenario files --insecure files --size-mib 3 --downloaders 2 --chat-users 4 --chat-rate 20
+for key in upload_mb_per_s download_mb_per_s parallel_downloads_mb_per_s_total; do
+    has_number "$work/files.json" "$key" || fail "files: JSON has no number for $key"
+done
 scenario idle --insecure --server-pid "$server_pid" idle --connections 50 --hold 2 --room-size 20
 has_number "$work/idle.json" server_rss_per_conn_bytes || fail "idle: no server RSS per connection"
 grep -Eq '"connections_alive": 50,?$' "$work/idle.json" || fail "idle: not every connection stayed alive"

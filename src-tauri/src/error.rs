@@ -43,6 +43,8 @@ pub enum AppCode {
     KeychainUnavailable,
     /// No connection (or it is reconnecting).
     NotConnected,
+    /// The user cancelled a file transfer.
+    Cancelled,
     /// A bug or local failure in the app.
     Internal,
 }
@@ -217,6 +219,7 @@ impl From<ClientError> for CommandError {
                 "The connection dropped and Hearth is reconnecting; try again in a moment.",
             ),
             ClientError::ConnectionLost | ClientError::Closed => CommandError::not_connected(),
+            ClientError::Cancelled => CommandError::new(AppCode::Cancelled, "Cancelled."),
             ClientError::Protocol(why) => {
                 CommandError::server_error(format!("The server sent something unexpected: {why}"))
             }
@@ -362,6 +365,7 @@ mod tests {
             AppCode::PortInUse,
             AppCode::KeychainUnavailable,
             AppCode::NotConnected,
+            AppCode::Cancelled,
             AppCode::Internal,
         ];
         for a in app {

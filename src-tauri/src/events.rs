@@ -99,6 +99,7 @@ pub(crate) fn message_view(m: ChatMessage, me: Option<&str>, room: Option<&str>)
         ts: m.ts,
         color: m.color,
         private: m.private,
+        file: m.file,
     }
 }
 
@@ -360,6 +361,7 @@ mod tests {
             color: "#445566".into(),
             room: (!private).then(|| "games".into()),
             private,
+            file: None,
         }
     }
 
@@ -382,7 +384,8 @@ mod tests {
             json_of(&m),
             vec![
                 json!({"kind": "msg", "message": {"id": 7, "room": null, "with": "bob", "from": "bob",
-                "text": "psst", "ts": "2026-01-02T03:04:05.678Z", "color": "#445566", "private": true}})
+                "text": "psst", "ts": "2026-01-02T03:04:05.678Z", "color": "#445566", "private": true,
+                "file": null}})
             ]
         );
         assert_eq!(m.emits[0].alert.as_ref().unwrap().body, "psst");

@@ -200,6 +200,8 @@ pub struct MessageView {
     pub color: String,
     /// True for a private message.
     pub private: bool,
+    /// The attached file, for a file message.
+    pub file: Option<hearth_protocol::FileInfo>,
 }
 
 /// A page of history as the UI shows it, oldest first.

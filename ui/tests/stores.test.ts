@@ -14,6 +14,7 @@ const msg = (id: number, extra: Partial<MessageView> = {}): MessageView => ({
   ts: '2024-01-01T10:00:00Z',
   color: '#e0a458',
   private: false,
+  file: null,
   ...extra,
 });
 

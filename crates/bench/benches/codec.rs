@@ -27,6 +27,7 @@ fn msg_push(text: &str) -> Bytes {
         color: "#4aa3df".into(),
         room: Some("general".into()),
         private: false,
+        file: None,
     };
     encode_push(&message, None)
 }

@@ -146,6 +146,12 @@ impl Conn {
         }
     }
 
+    /// Reads frames until the reply (or push) of type `kind`, ok or error,
+    /// skipping the others; fails after a `bye` or at the end of the stream.
+    pub async fn reply_of(&mut self, kind: &str) -> anyhow::Result<Envelope> {
+        self.reply_to(kind).await
+    }
+
     async fn reply_to(&mut self, kind: &str) -> anyhow::Result<Envelope> {
         loop {
             let body = self

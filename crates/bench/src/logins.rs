@@ -14,14 +14,10 @@
 //! handshakes cannot delay it: what it measures is the server.
 
 use std::sync::Mutex;
-use std::time::Duration;
 
-use anyhow::Context;
-use tokio::sync::oneshot;
-
+use crate::chat::Chat;
 use crate::conn::Target;
 use crate::report::Report;
-use crate::room::{self, Outcome, Plan};
 use crate::setup::{self, Options};
 use crate::stats::{now_us, Latencies, Meter};
 
@@ -70,7 +66,7 @@ pub async fn run(target: &Target, opts: &Options, args: &LoginsArgs) -> anyhow::
     let tokens = std::sync::Arc::new(tokens);
 
     let chat = if args.with_chat {
-        Some(Chat::start(target, opts, &id, args).await?)
+        Some(Chat::start(target, opts, &id, args.chat_users, args.chat_rate).await?)
     } else {
         None
     };
@@ -133,78 +129,4 @@ pub async fn run(target: &Target, opts: &Options, args: &LoginsArgs) -> anyhow::
         report.problems = chat.problems;
     }
     Ok(report)
-}
-
-/// The chat room running beside the logins, on its own thread and runtime.
-struct Chat {
-    stop: oneshot::Sender<()>,
-    done: oneshot::Receiver<anyhow::Result<Outcome>>,
-}
-
-impl Chat {
-    /// Sets the room up, lets it settle for a second and starts counting.
-    async fn start(
-        target: &Target,
-        opts: &Options,
-        id: &str,
-        args: &LoginsArgs,
-    ) -> anyhow::Result<Chat> {
-        let plan = Plan {
-            users: args.chat_users,
-            senders: args.chat_users,
-            messages: None,
-            rate: Some(args.chat_rate),
-            window: 2048,
-            text_len: 0,
-            join_concurrency: 8,
-        };
-        let (target, opts, id) = (target.clone(), opts.clone(), id.to_owned());
-        let (ready_tx, ready_rx) = oneshot::channel::<anyhow::Result<()>>();
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let (done_tx, done_rx) = oneshot::channel();
-        std::thread::Builder::new()
-            .name("hearth-bench-chat".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e.into()));
-                        return;
-                    }
-                };
-                runtime.block_on(async move {
-                    let running = match room::prepare(&target, &opts, &id, 'c', plan).await {
-                        Ok(prepared) => prepared.start().await,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    // Let the chat reach its steady state before logins begin.
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    running.record_from_now();
-                    let _ = ready_tx.send(Ok(()));
-                    let _ = stop_rx.await;
-                    running.record_until_now();
-                    // Give the last in-window messages time to arrive.
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    let _ = done_tx.send(Ok(running.finish().await));
-                });
-            })
-            .context("starting the chat thread")?;
-        ready_rx.await.context("chat thread ended early")??;
-        Ok(Chat {
-            stop: stop_tx,
-            done: done_rx,
-        })
-    }
-
-    /// Stops counting and collects the chat's outcome.
-    async fn finish(self) -> anyhow::Result<Outcome> {
-        let _ = self.stop.send(());
-        self.done.await.context("chat thread ended early")?
-    }
 }

@@ -8,9 +8,9 @@
 //! Prints a table, writes `--json FILE` if asked, and exits 0 only when the
 //! run completed without problems. Every run ends within `--timeout` seconds.
 //!
-//! It speaks the wire protocol with nothing but `register`, `login`, `create`,
-//! `enter`, `msg` and `ping`, so it can load any server with that message set
-//! (the original Python one included). It only ever dials loopback addresses.
+//! Apart from `files`, it speaks the wire protocol with nothing but `register`,
+//! `login`, `create`, `enter`, `msg` and `ping`, so it can load any server with
+//! that message set (the original Python one included). It only ever dials loopback addresses.
 //!
 //! Code map:
 //! - `conn`: the loopback-only [`conn::Target`], one TLS connection
@@ -24,13 +24,16 @@
 //!   rooms.
 //! - `room`: the fan-out engine: members reading, senders pacing (open loop
 //!   with `--rate`, or a bounded in-flight window at max rate).
-//! - `fanout`, `logins`, `idle`: one module per scenario.
+//! - `chat`: a chat room measured while another load runs.
+//! - `fanout`, `logins`, `idle`, `files`: one module per scenario.
 //! - `stats`: the clock, latency histograms, CPU time (getrusage) and server
 //!   RSS from `/proc`.
 //! - `report`: the result, as a human table and as JSON.
 
+mod chat;
 mod conn;
 mod fanout;
+mod files;
 mod idle;
 mod logins;
 mod report;
@@ -46,6 +49,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use conn::Target;
 use fanout::FanoutArgs;
+use files::FilesArgs;
 use hearth_certs::JoinCode;
 use idle::IdleArgs;
 use logins::LoginsArgs;
@@ -101,6 +105,9 @@ enum Scenario {
     Logins(LoginsArgs),
     /// N logged-in idle connections: server RSS per connection.
     Idle(IdleArgs),
+    /// Upload and download throughput of one file, and chat latency while
+    /// several users download it.
+    Files(FilesArgs),
 }
 
 fn main() {
@@ -147,6 +154,7 @@ fn run(cli: &Cli) -> anyhow::Result<Report> {
                 Scenario::Fanout(args) => fanout::run(&target, &opts, args).await,
                 Scenario::Logins(args) => logins::run(&target, &opts, args).await,
                 Scenario::Idle(args) => idle::run(&target, &opts, args).await,
+                Scenario::Files(args) => files::run(&target, &opts, args).await,
             }
         };
         match tokio::time::timeout(limit, scenario).await {

@@ -2,6 +2,7 @@
 //! named method per request that people use often (some of which the client
 //! also remembers, to resume after a reconnect).
 
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use hearth_certs::Fingerprint;
@@ -52,6 +53,31 @@ pub struct Client {
     server_key: Option<Fingerprint>,
     trust_outcome: Option<TrustOutcome>,
     request_timeout: Duration,
+}
+
+/// A request handed to the driver whose reply has not been read yet.
+pub(crate) struct InFlight<T> {
+    answer: oneshot::Receiver<Result<Envelope, ClientError>>,
+    timeout: Duration,
+    reply: PhantomData<fn() -> T>,
+}
+
+impl<T: serde::de::DeserializeOwned> InFlight<T> {
+    /// Waits for the reply envelope (an error reply is an `Err`).
+    async fn envelope(self) -> Result<Envelope, ClientError> {
+        match tokio::time::timeout(self.timeout, self.answer).await {
+            Err(_) => Err(ClientError::Timeout("waiting for the reply")),
+            Ok(Err(_)) => Err(ClientError::Closed),
+            Ok(Ok(result)) => result,
+        }
+    }
+
+    /// Waits for the reply and reads its `data`.
+    pub(crate) async fn answer(self) -> Result<T, ClientError> {
+        let env = self.envelope().await?;
+        env.data_as::<T>()
+            .map_err(|e| ClientError::Protocol(format!("'{}' reply: {e}", env.kind)))
+    }
 }
 
 /// The encoder of one request: it gets the id the driver gives it.
@@ -150,8 +176,21 @@ impl Client {
         }
     }
 
-    /// Sends one request and waits for its reply envelope.
-    async fn call<R: Request>(&self, request: R, track: Track) -> Result<Envelope, ClientError> {
+    /// Hands one request to the driver without waiting for its reply:
+    /// requests submitted one after another go out in that order, so several
+    /// can be in flight (a transfer's window).
+    pub(crate) async fn submit<R: Request>(
+        &self,
+        request: R,
+    ) -> Result<InFlight<R::Reply>, ClientError> {
+        self.submit_tracked(request, Track::Nothing).await
+    }
+
+    async fn submit_tracked<R: Request>(
+        &self,
+        request: R,
+        track: Track,
+    ) -> Result<InFlight<R::Reply>, ClientError> {
         let (reply, answer) = oneshot::channel();
         let call = Call::Request {
             kind: R::TYPE,
@@ -163,11 +202,21 @@ impl Client {
             .send(call)
             .await
             .map_err(|_| ClientError::Closed)?;
-        match tokio::time::timeout(self.request_timeout, answer).await {
-            Err(_) => Err(ClientError::Timeout("waiting for the reply")),
-            Ok(Err(_)) => Err(ClientError::Closed),
-            Ok(Ok(result)) => result,
-        }
+        Ok(InFlight {
+            answer,
+            timeout: self.request_timeout,
+            reply: PhantomData,
+        })
+    }
+
+    /// Sends one request and waits for its reply envelope.
+    async fn call<R: Request>(&self, request: R, track: Track) -> Result<Envelope, ClientError> {
+        self.submit_tracked(request, track).await?.envelope().await
+    }
+
+    /// The status channel (to wait for a reconnect).
+    pub(crate) fn status_watch(&self) -> watch::Receiver<ClientStatus> {
+        self.status.clone()
     }
 
     /// Sends a request and reads its reply as the request type's reply.

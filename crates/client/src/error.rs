@@ -52,6 +52,9 @@ pub enum ClientError {
     /// The server sent something this client does not understand.
     #[error("unexpected reply from the server: {0}")]
     Protocol(String),
+    /// The caller cancelled the transfer.
+    #[error("cancelled")]
+    Cancelled,
     /// Reading or writing the connection failed.
     #[error("connection error: {0}")]
     Io(String),

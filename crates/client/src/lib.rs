@@ -43,6 +43,7 @@ pub mod known_hosts;
 pub mod link;
 mod options;
 mod tls;
+mod transfer;
 pub mod trust;
 mod types;
 
@@ -53,9 +54,13 @@ pub use event::{ConnectionState, Event, EventStream};
 pub use hearth_certs::{Fingerprint, JoinCode};
 pub use hearth_protocol::push::Notice;
 pub use hearth_protocol::requests::{History, HistoryPage, Profile};
-pub use hearth_protocol::{AuditEntry, ChatMessage, ErrorCode, PrivateLinks, RoomMembers, Secret};
+pub use hearth_protocol::{
+    AuditEntry, ChatMessage, ErrorCode, FileInfo, PrivateLinks, RoomMembers, Secret,
+};
 pub use known_hosts::KnownHosts;
 pub use link::JoinLink;
 pub use options::ClientOptions;
+pub use tokio_util::sync::CancellationToken;
+pub use transfer::{sha256_hex, TransferProgress, DOWNLOAD_WINDOW, UPLOAD_WINDOW};
 pub use trust::{OnUnknownHost, Trust, TrustError, TrustOutcome};
 pub use types::{AssignableRole, Reply, RoomList};

@@ -49,6 +49,19 @@ pub enum ErrorCode {
     AlreadyLinked,
     /// The frame is larger than the server accepts; the connection is closed.
     TooLarge,
+    /// A file is larger than the host's per-file cap or its whole file quota.
+    FileTooBig,
+    /// The user has uploaded as much as the host allows per hour; the message
+    /// says when more fits.
+    UploadLimit,
+    /// An `upload_chunk` does not continue its upload: wrong offset, past the
+    /// announced size, or empty or oversized data.
+    BadChunk,
+    /// The uploaded bytes do not have the announced SHA-256; the upload is dropped.
+    HashMismatch,
+    /// The file or upload is no longer there (evicted for the quota, finished,
+    /// cancelled or expired).
+    FileGone,
     /// The server failed (storage, an internal error); trying again may work.
     ServerError,
     /// A code this build does not know (sent by a newer server). Never sent.
@@ -72,6 +85,11 @@ impl ErrorCode {
         ErrorCode::NotLinked,
         ErrorCode::AlreadyLinked,
         ErrorCode::TooLarge,
+        ErrorCode::FileTooBig,
+        ErrorCode::UploadLimit,
+        ErrorCode::BadChunk,
+        ErrorCode::HashMismatch,
+        ErrorCode::FileGone,
         ErrorCode::ServerError,
     ];
 
@@ -92,6 +110,11 @@ impl ErrorCode {
             ErrorCode::NotLinked => "not_linked",
             ErrorCode::AlreadyLinked => "already_linked",
             ErrorCode::TooLarge => "too_large",
+            ErrorCode::FileTooBig => "file_too_big",
+            ErrorCode::UploadLimit => "upload_limit",
+            ErrorCode::BadChunk => "bad_chunk",
+            ErrorCode::HashMismatch => "hash_mismatch",
+            ErrorCode::FileGone => "file_gone",
             ErrorCode::ServerError => "server_error",
             ErrorCode::Unknown => "unknown",
         }

@@ -18,6 +18,8 @@
 //!   `data`, `code`, `id`) and how the server encodes one.
 //! - [`error_code`]: [`ErrorCode`], the stable reason on every error reply.
 //! - [`types`]: shapes used by several messages (a chat message, room lists).
+//! - [`files`]: the `file` of a chat message, chunk sizes, and [`files::Base64`],
+//!   how bytes travel in a JSON frame.
 //! - [`rules`]: what makes a valid name, colour, password or message text, and
 //!   the limits the UI enforces too.
 //!
@@ -27,6 +29,7 @@
 
 pub mod envelope;
 pub mod error_code;
+pub mod files;
 pub mod frame;
 pub mod push;
 pub mod request;
@@ -43,6 +46,7 @@ pub const DEFAULT_PORT: u16 = 7878;
 
 pub use envelope::{Envelope, RequestId, Status};
 pub use error_code::ErrorCode;
+pub use files::FileInfo;
 pub use frame::{FrameError, FrameReader};
 pub use push::{Push, PushMsg};
 pub use request::{Command, CommandError, RawRequest, Request, RequestError};

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::files::Base64;
 use crate::request::Request;
 use crate::secret::Secret;
 use crate::types::{AuditEntry, ChatMessage, PrivateLinks, Role, RoomMembers};
@@ -41,6 +42,10 @@ macro_rules! for_each_request {
             Audit($crate::requests::Audit),
             Devices($crate::requests::Devices),
             RevokeDevice($crate::requests::RevokeDevice),
+            Upload($crate::requests::Upload),
+            UploadChunk($crate::requests::UploadChunk),
+            UploadCancel($crate::requests::UploadCancel),
+            Download($crate::requests::Download),
         }
     };
 }
@@ -559,3 +564,99 @@ pub struct RevokeDevice {
     pub id: i64,
 }
 request!(RevokeDevice = "revoke_device" => RevokeDevice);
+
+// ---------------------------------------------------------------- files
+
+/// `upload {to, name, size, sha256}`: announces a file for the current room
+/// (`to: "public"`) or an open private chat (`to`: the partner). Refused
+/// before any byte is sent when it is over a limit. Sending the same
+/// announcement again (after a reconnect) resumes the unfinished upload.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    /// `"public"` or a user name, as for `msg`.
+    pub to: String,
+    /// The file's name (directories are dropped).
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its SHA-256, 64 lowercase hex digits; the host checks it before the
+    /// file becomes visible.
+    pub sha256: String,
+}
+request!(Upload = "upload" => UploadProgress);
+
+/// The reply to `upload` and `upload_chunk`: how far an upload has come.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadProgress {
+    /// The upload's id, for `upload_chunk` and `upload_cancel`.
+    pub upload: String,
+    /// Bytes the host has stored: the next chunk starts here.
+    pub received: u64,
+    /// True once every byte is in and the hash checked: the file's message
+    /// follows as a `msg` push.
+    pub complete: bool,
+}
+
+/// `upload_chunk {upload, offset, data}`: the next bytes of an upload, in
+/// order; `offset` must be the `received` so far.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadChunk {
+    /// The upload's id.
+    pub upload: String,
+    /// Where these bytes start in the file.
+    pub offset: u64,
+    /// 1 to [`crate::files::UPLOAD_CHUNK_BYTES`] bytes, base64.
+    pub data: Base64,
+}
+request!(UploadChunk = "upload_chunk" => UploadProgress);
+
+/// `upload_cancel {upload}`: drops an unfinished upload and its bytes.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadCancel {
+    /// The upload's id.
+    pub upload: String,
+}
+request!(UploadCancel = "upload_cancel" => UploadCancel);
+
+/// `download {id, offset?, length?, thumbnail?}`: one chunk of the file of
+/// message `id` (or of its thumbnail). Anyone logged in may fetch a room's
+/// files; a private file only its two partners.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Download {
+    /// The message the file is attached to.
+    pub id: i64,
+    /// The first byte wanted (default 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub offset: u64,
+    /// How many bytes (default and most: [`crate::files::DOWNLOAD_CHUNK_BYTES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u32>,
+    /// Fetch the thumbnail (a PNG) instead of the file.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub thumbnail: bool,
+}
+request!(Download = "download" => FileChunk);
+
+/// The `download` reply.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileChunk {
+    /// The message the file is attached to.
+    pub id: i64,
+    /// Where `data` starts.
+    pub offset: u64,
+    /// The whole file's (or thumbnail's) size: the download is done when
+    /// `offset` + the data's length reaches it.
+    pub size: u64,
+    /// The bytes, base64 (empty past the end).
+    pub data: Base64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}

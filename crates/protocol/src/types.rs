@@ -64,6 +64,10 @@ pub struct ChatMessage {
     /// True for a private message.
     #[serde(default, skip_serializing_if = "is_false")]
     pub private: bool,
+    /// The attached file, for a file message (whose `text` then reads
+    /// `[file] NAME (SIZE)` for clients that know nothing of files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<crate::files::FileInfo>,
 }
 
 fn public() -> String {
@@ -241,6 +245,7 @@ mod tests {
             color: "#000000".into(),
             room: Some("r".into()),
             private: false,
+            file: None,
         };
         let v = serde_json::to_value(&m).unwrap();
         assert!(v.get("private").is_none());

@@ -8,6 +8,16 @@ use hearth_protocol::frame::DEFAULT_MAX_CLIENT_FRAME;
 /// Bytes one connection's outgoing queue may hold by default (8 MiB).
 pub const DEFAULT_QUEUE_BYTES: usize = 8 * 1024 * 1024;
 
+/// Largest file a user may send by default (100 MiB).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+/// Bytes of files the host keeps by default before evicting the oldest (2 GiB).
+pub const DEFAULT_FILES_QUOTA_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// Bytes one user may upload per hour by default (1 GiB).
+pub const DEFAULT_UPLOAD_BYTES_PER_HOUR: u64 = 1024 * 1024 * 1024;
+/// Largest image, in pixels, the host decodes to make a thumbnail (50
+/// megapixels); a larger one is sent as a plain file, never decoded.
+pub const DEFAULT_MAX_IMAGE_PIXELS: u64 = 50_000_000;
+
 /// Everything that tunes a server. `Default` gives the documented defaults.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -44,6 +54,14 @@ pub struct Config {
     /// Longest delay before a failed login on an account that keeps failing is
     /// answered (the delays double from 1 s up to this; zero turns them off).
     pub max_login_delay: Duration,
+    /// Largest file a user may send, in bytes.
+    pub max_file_bytes: u64,
+    /// Bytes of files kept; past it the oldest are evicted.
+    pub files_quota_bytes: u64,
+    /// Bytes one user may upload per hour (a bucket that refills evenly).
+    pub upload_bytes_per_hour: u64,
+    /// Largest image, in pixels, decoded for a thumbnail.
+    pub max_image_pixels: u64,
 }
 
 impl Config {
@@ -67,7 +85,16 @@ impl Config {
             argon2_iterations: 2,
             presence_delay: Duration::from_millis(15),
             max_login_delay: Duration::from_secs(30),
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            files_quota_bytes: DEFAULT_FILES_QUOTA_BYTES,
+            upload_bytes_per_hour: DEFAULT_UPLOAD_BYTES_PER_HOUR,
+            max_image_pixels: DEFAULT_MAX_IMAGE_PIXELS,
         }
+    }
+
+    /// Directory of sent files inside the data directory.
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
     }
 
     /// Path of the SQLite database inside the data directory.

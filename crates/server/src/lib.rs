@@ -6,6 +6,8 @@
 //! - `config`, `error`, `flood`, `throttle`, `passwords`, `tls`, `roles`,
 //!   `tokens`: settings, errors, budgets, Argon2id off the async threads, the
 //!   rustls acceptor, the stored-role ↔ wire-role conversion, login tokens.
+//! - `files`: the files directory, uploads in progress with each user's
+//!   budget, type sniffing and thumbnails, keeping complete uploads.
 //! - `outbox`: per-connection bounded queue and the one task that writes each
 //!   TLS stream, coalescing queued frames into one write.
 //! - `hub`: the single owner of live presence and private chats, with their
@@ -35,6 +37,7 @@ mod throttle;
 mod tls;
 mod tokens;
 
+mod files;
 mod outbox;
 
 mod hub;

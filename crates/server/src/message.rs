@@ -1,7 +1,9 @@
 //! A chat message accepted from a client, on its way to the database and then
 //! to its recipients (see `persist`).
 
+use hearth_protocol::files::{FileInfo, ImageSize};
 use hearth_protocol::RequestId;
+use hearth_storage::FileMeta;
 use time::OffsetDateTime;
 
 use crate::hub::{ConnId, RoomIdx};
@@ -27,8 +29,24 @@ pub(crate) struct AcceptedMessage {
     pub from: String,
     pub color: String,
     pub text: String,
+    /// The attached file, already kept (its blob row exists).
+    pub file: Option<FileMeta>,
     pub ts: OffsetDateTime,
     /// The `msg` request's id, echoed on the sender's own copy only.
     pub request_id: Option<RequestId>,
     pub target: Target,
+}
+
+/// The `file` of a chat message, from what was stored.
+pub(crate) fn file_info(meta: &FileMeta, available: bool) -> FileInfo {
+    FileInfo {
+        name: meta.name.clone(),
+        size: meta.size,
+        mime: meta.mime.clone(),
+        sha256: meta.sha256.clone(),
+        image: meta
+            .image
+            .map(|(width, height)| ImageSize { width, height }),
+        expired: !available,
+    }
 }

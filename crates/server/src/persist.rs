@@ -17,7 +17,7 @@ use hearth_protocol::{ChatMessage, ErrorCode, PUBLIC};
 use hearth_storage::{ts::format_ts, NewMessage, Store};
 use tokio::sync::mpsc;
 
-use crate::message::{AcceptedMessage, Target};
+use crate::message::{file_info, AcceptedMessage, Target};
 use crate::shared::Shared;
 
 /// Messages taken into one transaction at most.
@@ -63,6 +63,7 @@ fn store_and_deliver(shared: Option<&Shared>, store: &Store, batch: &mut Vec<Acc
                 recipient_id,
                 text: std::mem::take(&mut p.text),
                 ts: p.ts,
+                file: p.file.clone(),
             }
         })
         .collect();
@@ -134,6 +135,7 @@ fn encode(p: &AcceptedMessage, text: String, id: i64) -> (Bytes, Option<Bytes>) 
         color: p.color.clone(),
         room,
         private,
+        file: p.file.as_ref().map(|meta| file_info(meta, true)),
     };
     let shared = encode_push(&message, None);
     let own = p

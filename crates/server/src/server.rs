@@ -21,6 +21,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::error::ServerError;
+use crate::files::FileDisk;
 use crate::hub::Hub;
 use crate::passwords::Passwords;
 use crate::shared::{Shared, Stats};
@@ -147,11 +148,13 @@ pub(crate) async fn open(config: Config) -> Result<Opened, ServerError> {
     let sans = config.extra_sans.clone();
     let owner = config.owner.clone();
     let db_path = config.db_path();
-    let (identity, store, rooms) = tokio::task::spawn_blocking(move || {
+    let files_dir = config.files_dir();
+    let (identity, store, rooms, disk) = tokio::task::spawn_blocking(move || {
         std::fs::create_dir_all(&dir)?;
         let identity = hearth_certs::load_or_create_identity(&dir, &sans)?;
         let store = Store::open(&db_path)?;
         report_name_clashes(&store)?;
+        let disk = open_files(&files_dir, &store)?;
         store.end_open_sessions(OffsetDateTime::now_utc(), "server restarted")?;
         if let Some(owner) = &owner {
             ensure_owner(&store, owner)?;
@@ -164,7 +167,7 @@ pub(crate) async fn open(config: Config) -> Result<Opened, ServerError> {
                 .map_or(0, |m| m.id);
             rooms.push((room, last));
         }
-        Ok::<_, ServerError>((identity, store, rooms))
+        Ok::<_, ServerError>((identity, store, rooms, disk))
     })
     .await
     .map_err(|e| ServerError::Internal(format!("startup task: {e}")))??;
@@ -185,6 +188,7 @@ pub(crate) async fn open(config: Config) -> Result<Opened, ServerError> {
         passwords,
         CancellationToken::new(),
         Arc::new(AtomicBool::new(false)),
+        Arc::new(disk),
     ));
     let writer = persist::spawn_writer(Arc::downgrade(&shared), store.clone(), msg_rx)?;
     tokio::spawn(presence::run(Arc::clone(&shared)));
@@ -194,6 +198,25 @@ pub(crate) async fn open(config: Config) -> Result<Opened, ServerError> {
         writer,
         identity,
     })
+}
+
+/// Opens the files directory: drops unfinished uploads and content the
+/// database does not know (the host stopped between keeping and recording it).
+fn open_files(dir: &std::path::Path, store: &Store) -> Result<FileDisk, ServerError> {
+    let disk = FileDisk::open(dir)?;
+    let recorded = store
+        .blobs_oldest_first()?
+        .into_iter()
+        .map(|blob| blob.sha256)
+        .collect();
+    let swept = disk.sweep(&recorded)?;
+    if swept > 0 {
+        tracing::warn!(
+            swept,
+            "deleted files that were never recorded (the host stopped while keeping them)"
+        );
+    }
+    Ok(disk)
 }
 
 /// Logs and audits the names an upgrade found to collide under the new name

@@ -8,8 +8,9 @@ use tokio::sync::{mpsc, watch, Notify};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::files::{FileDisk, Uploads};
 use crate::hub::Hub;
-use crate::message::AcceptedMessage;
+use crate::message::{AcceptedMessage, Target};
 use crate::passwords::Passwords;
 use crate::throttle::Throttle;
 
@@ -49,6 +50,10 @@ pub(crate) struct Shared {
     pub stats: watch::Sender<Stats>,
     /// Serialises registrations so that "first account becomes owner" has one winner.
     pub register_lock: tokio::sync::Mutex<()>,
+    /// The files directory.
+    pub disk: Arc<FileDisk>,
+    /// Uploads in progress and every user's upload budget.
+    pub uploads: Uploads<Target>,
 }
 
 impl Shared {
@@ -61,8 +66,11 @@ impl Shared {
         passwords: Arc<Passwords>,
         shutdown: CancellationToken,
         closing_for_good: Arc<AtomicBool>,
+        disk: Arc<FileDisk>,
     ) -> Shared {
         Shared {
+            uploads: Uploads::new(Arc::clone(&disk), config.upload_bytes_per_hour),
+            disk,
             throttle: Mutex::new(Throttle::new(config.max_login_delay)),
             config,
             store,

@@ -1,5 +1,5 @@
-//! SQLite persistence for Hearth: users, rooms, messages, sessions, signed-in devices and
-//! the audit log.
+//! SQLite persistence for Hearth: users, rooms, messages and their files, sessions,
+//! signed-in devices and the audit log.
 //!
 //! The API is synchronous on purpose. The async server calls it through
 //! `tokio::task::spawn_blocking`, so [`Store`] is cheap to clone and `Send + Sync`.
@@ -10,6 +10,7 @@
 mod audit;
 mod devices;
 mod error;
+mod files;
 mod messages;
 mod rooms;
 mod schema;
@@ -26,6 +27,7 @@ use rusqlite::Connection;
 pub use audit::{AuditEntry, NewAudit};
 pub use devices::Device;
 pub use error::{Result, StorageError};
+pub use files::{Attachment, Blob, FileMeta, StoredFile};
 pub use messages::{NewMessage, Page, StoredMessage};
 pub use rooms::{Room, LOBBY};
 pub use schema::{NameClash, SCHEMA_VERSION};

@@ -4,6 +4,7 @@ use rusqlite::{params, Connection, Row};
 use time::OffsetDateTime;
 
 use crate::error::Result;
+use crate::files::{file_cols, file_from_row, insert_attachment, FileMeta, StoredFile};
 use crate::ts::{format_ts, parse_ts};
 use crate::Store;
 
@@ -20,6 +21,8 @@ pub struct NewMessage {
     pub text: String,
     /// When the server received it.
     pub ts: OffsetDateTime,
+    /// The attached file, whose blob is already stored.
+    pub file: Option<FileMeta>,
 }
 
 /// Which slice of a history to read. Results are always oldest first.
@@ -63,6 +66,8 @@ pub struct StoredMessage {
     pub text: String,
     /// When the server received it.
     pub ts: OffsetDateTime,
+    /// The attached file, for a file message.
+    pub file: Option<StoredFile>,
 }
 
 const INSERT: &str = "INSERT INTO messages (room_id, sender_id, recipient_id, text, ts)
@@ -71,11 +76,16 @@ const INSERT: &str = "INSERT INTO messages (room_id, sender_id, recipient_id, te
 /// Shared SELECT list and joins; `m` is the messages table.
 macro_rules! history_select {
     () => {
-        "SELECT m.id, r.name, s.name, s.color, t.name, m.text, m.ts
-         FROM messages m
+        concat!(
+            "SELECT m.id, r.name, s.name, s.color, t.name, m.text, m.ts, ",
+            file_cols!(),
+            " FROM messages m
          JOIN users s ON s.id = m.sender_id
          LEFT JOIN rooms r ON r.id = m.room_id
-         LEFT JOIN users t ON t.id = m.recipient_id "
+         LEFT JOIN users t ON t.id = m.recipient_id
+         LEFT JOIN attachments a ON a.message_id = m.id
+         LEFT JOIN blobs b ON b.sha256 = a.sha256 "
+        )
     };
 }
 
@@ -117,6 +127,7 @@ type RawMessage = (
     Option<String>,
     String,
     String,
+    Option<StoredFile>,
 );
 
 fn raw_message(r: &Row<'_>) -> rusqlite::Result<RawMessage> {
@@ -128,6 +139,7 @@ fn raw_message(r: &Row<'_>) -> rusqlite::Result<RawMessage> {
         r.get(4)?,
         r.get(5)?,
         r.get(6)?,
+        file_from_row(r, 7)?,
     ))
 }
 
@@ -142,7 +154,7 @@ fn history(
     let rows = stmt.query_map(params, raw_message)?;
     let mut out = rows
         .map(|row| {
-            let (id, room, from, color, to, text, ts) = row?;
+            let (id, room, from, color, to, text, ts, file) = row?;
             Ok(StoredMessage {
                 id,
                 room,
@@ -151,6 +163,7 @@ fn history(
                 to,
                 text,
                 ts: parse_ts(&ts)?,
+                file,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -183,13 +196,17 @@ impl Store {
         {
             let mut stmt = tx.prepare_cached(INSERT)?;
             for m in batch {
-                ids.push(stmt.insert(params![
+                let id = stmt.insert(params![
                     m.room_id,
                     m.sender_id,
                     m.recipient_id,
                     m.text,
                     format_ts(m.ts),
-                ])?);
+                ])?;
+                if let Some(file) = &m.file {
+                    insert_attachment(&tx, id, file)?;
+                }
+                ids.push(id);
             }
         }
         tx.commit()?;

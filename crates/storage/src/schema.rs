@@ -108,6 +108,27 @@ const MIGRATIONS: &[Migration] = &[
     CREATE INDEX devices_user ON devices(user_id);
     ",
     ),
+    // v4: files. A blob row exists while its bytes are kept on disk; an
+    // attachment keeps what was sent even after its blob is evicted.
+    Migration::Sql(
+        "
+    CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY,
+        size   INTEGER NOT NULL,
+        stored TEXT NOT NULL  -- last time this content was uploaded (eviction order)
+    );
+    CREATE INDEX blobs_stored ON blobs(stored);
+    CREATE TABLE attachments (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        sha256     TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        size       INTEGER NOT NULL,
+        mime       TEXT NOT NULL,
+        width      INTEGER,
+        height     INTEGER
+    );
+    ",
+    ),
 ];
 
 /// Recomputes `name_key` of every user and room; a row whose new key is already

@@ -63,6 +63,7 @@ impl World {
                 recipient_id: None,
                 text: format!("m{i}"),
                 ts: OffsetDateTime::now_utc(),
+                file: None,
             })
             .collect();
         let ids = self.store.insert_messages(&batch).unwrap();

@@ -41,6 +41,7 @@ fn room_msg(room: i64, sender: i64, text: &str) -> NewMessage {
         recipient_id: None,
         text: text.to_owned(),
         ts: t0(),
+        file: None,
     }
 }
 
@@ -51,6 +52,7 @@ fn dm(sender: i64, recipient: i64, text: &str) -> NewMessage {
         recipient_id: Some(recipient),
         text: text.to_owned(),
         ts: t0(),
+        file: None,
     }
 }
 
@@ -84,7 +86,7 @@ fn migrations_are_idempotent() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(version, 3, "bump with each new migration");
+    assert_eq!(version, 4, "bump with each new migration");
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -701,6 +703,8 @@ fn upgrading_reports_names_that_now_collide_and_keeps_both_usable() {
                VALUES ('ｈｅａｒｔｈ', 'ｈｅａｒｔｈ', '2026-01-01T00:00:00.000Z');
              UPDATE users SET name_key = lower(name);
              DROP TABLE devices;
+             DROP TABLE attachments;
+             DROP TABLE blobs;
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -828,4 +832,86 @@ fn devices_are_found_by_token_hash_and_marked_when_revoked() {
         1,
         "others keep theirs"
     );
+}
+
+#[test]
+fn a_file_message_keeps_what_was_sent_after_its_blob_is_evicted() {
+    let (_dir, path) = temp_db();
+    let store = Store::open(&path).unwrap();
+    let alice = user(&store, "alice");
+    let bob = user(&store, "bob");
+    let room = store.create_room("games").unwrap().id;
+    let shot = hearth_storage::FileMeta {
+        name: "shot.png".into(),
+        size: 2048,
+        mime: "image/png".into(),
+        sha256: "ab".repeat(32),
+        image: Some((640, 480)),
+    };
+    let save = hearth_storage::FileMeta {
+        name: "save.zip".into(),
+        size: 10,
+        mime: "application/zip".into(),
+        sha256: "cd".repeat(32),
+        image: None,
+    };
+    store.put_blob(&shot.sha256, shot.size, t0()).unwrap();
+    store
+        .put_blob(&save.sha256, save.size, t0() + Duration::seconds(1))
+        .unwrap();
+    let mut public = room_msg(room, alice, "[file] shot.png (2.0 KiB)");
+    public.file = Some(shot.clone());
+    let mut private = dm(alice, bob, "[file] save.zip (10 B)");
+    private.file = Some(save.clone());
+    let ids = store
+        .insert_messages(&[public, room_msg(room, bob, "nice"), private])
+        .unwrap();
+
+    let page = store
+        .room_history(room, Page::Latest { limit: 10 })
+        .unwrap();
+    let file = page[0].file.as_ref().unwrap();
+    assert_eq!((&file.meta, file.available), (&shot, true));
+    assert_eq!(page[1].file, None);
+    let att = store.attachment(ids[2]).unwrap().unwrap();
+    assert_eq!(
+        (att.sender_id, att.recipient_id, att.room_id),
+        (alice, Some(bob), None)
+    );
+    assert_eq!(att.file.meta, save);
+    assert_eq!(
+        store.attachment(ids[1]).unwrap(),
+        None,
+        "a text message has no file"
+    );
+    assert_eq!(store.blobs_total().unwrap(), 2058);
+
+    // Oldest first; uploading the same content again renews it.
+    let order: Vec<_> = store
+        .blobs_oldest_first()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.sha256)
+        .collect();
+    assert_eq!(order, [shot.sha256.clone(), save.sha256.clone()]);
+    store
+        .put_blob(&shot.sha256, shot.size, t0() + Duration::seconds(5))
+        .unwrap();
+    let order: Vec<_> = store
+        .blobs_oldest_first()
+        .unwrap()
+        .into_iter()
+        .map(|b| b.sha256)
+        .collect();
+    assert_eq!(order, [save.sha256.clone(), shot.sha256.clone()]);
+    assert_eq!(store.blobs_total().unwrap(), 2058, "stored once");
+
+    store.delete_blob(&shot.sha256).unwrap();
+    let page = store
+        .room_history(room, Page::Latest { limit: 10 })
+        .unwrap();
+    let file = page[0].file.as_ref().unwrap();
+    assert_eq!((&file.meta, file.available), (&shot, false));
+    assert!(store.blob(&shot.sha256).unwrap().is_none());
+    assert_eq!(store.blob(&save.sha256).unwrap().unwrap().size, 10);
 }

@@ -162,6 +162,7 @@ mod tests {
             color: String::new(),
             room: room.map(str::to_owned),
             private: room.is_none(),
+            file: None,
         }
     }
 

@@ -56,6 +56,15 @@ struct Args {
     /// Argon2id passes for new password hashes.
     #[arg(long, default_value_t = 2)]
     argon2_iterations: u32,
+    /// Largest file a user may send, in MiB.
+    #[arg(long, default_value_t = hearth_server::config::DEFAULT_MAX_FILE_BYTES >> 20)]
+    max_file_mib: u64,
+    /// MiB of sent files kept; past it the oldest files are evicted.
+    #[arg(long, default_value_t = hearth_server::config::DEFAULT_FILES_QUOTA_BYTES >> 20)]
+    files_quota_mib: u64,
+    /// MiB one user may upload per hour.
+    #[arg(long, default_value_t = hearth_server::config::DEFAULT_UPLOAD_BYTES_PER_HOUR >> 20)]
+    upload_mib_per_hour: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -90,6 +99,9 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     config.msg_rate = args.msg_rate;
     config.argon2_memory_kib = args.argon2_memory_kib;
     config.argon2_iterations = args.argon2_iterations;
+    config.max_file_bytes = args.max_file_mib << 20;
+    config.files_quota_bytes = args.files_quota_mib << 20;
+    config.upload_bytes_per_hour = args.upload_mib_per_hour << 20;
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

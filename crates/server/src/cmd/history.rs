@@ -8,6 +8,7 @@ use hearth_storage::{ts::format_ts, Page, StoredMessage};
 use crate::conn_state::ConnState;
 use crate::handle::{Allowed, Handle};
 use crate::hub::State;
+use crate::message::file_info;
 use crate::outcome::{Answer, Handled, Outcome, Refusal};
 
 /// Page size when the client names none.
@@ -28,6 +29,7 @@ pub(crate) fn chat_message(m: &StoredMessage) -> ChatMessage {
         color: m.color.clone(),
         private: m.room.is_none(),
         room: m.room.clone(),
+        file: m.file.as_ref().map(|f| file_info(&f.meta, f.available)),
     }
 }
 

@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod devices;
+mod files;
 mod history;
 mod lobby;
 mod private;

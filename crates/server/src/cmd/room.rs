@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use crate::conn_state::ConnState;
 use crate::flood::MAX_STRIKES;
 use crate::handle::{Allowed, Handle};
-use crate::hub::{State, LOBBY};
+use crate::hub::{ConnId, Hub, State, LOBBY};
 use crate::message::{AcceptedMessage, Target};
 use crate::outcome::{Answer, Handled, Outcome, Refusal};
 
@@ -55,37 +55,14 @@ impl Handle for Msg {
         let request_id = conn.request_id.clone();
         let accepted = conn.shared.with_hub(|hub| {
             let me = hub.me(id)?;
-            let target = if to == PUBLIC {
-                let State::Room(idx) = hub.state(id) else {
-                    return Err(Refusal::new(
-                        ErrorCode::WrongState,
-                        "you are in the lobby: enter a room to send public messages",
-                    ));
-                };
-                Target::Room {
-                    idx,
-                    db_id: hub.room_db_id(idx),
-                    name: hub.room_name(idx).to_owned(),
-                }
-            } else {
-                match hub.linked_partner(me.id, &to) {
-                    Some((user_id, name)) => Target::Private { user_id, name },
-                    None => {
-                        return Err(Refusal::new(
-                            ErrorCode::NotLinked,
-                            format!(
-                                "you have no private chat with {to}: send a private request first"
-                            ),
-                        ))
-                    }
-                }
-            };
-            Ok(AcceptedMessage {
+            let target = target(hub, id, me.id, &to)?;
+            Ok::<_, Refusal>(AcceptedMessage {
                 sender_conn: id,
                 sender_id: me.id,
                 from: me.name.clone(),
                 color: me.color.clone(),
                 text,
+                file: None,
                 ts: OffsetDateTime::now_utc(),
                 request_id,
                 target,
@@ -98,5 +75,30 @@ impl Handle for Msg {
             return Err(Refusal::internal("the message pipeline is closed"));
         }
         Ok(Handled::Silent)
+    }
+}
+
+/// Where a message (or a file) sent by connection `id` of user `me` to `to`
+/// goes: `"public"` is the current room, anything else a private partner.
+pub(crate) fn target(hub: &Hub, id: ConnId, me: i64, to: &str) -> Result<Target, Refusal> {
+    if to == PUBLIC {
+        let State::Room(idx) = hub.state(id) else {
+            return Err(Refusal::new(
+                ErrorCode::WrongState,
+                "you are in the lobby: enter a room to send public messages",
+            ));
+        };
+        return Ok(Target::Room {
+            idx,
+            db_id: hub.room_db_id(idx),
+            name: hub.room_name(idx).to_owned(),
+        });
+    }
+    match hub.linked_partner(me, to) {
+        Some((user_id, name)) => Ok(Target::Private { user_id, name }),
+        None => Err(Refusal::new(
+            ErrorCode::NotLinked,
+            format!("you have no private chat with {to}: send a private request first"),
+        )),
     }
 }

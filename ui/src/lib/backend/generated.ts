@@ -14,7 +14,7 @@ address: string, };
 /**
  * Failures only the app can have; none shares a name with a protocol code.
  */
-export type AppCode = "key_changed" | "wrong_code" | "unreachable" | "port_in_use" | "keychain_unavailable" | "not_connected" | "internal";
+export type AppCode = "key_changed" | "wrong_code" | "unreachable" | "port_in_use" | "keychain_unavailable" | "not_connected" | "cancelled" | "internal";
 
 /**
  * `audit {limit?}` (admins and the owner): newest entry first.
@@ -186,6 +186,39 @@ reason?: string,
  * `key_changed`: the fingerprint the host presents now.
  */
 fingerprint?: string, };
+
+/**
+ * A file attached to a chat message (the `file` of a `msg` push or a history
+ * entry). The message's `id` names the file in `download`.
+ */
+export type FileInfo = { 
+/**
+ * The name the sender gave it (no directories).
+ */
+name: string, 
+/**
+ * Its size in bytes.
+ */
+size: number, 
+/**
+ * The type the host found by sniffing the content (never from the name);
+ * `application/octet-stream` when unknown.
+ */
+mime: string, 
+/**
+ * Its SHA-256, 64 lowercase hex digits.
+ */
+sha256: string, 
+/**
+ * For an inline image: its width and height in pixels. Absent for other
+ * files and for images the host would not decode (over its pixel cap).
+ */
+image?: ImageSize | null, 
+/**
+ * True once the host has evicted the bytes to stay inside its quota: the
+ * message stays, `download` answers `file_gone`.
+ */
+expired?: boolean, };
 
 /**
  * Every push the UI receives on [`EVENT_CHANNEL`], tagged by `kind`.
@@ -443,6 +476,19 @@ host: HostInfo,
 session: Session, };
 
 /**
+ * An image's size in pixels.
+ */
+export type ImageSize = { 
+/**
+ * Width.
+ */
+width: number, 
+/**
+ * Height.
+ */
+height: number, };
+
+/**
  * `kick {username, reason, minutes?}` (admins and the owner).
  */
 export type Kick = { 
@@ -512,7 +558,11 @@ color: string,
 /**
  * True for a private message.
  */
-private: boolean, };
+private: boolean, 
+/**
+ * The attached file, for a file message.
+ */
+file: FileInfo | null, };
 
 /**
  * `msg {to, text}`: `to` is `"public"` (the current room) or a user with an
@@ -716,7 +766,7 @@ export type Secret = string;
  * New codes may be added; a client reads a code it does not know as
  * [`ErrorCode::Unknown`] and treats it like [`ErrorCode::ServerError`].
  */
-export type ServerErrorCode = "bad_request" | "unknown_type" | "wrong_state" | "invalid_input" | "name_taken" | "auth_failed" | "kicked" | "slow_down" | "forbidden" | "not_found" | "not_online" | "not_linked" | "already_linked" | "too_large" | "server_error" | "unknown";
+export type ServerErrorCode = "bad_request" | "unknown_type" | "wrong_state" | "invalid_input" | "name_taken" | "auth_failed" | "kicked" | "slow_down" | "forbidden" | "not_found" | "not_online" | "not_linked" | "already_linked" | "too_large" | "file_too_big" | "upload_limit" | "bad_chunk" | "hash_mismatch" | "file_gone" | "server_error" | "unknown";
 
 /**
  * Who the app is logged in as, and where.

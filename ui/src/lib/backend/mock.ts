@@ -194,7 +194,7 @@ export class MockBackend implements Backend {
     for (let i = 0; i < 120; i++) {
       const from = this.accounts.get(talkers[i % 3])!;
       const ts = new Date(start - (120 - i) * 60_000).toISOString();
-      this.store({ room: 'general', with: null, from: from.username, text: `${FRIEND_LINES[i % FRIEND_LINES.length]} (#${i + 1})`, ts, color: from.color, private: false });
+      this.store({ room: 'general', with: null, from: from.username, text: `${FRIEND_LINES[i % FRIEND_LINES.length]} (#${i + 1})`, ts, color: from.color, private: false, file: null });
     }
     this.audit('login', 'mara');
     // devices that stay signed in elsewhere (a long name and an IPv6 address among them)
@@ -278,7 +278,7 @@ export class MockBackend implements Backend {
   /** A public message from a simulated user, seen if we are in that room. */
   private publicMessage(from: string, text: string, room: string): MessageView {
     const acc = this.accounts.get(key(from)) ?? this.addAccount(from, PALETTE[fnv(from) % PALETTE.length]);
-    const msg = this.store({ room, with: null, from: acc.username, text, ts: now(), color: acc.color, private: false });
+    const msg = this.store({ room, with: null, from: acc.username, text, ts: now(), color: acc.color, private: false, file: null });
     if (this.place() === room) this.emit({ kind: 'msg', message: msg });
     return msg;
   }
@@ -287,7 +287,7 @@ export class MockBackend implements Backend {
     const acc = this.accounts.get(key(from));
     if (!acc || !this.active.has(acc.username)) throw new Error(`no private chat with ${from}`);
     // stored once, seen as "with the other person" by each side
-    const msg = this.store({ room: null, with: acc.username, from: acc.username, text, ts: now(), color: acc.color, private: true });
+    const msg = this.store({ room: null, with: acc.username, from: acc.username, text, ts: now(), color: acc.color, private: true, file: null });
     this.emit({ kind: 'msg', message: msg });
   }
 
@@ -609,12 +609,12 @@ export class MockBackend implements Backend {
       if (to === 'public') {
         const room = this.place();
         if (!room || room === 'lobby') throw fail('wrong_state', 'Enter a room to talk in it.');
-        this.emit({ kind: 'msg', message: this.store({ ...mine, room, with: null, private: false }) });
+        this.emit({ kind: 'msg', message: this.store({ ...mine, room, with: null, private: false, file: null }) });
         return null;
       }
       const partner = [...this.active].find((u) => key(u) === key(to));
       if (!partner) throw fail('not_linked', `You have no private chat with ${to}. Send a private request first.`);
-      this.emit({ kind: 'msg', message: this.store({ ...mine, room: null, with: partner, private: true }) });
+      this.emit({ kind: 'msg', message: this.store({ ...mine, room: null, with: partner, private: true, file: null }) });
       if (this.auto) this.later(1200, () => this.active.has(partner) && this.privateMessage(partner, `got it: "${text.slice(0, 40)}"`));
       return null;
     },

@@ -45,6 +45,20 @@ pub enum Command {
     },
     /// `/history [N]`
     History(Option<u32>),
+    /// `/file [@USER] PATH`: send a file to the current room or a private partner.
+    File {
+        /// The private partner, or `None` for the current room.
+        to: Option<String>,
+        /// The file to send.
+        path: String,
+    },
+    /// `/save ID [PATH]`: download the file of message ID.
+    Save {
+        /// The message the file is attached to.
+        id: i64,
+        /// Where to write it (default: its name, in the current directory).
+        path: Option<String>,
+    },
     /// `/help`
     Help,
     /// `/quit`
@@ -56,6 +70,7 @@ pub const HELP: &str = "\
 commands: plain text sends to the current room; //text sends text starting with '/'
   /rooms  /create ROOM  /join ROOM  /leave  /who
   /msg USER TEXT  /request USER  /accept USER  /reject USER  /end USER
+  /file [@USER] PATH  /save ID [PATH]
   /color #rrggbb  /kick USER [MINUTES] REASON  /history [N]  /help  /quit";
 
 /// Understands one line of input (without its line ending).
@@ -116,10 +131,38 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 .map(|n| Command::History(Some(n)))
                 .ok_or_else(|| "usage: /history [N]".to_owned()),
         },
+        "file" => parse_file(args),
+        "save" => {
+            const USAGE: &str = "usage: /save ID [PATH]";
+            let (id, path) = match args.split_once(char::is_whitespace) {
+                Some((id, path)) => (id, Some(path.trim().to_owned())),
+                None => (args, None),
+            };
+            let id = id.parse::<i64>().map_err(|_| USAGE.to_owned())?;
+            Ok(Command::Save { id, path })
+        }
         "help" => Ok(Command::Help),
         "quit" | "exit" => none(Command::Quit),
         other => Err(format!("unknown command /{other}; /help lists them")),
     }
+}
+
+fn parse_file(args: &str) -> Result<Command, String> {
+    const USAGE: &str = "usage: /file [@USER] PATH";
+    let (to, path) = match args.strip_prefix('@') {
+        Some(rest) => match rest.split_once(char::is_whitespace) {
+            Some((user, path)) if !user.is_empty() => (Some(user.to_owned()), path.trim()),
+            _ => return Err(USAGE.into()),
+        },
+        None => (None, args),
+    };
+    if path.is_empty() {
+        return Err(USAGE.into());
+    }
+    Ok(Command::File {
+        to,
+        path: path.to_owned(),
+    })
 }
 
 fn parse_kick(args: &str) -> Result<Command, String> {
@@ -147,6 +190,38 @@ fn parse_kick(args: &str) -> Result<Command, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_commands() {
+        assert_eq!(
+            parse("/file shots/a b.png").unwrap(),
+            Command::File {
+                to: None,
+                path: "shots/a b.png".into()
+            }
+        );
+        assert_eq!(
+            parse("/file @bob save.zip").unwrap(),
+            Command::File {
+                to: Some("bob".into()),
+                path: "save.zip".into()
+            }
+        );
+        assert!(parse("/file").is_err());
+        assert!(parse("/file @bob").is_err());
+        assert_eq!(
+            parse("/save 42").unwrap(),
+            Command::Save { id: 42, path: None }
+        );
+        assert_eq!(
+            parse("/save 42 /tmp/x.png").unwrap(),
+            Command::Save {
+                id: 42,
+                path: Some("/tmp/x.png".into())
+            }
+        );
+        assert!(parse("/save x").is_err());
+    }
 
     #[test]
     fn text_and_escapes() {

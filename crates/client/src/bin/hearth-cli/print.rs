@@ -1,9 +1,11 @@
 //! How events and replies look on the terminal: one line each.
 //!
 //! Messages: `[hh:mm:ss] #room alice: text` (private: `[hh:mm:ss] (private)
-//! alice -> bob: text`); notices start with `* `, errors with `! `.
+//! alice -> bob: text`); a file reads `[file ID] NAME (SIZE)` in place of the
+//! text; notices start with `* `, errors with `! `.
 
 use hearth_client::{ChatMessage, ConnectionState, Event, Notice, RoomList};
+use hearth_protocol::files::human_size;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
@@ -29,11 +31,27 @@ impl Format {
     /// One chat message.
     pub fn message(&self, m: &ChatMessage) -> String {
         let clock = self.clock(Some(&m.ts));
+        let text = match &m.file {
+            Some(file) => {
+                let gone = if file.expired {
+                    " (no longer on the host)"
+                } else {
+                    ""
+                };
+                format!(
+                    "[file {}] {} ({}){gone}",
+                    m.id,
+                    file.name,
+                    human_size(file.size)
+                )
+            }
+            None => m.text.clone(),
+        };
         if m.private {
-            format!("[{clock}] (private) {} -> {}: {}", m.from, m.to, m.text)
+            format!("[{clock}] (private) {} -> {}: {text}", m.from, m.to)
         } else {
             let room = m.room.as_deref().unwrap_or("?");
-            format!("[{clock}] #{room} {}: {}", m.from, m.text)
+            format!("[{clock}] #{room} {}: {text}", m.from)
         }
     }
 
@@ -180,7 +198,26 @@ mod tests {
             color: "#000000".into(),
             room: room.map(str::to_owned),
             private: room.is_none(),
+            file: None,
         }
+    }
+
+    #[test]
+    fn file_lines_name_the_id_to_save() {
+        let mut m = msg(Some("fun"));
+        m.id = 42;
+        m.file = Some(hearth_client::FileInfo {
+            name: "shot.png".into(),
+            size: 1536,
+            mime: "image/png".into(),
+            sha256: "0".repeat(64),
+            image: None,
+            expired: false,
+        });
+        assert_eq!(
+            fmt().message(&m),
+            "[05:06:07] #fun alice: [file 42] shot.png (1.5 KiB)"
+        );
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! The loop: connect, log in, then run input lines and print events until
 //! the input ends, `/quit`, or the connection is gone for good.
 
+use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use hearth_client::known_hosts::KnownHostsError;
 use hearth_client::{
-    Client, ClientError, ClientOptions, ConnectionState, Event, EventStream, History, JoinCode,
-    JoinLink, KnownHosts, Notice, OnUnknownHost, Profile, Secret, ServerAddr, Trust, TrustError,
-    TrustOutcome,
+    sha256_hex, CancellationToken, Client, ClientError, ClientOptions, ConnectionState, Event,
+    EventStream, FileInfo, History, JoinCode, JoinLink, KnownHosts, Notice, OnUnknownHost, Profile,
+    Secret, ServerAddr, TransferProgress, Trust, TrustError, TrustOutcome,
 };
+use hearth_protocol::files::human_size;
 use tokio::sync::mpsc;
 
 use crate::args::Args;
@@ -78,6 +80,7 @@ pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
         events,
         fmt,
         json: args.json,
+        files: HashMap::new(),
     };
     if let Some(code) = ui.log_in(&args.user, &password, args.register).await {
         return Ok(code);
@@ -104,6 +107,7 @@ pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
             },
             event = ui.events.recv() => match event {
                 Some(event) => {
+                    ui.remember_files(&event);
                     if let Some(code) = ui.show(event) {
                         return Ok(code);
                     }
@@ -171,6 +175,16 @@ fn remember_key(client: &Client, addr: &ServerAddr, with_code: bool, path: &std:
     }
 }
 
+/// `sending shot.png: 42% (1.2 MiB of 2.9 MiB)`.
+fn progress_line(verb: &str, name: &str, p: TransferProgress) -> String {
+    let percent = (p.done * 100).checked_div(p.total).unwrap_or(100);
+    format!(
+        "{verb} {name}: {percent}% ({} of {})",
+        human_size(p.done),
+        human_size(p.total)
+    )
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -205,6 +219,9 @@ struct Ui {
     events: EventStream,
     fmt: Format,
     json: bool,
+    /// The files seen in messages, by message id (for `/save`'s default name
+    /// and hash check).
+    files: HashMap<i64, FileInfo>,
 }
 
 impl Ui {
@@ -293,6 +310,8 @@ impl Ui {
                 .kick(&user, &reason, minutes)
                 .await
                 .map(|a| self.ack(a.message, &format!("kicked {user}"))),
+            Command::File { to, path } => self.send_file(to, &path).await,
+            Command::Save { id, path } => self.save_file(id, path).await,
             Command::History(limit) => match c.status().room {
                 None => Err(ClientError::Protocol("join a room first".into())),
                 Some(room) => {
@@ -349,6 +368,86 @@ impl Ui {
         }
     }
 
+    /// `/file`: sends a file with a progress line (on stderr, so that stdout
+    /// keeps one line per event).
+    async fn send_file(&self, to: Option<String>, path: &str) -> Result<Vec<String>, ClientError> {
+        let data = tokio::fs::read(path)
+            .await
+            .map_err(|e| ClientError::Io(format!("cannot read {path}: {e}")))?;
+        let name = std::path::Path::new(path)
+            .file_name()
+            .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned());
+        let to = to.unwrap_or_else(|| hearth_protocol::PUBLIC.to_owned());
+        let show = !self.json;
+        let label = name.clone();
+        let progress = move |p: TransferProgress| {
+            if show {
+                eprint!("\r{}", progress_line("sending", &label, p));
+            }
+        };
+        let sent = self
+            .client
+            .send_file(&to, &name, data.into(), progress, &CancellationToken::new())
+            .await;
+        if show {
+            eprintln!();
+        }
+        sent.map(|_| vec![])
+    }
+
+    /// `/save`: downloads a file, writes it and prints its path and SHA-256.
+    async fn save_file(&self, id: i64, path: Option<String>) -> Result<Vec<String>, ClientError> {
+        let known = self.files.get(&id);
+        let path =
+            path.unwrap_or_else(|| known.map_or_else(|| format!("file-{id}"), |f| f.name.clone()));
+        let show = !self.json;
+        let label = path.clone();
+        let progress = move |p: TransferProgress| {
+            if show {
+                eprint!("\r{}", progress_line("saving", &label, p));
+            }
+        };
+        let mut data = Vec::new();
+        let got = self
+            .client
+            .download_file(id, false, &mut data, progress, &CancellationToken::new())
+            .await;
+        if show {
+            eprintln!();
+        }
+        let size = got?;
+        let sha256 = sha256_hex(&data);
+        if let Some(file) = known {
+            if file.sha256 != sha256 {
+                return Err(ClientError::Protocol(format!(
+                    "the bytes received do not match the SHA-256 of {}",
+                    file.name
+                )));
+            }
+        }
+        tokio::fs::write(&path, &data)
+            .await
+            .map_err(|e| ClientError::Io(format!("cannot write {path}: {e}")))?;
+        Ok(vec![self.fmt.notice_line(
+            None,
+            &format!("saved {path} ({}) sha256 {sha256}", human_size(size)),
+        )])
+    }
+
+    /// Notes the files of messages, for `/save`.
+    fn remember_files(&mut self, event: &Event) {
+        let messages = match event {
+            Event::Message(m) => std::slice::from_ref(m),
+            Event::History { messages, .. } => messages.as_slice(),
+            _ => return,
+        };
+        for m in messages {
+            if let Some(file) = &m.file {
+                self.files.insert(m.id, file.clone());
+            }
+        }
+    }
+
     /// Prints one event; `Some(status)` when the client has stopped for good.
     fn show(&self, event: Event) -> Option<ExitCode> {
         if let Event::Connection(ConnectionState::Disconnected { reason }) = &event {
@@ -385,6 +484,7 @@ impl Ui {
     /// Prints every event already waiting.
     fn drain(&mut self) -> Option<ExitCode> {
         while let Some(event) = self.events.try_recv() {
+            self.remember_files(&event);
             if let Some(code) = self.show(event) {
                 return Some(code);
             }

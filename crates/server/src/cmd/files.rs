@@ -1,0 +1,295 @@
+//! File requests: `upload`, `upload_chunk`, `upload_cancel` and `download`.
+//!
+//! Disk work, hashing and thumbnails run on blocking threads; a handler only
+//! awaits them, so chat on other connections never waits for a transfer. A
+//! complete upload goes through the message pipeline like any `msg`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use hearth_protocol::files::{
+    clean_file_name, file_message_text, human_size, is_sha256_hex, Base64, DOWNLOAD_CHUNK_BYTES,
+    FILE_NAME_MAX_CHARS, UPLOAD_CHUNK_BYTES,
+};
+use hearth_protocol::requests::{
+    Download, FileChunk, Upload, UploadCancel, UploadChunk, UploadProgress,
+};
+use hearth_protocol::ErrorCode;
+use time::OffsetDateTime;
+
+use crate::conn_state::ConnState;
+use crate::files::{self, Announce, Chunked, Done, Started, UploadError};
+use crate::flood::MAX_STRIKES;
+use crate::handle::{Allowed, Handle};
+use crate::message::{AcceptedMessage, Target};
+use crate::outcome::{Answer, Handled, Outcome, Refusal};
+
+use super::room::target;
+
+impl From<UploadError> for Refusal {
+    fn from(e: UploadError) -> Self {
+        Refusal::new(e.code(), e.to_string())
+    }
+}
+
+/// Runs blocking file work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, UploadError> + Send + 'static,
+) -> Result<T, Refusal> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(Refusal::from),
+        Err(e) => Err(Refusal::internal(format!("file task failed: {e}"))),
+    }
+}
+
+impl Handle for Upload {
+    const ALLOWED: Allowed = Allowed::LoggedIn;
+
+    /// Checks the limits before any byte is sent, then opens (or resumes) the upload.
+    async fn handle(self, conn: &mut ConnState) -> Outcome<UploadProgress> {
+        let Upload {
+            to,
+            name,
+            size,
+            sha256,
+        } = self;
+        let Some(name) = clean_file_name(&name) else {
+            return Err(Refusal::new(
+                ErrorCode::InvalidInput,
+                format!("a file name of 1 to {FILE_NAME_MAX_CHARS} characters is required"),
+            ));
+        };
+        if !is_sha256_hex(&sha256) {
+            return Err(Refusal::new(
+                ErrorCode::InvalidInput,
+                "sha256 must be 64 lowercase hex digits",
+            ));
+        }
+        let config = &conn.shared.config;
+        let cap = config.max_file_bytes.min(config.files_quota_bytes);
+        if size > cap {
+            return Err(Refusal::new(
+                ErrorCode::FileTooBig,
+                format!(
+                    "{name} is {}; this host takes files of up to {}",
+                    human_size(size),
+                    human_size(cap)
+                ),
+            ));
+        }
+        if !conn.bucket.take(Instant::now()) {
+            return Err(Refusal::new(
+                ErrorCode::SlowDown,
+                "slow down: you are sending messages too fast",
+            )
+            .closing_if(conn.bucket.strikes >= MAX_STRIKES));
+        }
+        let id = conn.id;
+        let (owner, target) = conn.shared.with_hub(|hub| {
+            let me = hub.me(id)?.id;
+            Ok::<_, Refusal>((me, target(hub, id, me, &to)?))
+        })?;
+        let announce = Announce {
+            target,
+            name,
+            size,
+            sha256,
+        };
+        let shared = Arc::clone(&conn.shared);
+        let started =
+            blocking(move || shared.uploads.start(owner, announce, Instant::now())).await?;
+        match started {
+            Started::Open { id, received } => {
+                tracing::debug!(upload = %id, size, received, "upload open");
+                Ok(Handled::Reply(Answer::data(UploadProgress {
+                    upload: id,
+                    received,
+                    complete: false,
+                })))
+            }
+            Started::Done(done) => finish(conn, done).await,
+        }
+    }
+}
+
+impl Handle for UploadChunk {
+    const ALLOWED: Allowed = Allowed::LoggedIn;
+
+    async fn handle(self, conn: &mut ConnState) -> Outcome<UploadProgress> {
+        let UploadChunk {
+            upload,
+            offset,
+            data,
+        } = self;
+        if data.0.is_empty() || data.0.len() > UPLOAD_CHUNK_BYTES {
+            return Err(UploadError::BadChunk(format!(
+                "a chunk must hold 1 to {UPLOAD_CHUNK_BYTES} bytes"
+            ))
+            .into());
+        }
+        let owner = conn.me()?.id;
+        let shared = Arc::clone(&conn.shared);
+        let id = upload.clone();
+        let chunked = blocking(move || {
+            shared
+                .uploads
+                .write(owner, &id, offset, &data.0, Instant::now())
+        })
+        .await?;
+        match chunked {
+            Chunked::More(received) => Ok(Handled::Reply(Answer::data(UploadProgress {
+                upload,
+                received,
+                complete: false,
+            }))),
+            Chunked::Done(done) => finish(conn, done).await,
+        }
+    }
+}
+
+/// Keeps a complete upload and sends its message; answers with the upload's
+/// final progress (the message follows as a `msg` push).
+async fn finish(conn: &mut ConnState, done: Done<Target>) -> Outcome<UploadProgress> {
+    let shared = Arc::clone(&conn.shared);
+    let (owner, size) = (done.owner, done.announce.size);
+    let kept = tokio::task::spawn_blocking(move || {
+        let config = &shared.config;
+        let meta = files::keep(
+            &done,
+            &shared.disk,
+            &shared.store,
+            config.files_quota_bytes,
+            config.max_image_pixels,
+        );
+        (done, meta)
+    })
+    .await;
+    let (done, meta) = kept.map_err(|e| Refusal::internal(format!("file task failed: {e}")))?;
+    let meta = match meta {
+        Ok(meta) => meta,
+        Err(e) => {
+            conn.shared.uploads.refund(owner, size);
+            tracing::info!(upload = %done.id, error = %e, "upload refused at the end");
+            return Err(e.into());
+        }
+    };
+    tracing::info!(upload = %done.id, size, mime = %meta.mime, "file received");
+    let id = conn.id;
+    let accepted = conn.shared.with_hub(|hub| {
+        let me = hub.me(id)?;
+        // A private chat may have ended meanwhile; a room is where it started.
+        let target = match &done.announce.target {
+            Target::Private { name, .. } => super::room::target(hub, id, me.id, name)?,
+            room => room.clone(),
+        };
+        Ok::<_, Refusal>(AcceptedMessage {
+            sender_conn: id,
+            sender_id: me.id,
+            from: me.name.clone(),
+            color: me.color.clone(),
+            text: file_message_text(&meta.name, meta.size),
+            file: Some(meta),
+            ts: OffsetDateTime::now_utc(),
+            request_id: None,
+            target,
+        })
+    })?;
+    if conn.shared.messages.send(accepted).await.is_err() {
+        return Err(Refusal::internal("the message pipeline is closed"));
+    }
+    Ok(Handled::Reply(Answer::data(UploadProgress {
+        upload: done.id,
+        received: size,
+        complete: true,
+    })))
+}
+
+impl Handle for UploadCancel {
+    const ALLOWED: Allowed = Allowed::LoggedIn;
+
+    async fn handle(self, conn: &mut ConnState) -> Outcome<UploadCancel> {
+        let owner = conn.me()?.id;
+        let shared = Arc::clone(&conn.shared);
+        let id = self.upload.clone();
+        blocking(move || shared.uploads.cancel(owner, &id)).await?;
+        Ok(Handled::Reply(Answer::data(self)))
+    }
+}
+
+impl Handle for Download {
+    const ALLOWED: Allowed = Allowed::LoggedIn;
+
+    /// One chunk of a file the user may see: any room's, or a private one
+    /// they sent or received.
+    async fn handle(self, conn: &mut ConnState) -> Outcome<FileChunk> {
+        let Download {
+            id,
+            offset,
+            length,
+            thumbnail,
+        } = self;
+        let me = conn.me()?.id;
+        let length = length.map_or(DOWNLOAD_CHUNK_BYTES, |n| {
+            (n as usize).clamp(1, DOWNLOAD_CHUNK_BYTES)
+        });
+        let not_found = || Refusal::new(ErrorCode::NotFound, format!("no file with id {id}"));
+        let attachment = conn
+            .shared
+            .db(move |store| store.attachment(id))
+            .await
+            .map_err(Refusal::internal)?
+            .ok_or_else(not_found)?;
+        let private = attachment.room_id.is_none();
+        if private && attachment.sender_id != me && attachment.recipient_id != Some(me) {
+            return Err(not_found());
+        }
+        let file = attachment.file;
+        let gone = || {
+            Refusal::new(
+                ErrorCode::FileGone,
+                format!(
+                    "{} is no longer on the host (it keeps the newest files only)",
+                    file.meta.name
+                ),
+            )
+        };
+        if !file.available {
+            return Err(gone());
+        }
+        if thumbnail && file.meta.image.is_none() {
+            return Err(Refusal::new(
+                ErrorCode::NotFound,
+                format!("{} has no thumbnail", file.meta.name),
+            ));
+        }
+        let shared = Arc::clone(&conn.shared);
+        let sha256 = file.meta.sha256.clone();
+        let read = tokio::task::spawn_blocking(move || {
+            let path = if thumbnail {
+                shared.disk.thumbnail(&sha256)
+            } else {
+                shared.disk.blob(&sha256)
+            };
+            files::read_at(&path, offset, length)
+        })
+        .await
+        .map_err(|e| Refusal::internal(format!("file task failed: {e}")))?;
+        let (data, size) = match read {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(gone()),
+            Err(e) => return Err(Refusal::internal(e)),
+        };
+        if offset > size {
+            return Err(Refusal::new(
+                ErrorCode::InvalidInput,
+                format!("offset {offset} is past the end ({size} bytes)"),
+            ));
+        }
+        Ok(Handled::Reply(Answer::data(FileChunk {
+            id,
+            offset,
+            size,
+            data: Base64(data),
+        })))
+    }
+}
