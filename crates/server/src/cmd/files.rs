@@ -14,7 +14,8 @@ use hearth_protocol::files::{
 use hearth_protocol::requests::{
     Download, FileChunk, Upload, UploadCancel, UploadChunk, UploadProgress,
 };
-use hearth_protocol::ErrorCode;
+use hearth_protocol::envelope::encode_reply;
+use hearth_protocol::{ErrorCode, Request};
 use time::OffsetDateTime;
 
 use crate::conn_state::ConnState;
@@ -264,17 +265,29 @@ impl Handle for Download {
         }
         let shared = Arc::clone(&conn.shared);
         let sha256 = file.meta.sha256.clone();
+        let request_id = conn.request_id.clone();
+        // Reading and encoding (base64 of up to 512 KiB) both happen on a
+        // blocking thread, so a download never holds an async worker that
+        // chat needs.
         let read = tokio::task::spawn_blocking(move || {
             let path = if thumbnail {
                 shared.disk.thumbnail(&sha256)
             } else {
                 shared.disk.blob(&sha256)
             };
-            files::read_at(&path, offset, length)
+            let (data, size) = files::read_at(&path, offset, length)?;
+            let chunk = FileChunk {
+                id,
+                offset,
+                size,
+                data: Base64(data),
+            };
+            let frame = encode_reply(Download::REPLY_TYPE, None, &chunk, request_id.as_ref());
+            Ok::<_, std::io::Error>((frame, size))
         })
         .await
         .map_err(|e| Refusal::internal(format!("file task failed: {e}")))?;
-        let (data, size) = match read {
+        let (frame, size) = match read {
             Ok(read) => read,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(gone()),
             Err(e) => return Err(Refusal::internal(e)),
@@ -285,11 +298,7 @@ impl Handle for Download {
                 format!("offset {offset} is past the end ({size} bytes)"),
             ));
         }
-        Ok(Handled::Reply(Answer::data(FileChunk {
-            id,
-            offset,
-            size,
-            data: Base64(data),
-        })))
+        conn.push(frame);
+        Ok(Handled::Sent)
     }
 }
