@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use hearth_protocol::envelope::encode_reply;
 use hearth_protocol::files::{
     clean_file_name, file_message_text, human_size, is_sha256_hex, Base64, DOWNLOAD_CHUNK_BYTES,
     FILE_NAME_MAX_CHARS, UPLOAD_CHUNK_BYTES,
@@ -14,7 +15,6 @@ use hearth_protocol::files::{
 use hearth_protocol::requests::{
     Download, FileChunk, Upload, UploadCancel, UploadChunk, UploadProgress,
 };
-use hearth_protocol::envelope::encode_reply;
 use hearth_protocol::{ErrorCode, Request};
 use time::OffsetDateTime;
 
