@@ -19,9 +19,10 @@ use ts_rs::{Config, TypeVisitor, TS};
 
 use crate::error::CommandError;
 use crate::ipc::{
-    AddressArgs, ConnectArgs, ConnectResult, HearthEvent, HistoryView, HostInfo, HostStartArgs,
-    HostStarted, LoginArgs, ParsedAddress, RoomMap, SavedLogin, SavedServer, Session, Settings,
-    TrustHostArgs, EVENT_CHANNEL,
+    AddressArgs, ConnectArgs, ConnectResult, FileBytes, FileBytesArgs, HearthEvent, HistoryView,
+    HostInfo, HostStartArgs, HostStarted, LoginArgs, ParsedAddress, RoomMap, SaveFileArgs,
+    SavedLogin, SavedServer, SendFileArgs, Session, Settings, TransferArgs, TrustHostArgs,
+    EVENT_CHANNEL,
 };
 
 /// Where the generated file lives, from `src-tauri/`.
@@ -132,7 +133,11 @@ pub fn typescript() -> String {
          passwordMaxChars: {},\n  \
          textMaxChars: {},\n  \
          reasonMaxChars: {},\n  \
-         defaultPort: {},\n\
+         defaultPort: {},\n  \
+         fileNameMaxChars: {},\n  \
+         defaultMaxFileBytes: {},\n  \
+         filesQuotaBytes: {},\n  \
+         inlineImageTypes: {:?},\n\
          }} as const;\n",
         rules::NAME_MAX_CHARS,
         rules::NAME_PUNCTUATION.iter().collect::<String>(),
@@ -141,6 +146,10 @@ pub fn typescript() -> String {
         rules::TEXT_MAX_CHARS,
         rules::REASON_MAX_CHARS,
         hearth_protocol::DEFAULT_PORT,
+        hearth_protocol::files::FILE_NAME_MAX_CHARS,
+        hearth_server::config::DEFAULT_MAX_FILE_BYTES,
+        hearth_server::config::DEFAULT_FILES_QUOTA_BYTES,
+        hearth_protocol::files::INLINE_IMAGE_TYPES,
     );
     let _ = writeln!(
         out,

@@ -36,6 +36,11 @@ macro_rules! with_command_list {
             exit_room -> ();
             send_message(Msg) -> ();
             history(History) -> HistoryView;
+            // files
+            send_file(SendFileArgs) -> ();
+            cancel_transfer(TransferArgs) -> ();
+            file_bytes(FileBytesArgs) -> FileBytes;
+            save_file(SaveFileArgs) -> Option<String>;
             // private chats
             private_request(PrivateRequest) -> ();
             private_accept(PrivateAccept) -> ();

@@ -11,8 +11,9 @@ use tauri::{Builder, Runtime, State};
 
 use crate::error::CmdResult;
 use crate::ipc::{
-    AddressArgs, ConnectArgs, ConnectResult, HistoryView, HostInfo, HostStartArgs, HostStarted,
-    LoginArgs, ParsedAddress, RoomMap, SavedLogin, SavedServer, Session, Settings, TrustHostArgs,
+    AddressArgs, ConnectArgs, ConnectResult, FileBytes, FileBytesArgs, HistoryView, HostInfo,
+    HostStartArgs, HostStarted, LoginArgs, ParsedAddress, RoomMap, SaveFileArgs, SavedLogin,
+    SavedServer, SendFileArgs, Session, Settings, TransferArgs, TrustHostArgs,
 };
 use crate::state::Core;
 

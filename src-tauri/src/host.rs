@@ -93,6 +93,14 @@ impl Core {
                 CommandError::invalid("The port must be a number from 1 to 65535.")
             })?,
         };
+        let quota_mib = hearth_server::config::DEFAULT_FILES_QUOTA_BYTES >> 20;
+        if let Some(mib) = args.max_file_mib {
+            if mib == 0 || u64::from(mib) > quota_mib {
+                return Err(CommandError::invalid(format!(
+                    "The largest file must be 1 to {quota_mib} MiB."
+                )));
+            }
+        }
         {
             let mut inner = self.lock();
             match inner.host {
@@ -143,6 +151,9 @@ impl Core {
         };
         let mut config = hearth_server::Config::new(self.config().paths.server_dir());
         config.owner = Some(args.username.trim().to_owned());
+        if let Some(mib) = args.max_file_mib {
+            config.max_file_bytes = u64::from(mib) << 20;
+        }
         (self.config().server_tuning)(&mut config);
         let server = hearth_server::start(config, listener)
             .await

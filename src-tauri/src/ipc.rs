@@ -59,6 +59,10 @@ pub struct HostStartArgs {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub color: Option<String>,
+    /// The largest file friends may send, in MiB (the server's default when absent).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub max_file_mib: Option<u32>,
 }
 
 /// Who the app is logged in as, and where.
@@ -215,6 +219,60 @@ pub struct HistoryView {
     pub messages: Vec<MessageView>,
 }
 
+// ---------------------------------------------------------------- files
+
+/// `send_file`: bytes the UI read (a paste, a drop, the file picker), sent as
+/// a file to the current room (`to: "public"`) or a private partner.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+pub struct SendFileArgs {
+    /// An id the UI picks for this transfer (for progress events and `cancel_transfer`).
+    pub transfer: String,
+    /// `"public"` or the private partner.
+    pub to: String,
+    /// The file's name.
+    pub name: String,
+    /// The bytes, base64.
+    #[ts(type = "string")]
+    pub data: hearth_protocol::files::Base64,
+}
+
+/// `cancel_transfer`: stops a transfer in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+pub struct TransferArgs {
+    /// The id the UI gave the transfer.
+    pub transfer: String,
+}
+
+/// `file_bytes`: a file (or its thumbnail) to show.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+pub struct FileBytesArgs {
+    /// The file's message id.
+    pub id: i64,
+    /// The thumbnail (a PNG) instead of the file.
+    pub thumbnail: bool,
+}
+
+/// What `file_bytes` returns: enough for a `data:` URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct FileBytes {
+    /// The MIME type (`image/png` for a thumbnail).
+    pub mime: String,
+    /// The bytes, base64.
+    #[ts(type = "string")]
+    pub data: hearth_protocol::files::Base64,
+}
+
+/// `save_file`: downloads a file to where the OS save dialog says.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+pub struct SaveFileArgs {
+    /// An id the UI picks for this transfer.
+    pub transfer: String,
+    /// The file's message id.
+    pub id: i64,
+    /// The name the dialog suggests.
+    pub name: String,
+}
+
 // ---------------------------------------------------------------- settings
 
 /// App settings, saved in the app config dir.
@@ -264,6 +322,17 @@ pub enum HearthEvent {
     Msg {
         /// The message.
         message: MessageView,
+    },
+    /// A file transfer moved on (`send_file` or `save_file`).
+    Transfer {
+        /// The id the UI gave it.
+        transfer: String,
+        /// Bytes confirmed (up) or written (down).
+        #[ts(type = "number")]
+        done: u64,
+        /// The file's size.
+        #[ts(type = "number")]
+        total: u64,
     },
     /// Recent history after entering a room.
     History {

@@ -45,6 +45,7 @@ mod links;
 mod notify;
 mod settings;
 pub mod state;
+mod transfers;
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -82,6 +83,21 @@ pub fn app_sink<R: Runtime>(app: AppHandle<R>) -> Sink {
     })
 }
 
+/// The OS save dialog, through the dialog plugin (from Rust only: the UI has
+/// no dialog permissions).
+pub fn save_dialog<R: Runtime>(app: AppHandle<R>) -> state::SaveDialog {
+    use tauri_plugin_dialog::DialogExt;
+    std::sync::Arc::new(move |name: &str| {
+        let picked = app
+            .dialog()
+            .file()
+            .set_title("Save file")
+            .set_file_name(name)
+            .blocking_save_file()?;
+        picked.into_path().ok()
+    })
+}
+
 /// Makes the [`Core`] (files in the app data and config dirs) unless one is managed already.
 pub fn manage_core<R: Runtime>(app: &App<R>) -> tauri::Result<()> {
     if app.try_state::<Core>().is_some() {
@@ -97,6 +113,7 @@ pub fn manage_core<R: Runtime>(app: &App<R>) -> tauri::Result<()> {
         paths.config_dir.display()
     );
     let core = Core::new(CoreConfig::new(paths), app_sink(app.handle().clone()));
+    core.set_save_dialog(save_dialog(app.handle().clone()));
     app.manage(core);
     Ok(())
 }
@@ -125,6 +142,7 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(log)
         .setup(|app| {

@@ -6,13 +6,14 @@
 //! under `tauri::test::mock_builder()`, in plain `#[tokio::test]`s and in the app.
 //!
 //! Each concern adds its methods to `Core` in its own module: `host.rs`, `join.rs`,
-//! `auth.rs`, `chat.rs`, `settings.rs`.
+//! `auth.rs`, `chat.rs`, `transfers.rs`, `settings.rs`.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use hearth_client::{Client, ClientOptions, ServerAddr};
+use hearth_client::{CancellationToken, Client, ClientOptions, ServerAddr};
 
 use crate::error::{CmdResult, CommandError};
 use crate::events::Emit;
@@ -25,6 +26,10 @@ pub const DEFAULT_PORT: u16 = hearth_protocol::DEFAULT_PORT;
 
 /// Where events go. Called from async tasks; it must not block.
 pub type Sink = Arc<dyn Fn(Emit) + Send + Sync>;
+
+/// Asks where to save a file, suggesting a name (the OS save dialog in the
+/// app); `None` when the user cancels. Blocking: called on a blocking thread.
+pub type SaveDialog = Arc<dyn Fn(&str) -> Option<PathBuf> + Send + Sync>;
 
 /// Where the shell keeps its files.
 #[derive(Debug, Clone)]
@@ -95,6 +100,11 @@ pub(crate) struct Shared {
     /// Serializes read-modify-write of `servers.json` (blocking file I/O, run on the
     /// blocking pool; never held across an `.await`).
     pub(crate) servers_file: Mutex<()>,
+    /// File transfers in progress, by the UI's id, for `cancel_transfer`. A std
+    /// mutex, held only to insert, remove or look up one entry.
+    transfers: Mutex<HashMap<String, CancellationToken>>,
+    /// The OS save dialog, set once at start-up (none in tests unless one is given).
+    save_dialog: std::sync::OnceLock<SaveDialog>,
 }
 
 #[derive(Default)]
@@ -157,8 +167,31 @@ impl Core {
                 inner: Mutex::new(Inner::default()),
                 settings: Mutex::new(settings),
                 servers_file: Mutex::new(()),
+                transfers: Mutex::new(HashMap::new()),
+                save_dialog: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Makes `dialog` the way this core asks where to save files. Only the
+    /// first call counts (the app sets it once, at start-up).
+    pub fn set_save_dialog(&self, dialog: SaveDialog) {
+        if self.shared.save_dialog.set(dialog).is_err() {
+            log::warn!("the save dialog was set already; keeping the first one");
+        }
+    }
+
+    /// The save dialog, if this core has one.
+    pub(crate) fn save_dialog(&self) -> Option<SaveDialog> {
+        self.shared.save_dialog.get().cloned()
+    }
+
+    /// Locks the transfers in progress.
+    pub(crate) fn transfers(&self) -> MutexGuard<'_, HashMap<String, CancellationToken>> {
+        self.shared
+            .transfers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// The OS keychain this core saves logins in.

@@ -111,6 +111,7 @@ async fn host(app: &App, owner: &str) -> hearth_desktop::ipc::HostStarted {
             username: owner.into(),
             password: secret("owner-pw"),
             color: Some("#ff8800".into()),
+            max_file_mib: None,
         })
         .await
         .expect("host_start")
@@ -424,6 +425,7 @@ async fn a_taken_port_is_reported_with_a_free_one() {
             username: "root".into(),
             password: secret("pw12"),
             color: None,
+            max_file_mib: None,
         })
         .await
         .unwrap_err();
@@ -441,10 +443,71 @@ async fn a_taken_port_is_reported_with_a_free_one() {
             username: "root".into(),
             password: secret("pw12"),
             color: None,
+            max_file_mib: None,
         })
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::Protocol(ServerCode::InvalidInput));
+    for mib in [0, 2049] {
+        let err = app
+            .core
+            .host_start(HostStartArgs {
+                port: None,
+                username: "root".into(),
+                password: secret("pw12"),
+                color: None,
+                max_file_mib: Some(mib),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Protocol(ServerCode::InvalidInput));
+        assert_eq!(err.message, "The largest file must be 1 to 2048 MiB.");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hosts_file_size_setting_is_what_the_server_enforces() {
+    use hearth_desktop::ipc::SendFileArgs;
+    use hearth_protocol::files::Base64;
+    let app = app();
+    app.core
+        .host_start(HostStartArgs {
+            port: None,
+            username: "root".into(),
+            password: secret("pw12"),
+            color: None,
+            max_file_mib: Some(1),
+        })
+        .await
+        .unwrap();
+    app.core
+        .create_room(Create {
+            room: "games".into(),
+        })
+        .await
+        .unwrap();
+    app.core
+        .enter_room(Enter {
+            room: "games".into(),
+        })
+        .await
+        .unwrap();
+    let send = |size: usize| SendFileArgs {
+        transfer: format!("t{size}"),
+        to: "public".into(),
+        name: "big.bin".into(),
+        data: Base64(vec![7; size]),
+    };
+    let err = app.core.send_file(send((1 << 20) + 1)).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Protocol(ServerCode::FileTooBig));
+    assert_eq!(
+        err.message,
+        "The file big.bin is 1.0 MiB; this host takes files of up to 1.0 MiB"
+    );
+    app.core
+        .send_file(send(1 << 20))
+        .await
+        .expect("exactly the cap is fine");
 }
 
 // ---------------------------------------------------------------- through Tauri's IPC
@@ -804,4 +867,121 @@ async fn records_a_friends_session_for_the_ui_tests() {
         "{FIXTURE} no longer matches what the shell emits: run with HEARTH_WRITE_FIXTURES=1 and \
          check the UI tests that replay it"
     );
+}
+
+/// A real 2x2 PNG (so the host makes a thumbnail of it).
+fn tiny_png() -> Vec<u8> {
+    let text = "\"iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGNgYDgRxXCCgaHiRFTFCQAaqATFVEBS+wAAAABJRU5ErkJggg==\"";
+    serde_json::from_str::<hearth_protocol::files::Base64>(text)
+        .unwrap()
+        .0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pasted_image_is_sent_shown_and_saved_where_the_dialog_says() {
+    use hearth_desktop::ipc::{FileBytesArgs, SaveFileArgs, SendFileArgs, TransferArgs};
+    use hearth_protocol::files::Base64;
+
+    let saves = tempfile::tempdir().unwrap();
+    let target = saves.path().join("kept.png");
+    let chosen = target.clone();
+    let mut host_app = app();
+    host_app
+        .core
+        .set_save_dialog(std::sync::Arc::new(move |name: &str| {
+            assert_eq!(name, "shot.png", "the dialog suggests the file's name");
+            Some(chosen.clone())
+        }));
+    host(&host_app, "Hostess").await;
+    host_app
+        .core
+        .create_room(Create {
+            room: "games".into(),
+        })
+        .await
+        .unwrap();
+    host_app
+        .core
+        .enter_room(Enter {
+            room: "games".into(),
+        })
+        .await
+        .unwrap();
+
+    let image = tiny_png();
+    host_app
+        .core
+        .send_file(SendFileArgs {
+            transfer: "t1".into(),
+            to: "public".into(),
+            name: "shot.png".into(),
+            data: Base64(image.clone()),
+        })
+        .await
+        .expect("sent");
+    // The last progress event and the file's message may come in either order.
+    let mut progressed = false;
+    let mut message = None;
+    while !(progressed && message.is_some()) {
+        match host_app
+            .wait_for("progress or the message", |e| Some(e.event.clone()))
+            .await
+        {
+            HearthEvent::Transfer {
+                transfer,
+                done,
+                total,
+            } if transfer == "t1" && done == total => progressed = true,
+            HearthEvent::Msg { message: m } if m.file.is_some() => message = Some(m),
+            _ => {}
+        }
+    }
+    let message = message.unwrap();
+    let file = message.file.clone().unwrap();
+    assert_eq!(
+        (file.name.as_str(), file.mime.as_str(), file.size),
+        ("shot.png", "image/png", image.len() as u64)
+    );
+    assert_eq!(file.image.map(|i| (i.width, i.height)), Some((2, 2)));
+
+    let thumb = host_app
+        .core
+        .file_bytes(FileBytesArgs {
+            id: message.id,
+            thumbnail: true,
+        })
+        .await
+        .unwrap();
+    assert_eq!(thumb.mime, "image/png");
+    let full = host_app
+        .core
+        .file_bytes(FileBytesArgs {
+            id: message.id,
+            thumbnail: false,
+        })
+        .await
+        .unwrap();
+    assert_eq!((full.mime.as_str(), &full.data.0), ("image/png", &image));
+
+    let path = host_app
+        .core
+        .save_file(SaveFileArgs {
+            transfer: "t2".into(),
+            id: message.id,
+            name: "shot.png".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(path.as_deref(), Some(target.to_str().unwrap()));
+    assert_eq!(std::fs::read(&target).unwrap(), image);
+    assert!(!saves.path().join("kept.png.part").exists());
+
+    // Cancelling something already finished is no error.
+    host_app
+        .core
+        .cancel_transfer(TransferArgs {
+            transfer: "t1".into(),
+        })
+        .await
+        .unwrap();
 }

@@ -4,7 +4,8 @@
 //   1. start the app;
 //   2. click "Host a room" and register the owner;
 //   3. hearth-cli joins with the join code shown in the app and sends a message;
-//   4. the message appears in the WebView, the sender's name in the sender's color;
+//   4. the message appears in the WebView, the sender's name in the sender's color; the owner
+//      pastes an image, its thumbnail shows, and hearth-cli saves it with the same SHA-256;
 //   5. the owner kicks the CLI user from the member list; the CLI exits with the reason;
 //   6. the app is killed with SIGKILL while hosting, started again, and hosting again brings
 //      back the join code, the accounts, the room and its history;
@@ -26,6 +27,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { png } from '../e2e/png.mjs';
 import { WebDriver, freePort, sleep, waitForPort } from './webdriver.mjs';
 
 const need = (name) => {
@@ -199,6 +202,9 @@ async function flow(wd) {
   `));
   await screenshot(wd, 'room');
 
+  // 4b. The owner pastes a screenshot; bob sees it as a file and saves it: same bytes.
+  await sendImage(wd, () => cliOut, (line) => cli.stdin.write(line));
+
   // 5. Kick bob from the member list, with a reason.
   const list = await wd.exec(js(`return byRole('list', 'Room members');`));
   await wd.click(await wd.exec(js(`return byRole('button', 'Actions for bob', arguments[0]);`), list));
@@ -222,6 +228,54 @@ async function flow(wd) {
   `));
   await screenshot(wd, 'kicked');
   return { roomPort, code };
+}
+
+/**
+ * Pastes a PNG into the composer (the WebView's own paste event, as Ctrl+V gives it), waits
+ * for its thumbnail, then has hearth-cli `/save` it and checks the SHA-256 it prints and the
+ * bytes it wrote.
+ */
+async function sendImage(wd, cliOut, cliSay) {
+  const image = png(480, 270);
+  const sha256 = createHash('sha256').update(image).digest('hex');
+  await wd.exec(
+    js(`
+      const box = document.querySelector('textarea[aria-label="Message #games"]');
+      const data = new DataTransfer();
+      data.items.add(new File([Uint8Array.from(arguments[0])], 'lan-party.png', { type: 'image/png' }));
+      box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      return true;
+    `),
+    [...image],
+  );
+  await wd.waitFor(
+    'the thumbnail of the pasted image',
+    js(`
+      const img = document.querySelector('[data-testid=messages] [data-testid=file-image] img[alt="lan-party.png"]');
+      return img && img.complete && img.naturalWidth > 0 ? img.naturalWidth : null;
+    `),
+    [],
+    20_000,
+  );
+  await screenshot(wd, 'file');
+  const line = await waitForText(cliOut, /\[file (\d+)\] lan-party\.png \(([\d.]+ KiB)\)/, 'bob sees the file');
+  const saved = path.join(home, 'bob-saved.png');
+  cliSay(`/save ${line[1]} ${saved}\n`);
+  const done = await waitForText(cliOut, /saved (\S+) \(([^)]+)\) sha256 ([0-9a-f]{64})/, 'bob saves it');
+  assert.equal(done[3], sha256, 'hearth-cli prints the SHA-256 of the bytes sent');
+  assert.equal(createHash('sha256').update(fs.readFileSync(saved)).digest('hex'), sha256, 'the saved file is the pasted image');
+  log('bob saved', saved, 'sha256', sha256);
+}
+
+/** Waits until `text()` matches `re`; returns the match. */
+async function waitForText(text, re, what, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const m = re.exec(text());
+    if (m) return m;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}; got:\n${text()}`);
 }
 
 /** Clicks "Host a room" and starts hosting as the owner on `roomPort`; returns the join code. */

@@ -1,6 +1,9 @@
 // Browser tests of the built UI against the mock backend. Run: npm run e2e
 import assert from 'node:assert/strict';
 import { run, test, until } from './harness.mjs';
+import { png } from './png.mjs';
+
+
 
 const APP = '?mock&manual&delay=15';
 
@@ -411,6 +414,67 @@ test('signed-in devices: list, sign out with confirmation, both themes', async (
   await shot('settings-devices-empty-light');
   await page.emulateMedia({ colorScheme: 'dark' });
   await shot('settings-devices-empty');
+});
+
+test('files: receive an image and a card, paste, drop, progress, cancel, viewer, both themes', async ({ page, mock, shot, base }) => {
+  await hostAndOpenLobby(page, base);
+  await enterRoom(page, 'general');
+  await mock('sendFile', 'mara', 'sunset-over-dust2.png', [...png(640, 360)]);
+  await mock('sendFile', 'tobi', 'hearth-mods-v3.zip', [0x50, 0x4b, 0x03, 0x04, ...new Array(2_400_000 - 4).fill(7)]);
+  const thumb = msgs(page).getByRole('img', { name: 'sunset-over-dust2.png' });
+  await thumb.waitFor();
+  await until(() => thumb.evaluate((img) => img.complete && img.naturalWidth === 640), 'the thumbnail decoded');
+  await msgs(page).getByTestId('file-card').getByText('ZIP archive · 2.3 MiB').waitFor();
+
+  // a pasted screenshot, slowly, so the progress shows
+  await mock('setTransferStepMs', 700);
+  const shotBytes = [...png(320, 200)];
+  await page.getByRole('textbox', { name: 'Message #general' }).evaluate((box, bytes) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(bytes)], 'screenshot.png', { type: 'image/png' }));
+    box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, shotBytes);
+  const transfers = page.getByTestId('transfer');
+  await transfers.first().waitFor();
+  // two files dropped meanwhile: they queue behind it; the overlay shows while dragging
+  const zone = page.getByTestId('drop-zone').first();
+  const dropped = await page.evaluateHandle(() => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(180_000).fill(3)], 'world-backup.sav'));
+    data.items.add(new File(['gg'], 'notes.txt', { type: 'text/plain' }));
+    return data;
+  });
+  await zone.dispatchEvent('dragenter', { dataTransfer: dropped });
+  await zone.getByText('Drop files to send them to #general').waitFor();
+  await shot('files-drop');
+  await zone.dispatchEvent('drop', { dataTransfer: dropped });
+  await until(async () => (await transfers.count()) === 3, 'three transfers listed');
+  await until(async () => Number(await transfers.first().getByRole('progressbar').getAttribute('aria-valuenow')) >= 20, 'progress');
+  assert.match(await transfers.nth(1).textContent(), /world-backup\.sav\s*waiting/);
+  await shot('files-progress');
+  // cancel the one waiting last; the others go through in order
+  await transfers.nth(2).getByRole('button', { name: 'Cancel notes.txt' }).click();
+  await mock('setTransferStepMs', 40);
+  await until(async () => (await transfers.count()) === 0, 'all sent', 15_000);
+  const names = await msgs(page)
+    .locator('[data-testid="file-image"] img, [data-testid="file-card"] .name')
+    .evaluateAll((els) => els.map((el) => (el.tagName === 'IMG' ? el.getAttribute('alt') : el.textContent)));
+  assert.deepEqual(names.slice(-4), ['sunset-over-dust2.png', 'hearth-mods-v3.zip', 'screenshot.png', 'world-backup.sav']);
+  await shot('files');
+
+  // the viewer, and Save from it
+  await msgs(page).getByRole('button', { name: 'Open sunset-over-dust2.png' }).click();
+  const viewer = page.getByRole('dialog', { name: 'sunset-over-dust2.png' });
+  await viewer.getByRole('img').waitFor();
+  await viewer.getByText('640 × 360 · ', { exact: false }).waitFor();
+  await shot('files-viewer');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await shot('files-viewer-light');
+  await viewer.getByRole('button', { name: 'Save…' }).click();
+  await page.getByText('Saved sunset-over-dust2.png to /home/you/Downloads/sunset-over-dust2.png').waitFor();
+  await viewer.getByRole('button', { name: 'Close' }).click();
+  await shot('files-light');
+  await page.emulateMedia({ colorScheme: 'dark' });
 });
 
 test('light theme', async ({ page, mock, shot, base, context }) => {

@@ -36,6 +36,27 @@ describe('Host panel', () => {
     expect(screen.getByRole('alert')).toHaveTextContent('The port must be a number from 1 to 65535.');
   });
 
+  it('sets the largest file friends may send, within the file store of the room', async () => {
+    const { hearth } = await renderApp(({ hearth }) => void (hearth.app.screen = 'host'));
+    const user = userEvent.setup();
+    await fill(user);
+    const size = screen.getByLabelText('Largest file (MiB)');
+    expect(size).toHaveValue('100');
+    expect(screen.getByText(/The room keeps 2 GiB of files and removes the oldest first/)).toBeInTheDocument();
+    await user.clear(size);
+    await user.type(size, '4096');
+    await user.click(screen.getByRole('button', { name: 'Start hosting' }));
+    expect(screen.getByRole('alert')).toHaveTextContent('The largest file must be 1 to 2048 MiB.');
+    await user.clear(size);
+    await user.type(size, '1');
+    await user.click(screen.getByRole('button', { name: 'Start hosting' }));
+    expect(await screen.findByRole('heading', { name: 'Your room is open' })).toBeInTheDocument();
+    await hearth.enterRoom('general');
+    await expect(
+      hearth.backend.invoke('send_file', { transfer: 't', to: 'public', name: 'big.bin', data: btoa('x'.repeat(2 ** 20 + 1)) }),
+    ).rejects.toMatchObject({ code: 'file_too_big' });
+  });
+
   it('says when the port is taken and offers another', async () => {
     const { control } = await renderApp(({ hearth, control }) => {
       hearth.app.screen = 'host';

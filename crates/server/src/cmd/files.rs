@@ -72,7 +72,7 @@ impl Handle for Upload {
             return Err(Refusal::new(
                 ErrorCode::FileTooBig,
                 format!(
-                    "{name} is {}; this host takes files of up to {}",
+                    "the file {name} is {}; this host takes files of up to {}",
                     human_size(size),
                     human_size(cap)
                 ),

@@ -188,6 +188,32 @@ reason?: string,
 fingerprint?: string, };
 
 /**
+ * What `file_bytes` returns: enough for a `data:` URL.
+ */
+export type FileBytes = { 
+/**
+ * The MIME type (`image/png` for a thumbnail).
+ */
+mime: string, 
+/**
+ * The bytes, base64.
+ */
+data: string, };
+
+/**
+ * `file_bytes`: a file (or its thumbnail) to show.
+ */
+export type FileBytesArgs = { 
+/**
+ * The file's message id.
+ */
+id: number, 
+/**
+ * The thumbnail (a PNG) instead of the file.
+ */
+thumbnail: boolean, };
+
+/**
  * A file attached to a chat message (the `file` of a `msg` push or a history
  * entry). The message's `id` names the file in `download`.
  */
@@ -247,7 +273,19 @@ reason: string, } | { "kind": "msg",
 /**
  * The message.
  */
-message: MessageView, } | { "kind": "history", 
+message: MessageView, } | { "kind": "transfer", 
+/**
+ * The id the UI gave it.
+ */
+transfer: string, 
+/**
+ * Bytes confirmed (up) or written (down).
+ */
+done: number, 
+/**
+ * The file's size.
+ */
+total: number, } | { "kind": "history", 
 /**
  * The page.
  */
@@ -460,7 +498,11 @@ password: Secret,
 /**
  * Its colour, `#rrggbb`.
  */
-color?: string | null, };
+color?: string | null, 
+/**
+ * The largest file friends may send, in MiB (the server's default when absent).
+ */
+max_file_mib?: number | null, };
 
 /**
  * `host_start` result.
@@ -724,6 +766,23 @@ export type Role = "owner" | "admin" | "member";
 export type RoomMap = Record<string, string[]>;
 
 /**
+ * `save_file`: downloads a file to where the OS save dialog says.
+ */
+export type SaveFileArgs = { 
+/**
+ * An id the UI picks for this transfer.
+ */
+transfer: string, 
+/**
+ * The file's message id.
+ */
+id: number, 
+/**
+ * The name the dialog suggests.
+ */
+name: string, };
+
+/**
  * A login saved in the keychain (the password never leaves Rust).
  */
 export type SavedLogin = { 
@@ -759,6 +818,28 @@ last_used: string | null, };
  * serialize it into a request frame.
  */
 export type Secret = string;
+
+/**
+ * `send_file`: bytes the UI read (a paste, a drop, the file picker), sent as
+ * a file to the current room (`to: "public"`) or a private partner.
+ */
+export type SendFileArgs = { 
+/**
+ * An id the UI picks for this transfer (for progress events and `cancel_transfer`).
+ */
+transfer: string, 
+/**
+ * `"public"` or the private partner.
+ */
+to: string, 
+/**
+ * The file's name.
+ */
+name: string, 
+/**
+ * The bytes, base64.
+ */
+data: string, };
 
 /**
  * Why a request was refused. Serialized in `snake_case` (`name_taken`, …).
@@ -812,6 +893,15 @@ export type Settings = {
 notifications: boolean, };
 
 /**
+ * `cancel_transfer`: stops a transfer in progress.
+ */
+export type TransferArgs = { 
+/**
+ * The id the UI gave the transfer.
+ */
+transfer: string, };
+
+/**
  * `trust_host` arguments.
  */
 export type TrustHostArgs = { 
@@ -858,6 +948,10 @@ export interface Commands {
   exit_room: { args: null; result: null };
   send_message: { args: Msg; result: null };
   history: { args: History; result: HistoryView };
+  send_file: { args: SendFileArgs; result: null };
+  cancel_transfer: { args: TransferArgs; result: null };
+  file_bytes: { args: FileBytesArgs; result: FileBytes };
+  save_file: { args: SaveFileArgs; result: string | null };
   private_request: { args: PrivateRequest; result: null };
   private_accept: { args: PrivateAccept; result: null };
   private_reject: { args: PrivateReject; result: null };
@@ -885,6 +979,10 @@ export const LIMITS = {
   textMaxChars: 4000,
   reasonMaxChars: 200,
   defaultPort: 7878,
+  fileNameMaxChars: 255,
+  defaultMaxFileBytes: 104857600,
+  filesQuotaBytes: 2147483648,
+  inlineImageTypes: ["image/png", "image/jpeg", "image/gif", "image/webp"],
 } as const;
 
 /** The name colours the server hands out, in order. */

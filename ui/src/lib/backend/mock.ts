@@ -11,7 +11,8 @@ import type { ArgsOf, Backend, Command, InvokeArgs, ResultOf } from './backend';
 import { BackendError } from './errors';
 import { LIMITS, PALETTE } from './types';
 import type { AuditEntry, DeviceInfo, ErrorCode, ErrorPayload, EventHandler, HearthEvent, History, HostInfo } from './types';
-import type { MessageView, NoticeKind, ParsedAddress, PrivateLinks, Role, RoomMap, Session, Settings } from './types';
+import type { FileInfo, MessageView, NoticeKind, ParsedAddress, PrivateLinks, Role, RoomMap, Session, Settings } from './types';
+import { fromBase64, humanSize, toBase64 } from '../util/files';
 import { isColor, nameProblem, normalizeCode, passwordProblem, reasonProblem, textProblem } from '../util/validate';
 
 export interface MockOptions {
@@ -24,7 +25,7 @@ export interface MockOptions {
 }
 
 /** One handler per command of the generated list: a missing or mistyped one fails the type check. */
-type Handlers = { [K in Command]: (args: ArgsOf<K>) => ResultOf<K> };
+type Handlers = { [K in Command]: (args: ArgsOf<K>) => ResultOf<K> | Promise<ResultOf<K>> };
 
 interface Account {
   username: string;
@@ -43,6 +44,41 @@ const MY_IP = '192.168.1.77';
 
 const key = (name: string) => name.toLowerCase();
 const now = () => new Date().toISOString();
+
+/** The type of the four inline image formats, from their first bytes (as the shell checks again). */
+function sniffImage(b: Uint8Array): string | null {
+  const starts = (sig: number[], at = 0) => sig.every((x, i) => b[at + i] === x);
+  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
+  if (starts([0xff, 0xd8, 0xff])) return 'image/jpeg';
+  if (starts([0x47, 0x49, 0x46, 0x38])) return 'image/gif';
+  if (starts([0x52, 0x49, 0x46, 0x46]) && starts([0x57, 0x45, 0x42, 0x50], 8)) return 'image/webp';
+  return null;
+}
+
+/** The host sniffs content, never names: images, zip, PDF, SVG, else unknown. */
+function sniffType(b: Uint8Array): string {
+  const image = sniffImage(b);
+  if (image) return image;
+  const head = new TextDecoder().decode(b.subarray(0, 256)).trimStart();
+  if (b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04) return 'application/zip';
+  if (head.startsWith('%PDF')) return 'application/pdf';
+  if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'))) return 'image/svg+xml';
+  return 'application/octet-stream';
+}
+
+/** Width and height from a PNG or GIF header (the host decodes the other two; the mock does not). */
+function imageSize(b: Uint8Array): { width: number; height: number } | null {
+  const type = sniffImage(b);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (type === 'image/png' && b.length >= 24) return { width: view.getUint32(16), height: view.getUint32(20) };
+  if (type === 'image/gif' && b.length >= 10) return { width: view.getUint16(6, true), height: view.getUint16(8, true) };
+  return null;
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource));
+  return [...digest].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
 const fail = (code: ErrorCode, message: string, extra: Partial<ErrorPayload> = {}) => new BackendError({ code, message, ...extra });
 /** Refuse with `invalid_input` when validate.ts found a problem. */
 function check(problem: string | null): void {
@@ -132,6 +168,16 @@ export class MockBackend implements Backend {
   private incoming = new Set<string>();
   private outgoing = new Set<string>();
 
+  // files: the bytes of every file message, and the transfers running
+  private files = new Map<number, Uint8Array>();
+  private running = new Map<string, { cancelled: boolean }>();
+  /** How long each fifth of a transfer takes (the mock's idea of the network). */
+  private transferStepMs = 120;
+  /** The host's per-file cap (the desktop host's default unless a test sets one). */
+  private maxFileBytes: number = LIMITS.defaultMaxFileBytes;
+  /** What the save dialog answers: a directory, or null for "cancelled". */
+  private saveDirectory: string | null = '/home/you/Downloads';
+
   constructor(options: MockOptions = {}) {
     this.delayMs = options.delayMs ?? 0;
     this.auto = options.auto ?? false;
@@ -143,9 +189,9 @@ export class MockBackend implements Backend {
   async invoke<K extends Command>(cmd: K, ...args: InvokeArgs<K>): Promise<ResultOf<K>> {
     // The delay stands for the network; the shell parses addresses by itself.
     if (cmd !== 'parse_address') await this.tick();
-    const handler: (args: ArgsOf<K>) => ResultOf<K> = this.commands[cmd];
+    const handler: (args: ArgsOf<K>) => ResultOf<K> | Promise<ResultOf<K>> = this.commands[cmd];
     // A copy, as if it had crossed the IPC boundary.
-    return structuredClone(handler((args[0] ?? null) as ArgsOf<K>));
+    return structuredClone(await handler((args[0] ?? null) as ArgsOf<K>));
   }
 
   subscribe(handler: EventHandler): () => void {
@@ -216,6 +262,29 @@ export class MockBackend implements Backend {
     const msg = { ...m, id: this.messages.length + 1 };
     this.messages.push(msg);
     return msg;
+  }
+
+  /** A file message: stored, its bytes kept, pushed where it belongs. */
+  private async fileMessage(from: Account, name: string, bytes: Uint8Array, place: { room: string | null; with: string | null }): Promise<MessageView> {
+    const file: FileInfo = { name, size: bytes.length, mime: sniffType(bytes), sha256: await sha256Hex(bytes), image: imageSize(bytes) };
+    const msg = this.store({ room: place.room, with: place.with, from: from.username, text: `[file] ${name} (${humanSize(bytes.length)})`, ts: now(), color: from.color, private: place.room === null, file });
+    this.files.set(msg.id, bytes);
+    return msg;
+  }
+
+  /** Moves a transfer on in five steps with `transfer` events; throws `cancelled` if cancelled. */
+  private async run(transfer: string, total: number): Promise<void> {
+    const flight = { cancelled: false };
+    this.running.set(transfer, flight);
+    try {
+      for (let step = 1; step <= 5; step++) {
+        await new Promise((r) => setTimeout(r, this.transferStepMs));
+        if (flight.cancelled) throw fail('cancelled', 'Cancelled.');
+        this.emit({ kind: 'transfer', transfer, done: Math.floor((total * step) / 5), total });
+      }
+    } finally {
+      this.running.delete(transfer);
+    }
   }
 
   private audit(kind: string, user: string, by: string | null = null, detail: string | null = null): void {
@@ -420,6 +489,9 @@ export class MockBackend implements Backend {
       if (this.hosting) throw fail('server_error', 'You are already hosting a room.');
       const port = args.port ?? LIMITS.defaultPort;
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw fail('invalid_input', 'The port must be a number from 1 to 65535.');
+      const quotaMib = LIMITS.filesQuotaBytes / 2 ** 20;
+      const mib = args.max_file_mib;
+      if (mib != null && (!Number.isInteger(mib) || mib < 1 || mib > quotaMib)) throw fail('invalid_input', `The largest file must be 1 to ${quotaMib} MiB.`);
       if (this.portsInUse.has(port)) {
         let free = port + 1;
         while (this.portsInUse.has(free)) free++;
@@ -429,6 +501,7 @@ export class MockBackend implements Backend {
       const existing = this.accounts.get(key(args.username));
       if (existing && existing.password !== args.password) throw fail('auth_failed', 'That name already has an account here with a different password.');
       const acc = existing ?? this.addAccount(args.username, args.color ?? PALETTE[0], 'owner', args.password);
+      this.maxFileBytes = mib != null ? mib * 2 ** 20 : LIMITS.defaultMaxFileBytes;
       acc.role = 'owner';
       const address = `192.168.1.23:${port}`;
       const { fingerprint, code } = this.keyFor(address);
@@ -617,6 +690,46 @@ export class MockBackend implements Backend {
       this.emit({ kind: 'msg', message: this.store({ ...mine, room: null, with: partner, private: true, file: null }) });
       if (this.auto) this.later(1200, () => this.active.has(partner) && this.privateMessage(partner, `got it: "${text.slice(0, 40)}"`));
       return null;
+    },
+    send_file: async ({ transfer, to, name, data }) => {
+      const me = this.requireLogin();
+      const bytes = fromBase64(data);
+      if (bytes.length > this.maxFileBytes) {
+        throw fail('file_too_big', `The file ${name} is ${humanSize(bytes.length)}; this host takes files of up to ${humanSize(this.maxFileBytes)}`);
+      }
+      let place: { room: string | null; with: string | null };
+      if (to === 'public') {
+        const room = this.place();
+        if (!room || room === 'lobby') throw fail('wrong_state', 'Enter a room to send files to it.');
+        place = { room, with: null };
+      } else {
+        const partner = [...this.active].find((u) => key(u) === key(to));
+        if (!partner) throw fail('not_linked', `You have no private chat with ${to}. Send a private request first.`);
+        place = { room: null, with: partner };
+      }
+      await this.run(transfer, bytes.length);
+      const msg = await this.fileMessage(this.account(me.username), name, bytes, place);
+      this.emit({ kind: 'msg', message: msg });
+      return null;
+    },
+    cancel_transfer: ({ transfer }) => {
+      const flight = this.running.get(transfer);
+      if (flight) flight.cancelled = true;
+      return null;
+    },
+    file_bytes: ({ id }) => {
+      this.requireLogin();
+      const bytes = this.files.get(id);
+      if (!bytes) throw fail('not_found', `no file with id ${id}`);
+      return { mime: sniffImage(bytes) ?? 'application/octet-stream', data: toBase64(bytes) };
+    },
+    save_file: async ({ transfer, id, name }) => {
+      this.requireLogin();
+      const bytes = this.files.get(id);
+      if (!bytes) throw fail('not_found', `no file with id ${id}`);
+      if (this.saveDirectory === null) return null;
+      await this.run(transfer, bytes.length);
+      return `${this.saveDirectory}/${name}`;
     },
     history: (args) => {
       this.requireLogin();
@@ -844,6 +957,25 @@ export class MockBackend implements Backend {
     /** The name this computer gives its login tokens (null: "<user>'s computer"). */
     setDeviceName: (name: string | null): void => void (this.deviceName = name),
     setUnreachable: (address: string): void => void this.unreachable.add(address),
+    /** A user sends a file to a room (yours by default), walking in first if needed. Resolves to its message id. */
+    sendFile: async (user: string, name: string, bytes: Uint8Array | number[], room: string | null = this.place()): Promise<number> => {
+      if (!room || room === 'lobby') throw new Error('send where? you are not in a room');
+      if (this.where.get(user) !== room) this.move(user, room);
+      const msg = await this.fileMessage(this.account(user), name, Uint8Array.from(bytes), { room, with: null });
+      if (this.place() === room) this.emit({ kind: 'msg', message: msg });
+      return msg.id;
+    },
+    /** The host's per-file cap, in bytes. */
+    setMaxFileBytes: (bytes: number): void => void (this.maxFileBytes = bytes),
+    /** How long each fifth of a transfer takes. */
+    setTransferStepMs: (ms: number): void => void (this.transferStepMs = ms),
+    /** Where the save dialog says to save (null: the user cancels it). */
+    setSaveDirectory: (dir: string | null): void => void (this.saveDirectory = dir),
+    /** The bytes of a file message (what a friend's `/save` would get). */
+    fileOf: (id: number): number[] | null => {
+      const bytes = this.files.get(id);
+      return bytes ? [...bytes] : null;
+    },
     state: () => ({ place: this.place(), me: this.me?.username ?? null, privates: this.privateLinks(), host: this.hosting }),
   };
 }

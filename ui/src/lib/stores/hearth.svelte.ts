@@ -5,6 +5,7 @@ import type { ConnectResult, EventOf, HearthEvent, HostStartArgs, Kick, LoginArg
 import { AppStore } from './app.svelte';
 import { ChatStore, MAIN_TAB, PAGE, dmKey, roomKey } from './chat.svelte';
 import { PrivateStore } from './privates.svelte';
+import { TransferStore } from './transfers.svelte';
 
 /**
  * The app's brain: owns the three stores, turns backend events into store
@@ -15,8 +16,13 @@ export class Hearth {
   readonly app = new AppStore();
   readonly chat = new ChatStore();
   readonly privates = new PrivateStore();
+  readonly transfers: TransferStore;
+  /** `data:` URLs of images shown, by `id:thumb|full` (each fetched once). */
+  private images = new Map<string, Promise<string>>();
 
-  constructor(readonly backend: Backend) {}
+  constructor(readonly backend: Backend) {
+    this.transfers = new TransferStore(backend, (name, path) => this.app.toast(`Saved ${name} to ${path}`));
+  }
 
   /** Subscribe to events and pick up where the Rust side is (hosting, settings). */
   start(): () => void {
@@ -58,6 +64,9 @@ export class Hearth {
       case 'msg':
         if (e.message.private && e.message.with && !privates.tab(e.message.with)) privates.started(e.message.with);
         chat.addMessage(e.message);
+        break;
+      case 'transfer':
+        this.transfers.progress(e.transfer, e.done, e.total);
         break;
       case 'history': {
         const key = e.page.with ? dmKey(e.page.with) : e.page.room ? roomKey(e.page.room) : null;
@@ -308,6 +317,29 @@ export class Hearth {
     const tab = this.chat.activeTab;
     const to = tab === MAIN_TAB ? 'public' : tab.slice('dm:'.length);
     await this.backend.invoke('send_message', { to, text });
+  }
+
+  /** Queue files to send to the conversation on screen. */
+  sendFiles(files: File[]): void {
+    const tab = this.chat.activeTab;
+    const to = tab === MAIN_TAB ? 'public' : tab.slice('dm:'.length);
+    const key = tab === MAIN_TAB ? roomKey(this.chat.room ?? '') : tab;
+    this.transfers.send(files, to, key);
+  }
+
+  /** A `data:` URL of an inline image (or its thumbnail), fetched once. */
+  imageUrl(id: number, thumbnail: boolean): Promise<string> {
+    const key = `${id}:${thumbnail ? 'thumb' : 'full'}`;
+    let url = this.images.get(key);
+    if (!url) {
+      url = this.backend.invoke('file_bytes', { id, thumbnail }).then((f) => {
+        if (!f.mime.startsWith('image/')) throw new Error('This file is not an image.');
+        return `data:${f.mime};base64,${f.data}`;
+      });
+      url.catch(() => this.images.delete(key));
+      this.images.set(key, url);
+    }
+    return url;
   }
 
   /** Fetch the page before the oldest message we show. */
