@@ -321,3 +321,80 @@ async fn trust_failures_exit_non_zero_with_the_reason_on_stderr() {
     assert!(seen.bytes.is_empty(), "the impostor got nothing");
     wrong.await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_sent_with_slash_file_is_saved_with_slash_save_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir.path().join("data"), "127.0.0.1:0").await;
+    let addr = server.addr_text();
+    let code = server.code().to_string();
+    let work = dir.path().to_owned();
+
+    tokio::task::spawn_blocking(move || {
+        let bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 31 % 251) as u8).collect();
+        let source = work.join("world backup.sav");
+        std::fs::write(&source, &bytes).unwrap();
+        let sha256 = hearth_client::sha256_hex(&bytes);
+        let spawn = |name: &'static str| {
+            let hosts = kh(&work, &format!("{name}_known_hosts"));
+            let mut cli = Cli::spawn(
+                name,
+                &[
+                    &addr,
+                    "--code",
+                    &code,
+                    "--user",
+                    name,
+                    "--register",
+                    "--password-stdin",
+                    "--known-hosts",
+                    &hosts,
+                ],
+            );
+            cli.say(&format!("{name}-password"));
+            cli.expect("login", |l| l.contains(&format!("logged in as {name}")));
+            cli
+        };
+        let mut alice = spawn("alice");
+        alice.say("/create lan");
+        alice.expect("created", |l| l.contains("lan created"));
+        alice.say("/join lan");
+        alice.expect("entered", |l| l.contains("you are in #lan"));
+        let mut bob = spawn("bob");
+        bob.say("/join lan");
+        bob.expect("entered", |l| l.contains("you are in #lan"));
+
+        alice.say(&format!("/file {}", source.display()));
+        let line = bob.expect("the file line", |l| {
+            is_line(l, "#lan alice: [file 1] world backup.sav (293.0 KiB)") || l.contains("[file ")
+        });
+        assert!(
+            line.ends_with("#lan alice: [file 1] world backup.sav (293.0 KiB)"),
+            "{line}"
+        );
+        let saved = work.join("saved.sav");
+        bob.say(&format!("/save 1 {}", saved.display()));
+        let done = bob.expect("saved", |l| l.contains("* saved "));
+        assert!(
+            done.ends_with(&format!(
+                "* saved {} (293.0 KiB) sha256 {sha256}",
+                saved.display()
+            )),
+            "{done}"
+        );
+        assert_eq!(std::fs::read(&saved).unwrap(), bytes);
+
+        // Without a path it keeps the file's name, in the current directory.
+        bob.say("/save 99");
+        bob.expect("no such file", |l| l.starts_with("! no file with id 99"));
+        let (status, stderr, _) = bob.finish();
+        assert_eq!(status, 0, "{stderr}");
+        assert!(
+            stderr.contains("saving"),
+            "a progress line on stderr: {stderr}"
+        );
+        alice.finish();
+    })
+    .await
+    .unwrap();
+}

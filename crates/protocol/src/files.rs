@@ -83,10 +83,26 @@ impl std::fmt::Debug for Base64 {
     }
 }
 
+/// The standard alphabet with padding, with SIMD where the CPU has it
+/// (AVX2, NEON: several times the scalar speed, which file transfers feel).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn engine() -> &'static impl base64::Engine {
+    static ENGINE: std::sync::LazyLock<base64::engine::Simd> = std::sync::LazyLock::new(|| {
+        base64::engine::Simd::standard(base64::engine::general_purpose::PAD)
+    });
+    &*ENGINE
+}
+
+/// The standard alphabet with padding.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+fn engine() -> &'static impl base64::Engine {
+    &base64::engine::general_purpose::STANDARD
+}
+
 impl Serialize for Base64 {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use base64::Engine as _;
-        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(&self.0))
+        serializer.serialize_str(&engine().encode(&self.0))
     }
 }
 
@@ -94,7 +110,7 @@ impl<'de> Deserialize<'de> for Base64 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use base64::Engine as _;
         let text: std::borrow::Cow<'de, str> = Deserialize::deserialize(deserializer)?;
-        base64::engine::general_purpose::STANDARD
+        engine()
             .decode(text.as_bytes())
             .map(Base64)
             .map_err(|e| serde::de::Error::custom(format!("data is not base64: {e}")))
@@ -169,6 +185,25 @@ pub fn file_message_text(name: &str, size: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_engine_agrees_with_the_plain_one() {
+        use base64::Engine as _;
+        let plain = &base64::engine::general_purpose::STANDARD;
+        for len in [0, 1, 2, 3, 31, 32, 33, 95, 96, 97, 1000, 65_537] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 131 % 256) as u8).collect();
+            let text = engine().encode(&bytes);
+            assert_eq!(text, plain.encode(&bytes), "{len} bytes");
+            assert_eq!(engine().decode(&text).unwrap(), bytes);
+        }
+        for bad in ["A", "AB=C", "@@@@", "AAAA=", "AA==AA=="] {
+            assert_eq!(
+                engine().decode(bad).is_ok(),
+                plain.decode(bad).is_ok(),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn base64_round_trips_and_refuses_garbage() {

@@ -303,6 +303,9 @@ pub enum ByeReason {
     Shutdown,
     /// The host stopped hosting: the session is over.
     Closed,
+    /// The connection made too many refused attempts (failed logins, flood
+    /// strikes); the error reply just before says which.
+    Refused,
     /// A reason this build does not know (from a newer server).
     #[serde(other)]
     Other,
@@ -317,6 +320,7 @@ impl ByeReason {
             ByeReason::IdleTimeout => "Nothing received for too long; closing",
             ByeReason::Shutdown => "The server is shutting down",
             ByeReason::Closed => "The host closed the room",
+            ByeReason::Refused => "Too many refused attempts on this connection; closing",
             ByeReason::Other => "The server closed the connection",
         }
     }

@@ -45,6 +45,20 @@ pub(crate) struct ConnState {
     pub request_id: Option<RequestId>,
     /// The connection's log span: every line logged while serving it says whose it is.
     pub span: tracing::Span,
+    /// The file this connection downloads, as last looked up (a download is many
+    /// `download` requests for the same file; only the first asks the database).
+    pub download: Option<DownloadTarget>,
+}
+
+/// A file one user may download: looked up once per file and user.
+#[derive(Debug, Clone)]
+pub(crate) struct DownloadTarget {
+    /// Who looked it up.
+    pub user: i64,
+    /// The file's message id.
+    pub id: i64,
+    /// What was sent.
+    pub meta: hearth_storage::FileMeta,
 }
 
 impl ConnState {

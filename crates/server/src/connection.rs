@@ -134,6 +134,7 @@ pub(crate) async fn serve_stream<S>(
         failed_logins: 0,
         closing: false,
         request_id: None,
+        download: None,
         span,
     };
     let max = conn.shared.config.max_frame;

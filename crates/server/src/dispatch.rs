@@ -4,7 +4,8 @@
 //! The dispatch is generated from `hearth_protocol::for_each_request!`, so
 //! every request type reaches its [`Handle`] implementation.
 
-use hearth_protocol::envelope::encode_error;
+use hearth_protocol::envelope::{encode_error, encode_push};
+use hearth_protocol::push::{Bye, ByeReason};
 use hearth_protocol::{Command, ErrorCode, RawRequest};
 
 use crate::conn_state::ConnState;
@@ -43,6 +44,13 @@ pub(crate) async fn handle_frame(conn: &mut ConnState, body: &[u8]) {
             conn.request_id.as_ref(),
         ));
         if refusal.close {
+            // Say why before closing, as every close by the server does.
+            conn.push(encode_push(
+                &Bye {
+                    reason: ByeReason::Refused,
+                },
+                None,
+            ));
             conn.closing = true;
         }
     }

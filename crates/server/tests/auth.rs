@@ -291,6 +291,15 @@ async fn failed_logins_are_throttled_but_a_right_password_is_not_slowed() {
         assert_refusal(&reply, ErrorCode::AuthFailed);
     }
     c.expect_closed().await;
+    // It says why before closing (found by the `connection` fuzz target: a
+    // close with no `bye` looked like the server dropping a request).
+    let bye: Vec<_> = c.pending.iter().filter(|e| e.kind == "bye").collect();
+    assert_eq!(bye.len(), 1, "{:?}", c.pending);
+    assert_eq!(bye[0].data.as_ref().unwrap()["reason"], "refused");
+    assert_eq!(
+        bye[0].message.as_deref(),
+        Some("Too many refused attempts on this connection; closing")
+    );
 
     // Failures do not slow the real owner down.
     let started = tokio::time::Instant::now();

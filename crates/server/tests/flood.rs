@@ -84,6 +84,9 @@ async fn persistent_flooding_closes_the_connection_after_slow_down_replies() {
     }
     a.send_raw(&batch).await;
     a.expect_closed().await;
+    let last = a.pending.back().expect("frames before the close");
+    assert_eq!(last.kind, "bye", "the last frame says why: {last:?}");
+    assert_eq!(last.data.as_ref().unwrap()["reason"], "refused");
     let slow = a
         .pending
         .iter()

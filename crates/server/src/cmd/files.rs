@@ -18,7 +18,7 @@ use hearth_protocol::requests::{
 use hearth_protocol::{ErrorCode, Request};
 use time::OffsetDateTime;
 
-use crate::conn_state::ConnState;
+use crate::conn_state::{ConnState, DownloadTarget};
 use crate::files::{self, Announce, Chunked, Done, Started, UploadError};
 use crate::flood::MAX_STRIKES;
 use crate::handle::{Allowed, Handle};
@@ -217,6 +217,14 @@ impl Handle for UploadCancel {
     }
 }
 
+/// The refusal for a file the host no longer keeps.
+fn gone(name: &str) -> Refusal {
+    Refusal::new(
+        ErrorCode::FileGone,
+        format!("{name} is no longer on the host (it keeps the newest files only)"),
+    )
+}
+
 impl Handle for Download {
     const ALLOWED: Allowed = Allowed::LoggedIn;
 
@@ -234,37 +242,44 @@ impl Handle for Download {
             (n as usize).clamp(1, DOWNLOAD_CHUNK_BYTES)
         });
         let not_found = || Refusal::new(ErrorCode::NotFound, format!("no file with id {id}"));
-        let attachment = conn
-            .shared
-            .db(move |store| store.attachment(id))
-            .await
-            .map_err(Refusal::internal)?
-            .ok_or_else(not_found)?;
-        let private = attachment.room_id.is_none();
-        if private && attachment.sender_id != me && attachment.recipient_id != Some(me) {
-            return Err(not_found());
-        }
-        let file = attachment.file;
-        let gone = || {
-            Refusal::new(
-                ErrorCode::FileGone,
-                format!(
-                    "{} is no longer on the host (it keeps the newest files only)",
-                    file.meta.name
-                ),
-            )
+        let cached = conn
+            .download
+            .as_ref()
+            .filter(|d| d.user == me && d.id == id)
+            .map(|d| d.meta.clone());
+        let meta = match cached {
+            Some(meta) => meta,
+            None => {
+                let attachment = conn
+                    .shared
+                    .db(move |store| store.attachment(id))
+                    .await
+                    .map_err(Refusal::internal)?
+                    .ok_or_else(not_found)?;
+                let private = attachment.room_id.is_none();
+                if private && attachment.sender_id != me && attachment.recipient_id != Some(me) {
+                    return Err(not_found());
+                }
+                if !attachment.file.available {
+                    return Err(gone(&attachment.file.meta.name));
+                }
+                let meta = attachment.file.meta;
+                conn.download = Some(DownloadTarget {
+                    user: me,
+                    id,
+                    meta: meta.clone(),
+                });
+                meta
+            }
         };
-        if !file.available {
-            return Err(gone());
-        }
-        if thumbnail && file.meta.image.is_none() {
+        if thumbnail && meta.image.is_none() {
             return Err(Refusal::new(
                 ErrorCode::NotFound,
-                format!("{} has no thumbnail", file.meta.name),
+                format!("{} has no thumbnail", meta.name),
             ));
         }
         let shared = Arc::clone(&conn.shared);
-        let sha256 = file.meta.sha256.clone();
+        let sha256 = meta.sha256.clone();
         let request_id = conn.request_id.clone();
         // Reading and encoding (base64 of up to 512 KiB) both happen on a
         // blocking thread, so a download never holds an async worker that
@@ -289,7 +304,10 @@ impl Handle for Download {
         .map_err(|e| Refusal::internal(format!("file task failed: {e}")))?;
         let (frame, size) = match read {
             Ok(read) => read,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(gone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                conn.download = None;
+                return Err(gone(&meta.name));
+            }
             Err(e) => return Err(Refusal::internal(e)),
         };
         if offset > size {
