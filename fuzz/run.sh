@@ -17,12 +17,20 @@ python3 seeds.py
 cargo +nightly fuzz build --debug-assertions
 for target in frame_decoder request_parser join_parsers connection; do
     seeds="seeds/$target"
-    [ "$target" = connection ] && seeds=sessions
+    leaks=1
+    if [ "$target" = connection ]; then
+        seeds=sessions
+        # A whole server runs across inputs (one runtime, a blocking pool, the message
+        # writer thread), so memory legitimately outlives an input and LeakSanitizer's
+        # per-input check reports intermittent false positives; ASan still checks every access.
+        leaks=0
+    fi
     mkdir -p "corpus/$target"
     echo "fuzzing $target for ${SECONDS_PER_TARGET}s"
     log="$CARGO_TARGET_DIR/fuzz-$target.log"
     if ! cargo +nightly fuzz run --debug-assertions "$target" "corpus/$target" "$seeds" -- \
-        -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -max_len=8192 -print_final_stats=1 >"$log" 2>&1; then
+        -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -max_len=8192 -detect_leaks="$leaks" \
+        -print_final_stats=1 >"$log" 2>&1; then
         tail -60 "$log" >&2
         echo "fuzz target $target failed; its input is in fuzz/artifacts/$target/" >&2
         exit 1
