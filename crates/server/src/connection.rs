@@ -64,7 +64,21 @@ impl End {
             End::Broken => "connection error",
         }
     }
+
+    /// Whether the server ended a connection the client may still be
+    /// writing to, so its last frames (a `bye`, an error) need a lingering
+    /// close to arrive (see [`linger`]).
+    fn server_decided(self) -> bool {
+        matches!(
+            self,
+            End::AuthTimeout | End::IdleTimeout | End::Shutdown | End::Requested | End::TooLarge
+        )
+    }
 }
+
+/// Longest a closed connection keeps reading (and discarding) what the client
+/// still sends, after the server has said why it closes.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn bye(reason: ByeReason) -> bytes::Bytes {
     encode_push(&Bye { reason }, None)
@@ -138,7 +152,8 @@ pub(crate) async fn serve_stream<S>(
         span,
     };
     let max = conn.shared.config.max_frame;
-    let end = read_loop(&mut conn, FrameReader::new(reader, max)).await;
+    let mut reader = FrameReader::new(reader, max);
+    let end = read_loop(&mut conn, &mut reader).await;
     if conn.outbox.overflowed() {
         tracing::warn!("client fell too far behind; disconnected");
     }
@@ -146,10 +161,23 @@ pub(crate) async fn serve_stream<S>(
     conn.outbox.close();
     drop(conn);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writer_task).await;
+    if end.server_decided() {
+        linger(reader.into_inner()).await;
+    }
     tracing::debug!(conn = id, reason = end.reason(), "closed");
 }
 
-async fn read_loop<R: AsyncRead + Unpin>(conn: &mut ConnState, mut reader: FrameReader<R>) -> End {
+/// Reads and discards what the client still sends until it closes, for at
+/// most [`LINGER`]. Closing a socket with unread input makes the kernel
+/// reset the connection and drop what it has not sent yet, so without this
+/// the `bye` that says why could be lost on the way to a client that was
+/// still writing (a flooder, a client mid-request at shutdown).
+async fn linger<R: AsyncRead + Unpin>(mut reader: R) {
+    let mut sink = tokio::io::sink();
+    let _ = tokio::time::timeout(LINGER, tokio::io::copy(&mut reader, &mut sink)).await;
+}
+
+async fn read_loop<R: AsyncRead + Unpin>(conn: &mut ConnState, reader: &mut FrameReader<R>) -> End {
     let config = conn.shared.config.clone();
     let kill = conn.outbox.kill_token().clone();
     let shutdown = conn.shared.shutdown.clone();

@@ -33,14 +33,20 @@ impl From<UploadError> for Refusal {
     }
 }
 
-/// Runs blocking file work off the async threads.
+/// Runs blocking work off the async threads, inside the connection's log
+/// span, so its log lines still say whose they are.
+async fn in_span<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Refusal> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+        .await
+        .map_err(|e| Refusal::internal(format!("file task failed: {e}")))
+}
+
+/// Runs blocking file work off the async threads (see [`in_span`]).
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, UploadError> + Send + 'static,
 ) -> Result<T, Refusal> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(Refusal::from),
-        Err(e) => Err(Refusal::internal(format!("file task failed: {e}"))),
-    }
+    in_span(f).await?.map_err(Refusal::from)
 }
 
 impl Handle for Upload {
@@ -153,7 +159,7 @@ impl Handle for UploadChunk {
 async fn finish(conn: &mut ConnState, done: Done<Target>) -> Outcome<UploadProgress> {
     let shared = Arc::clone(&conn.shared);
     let (owner, size) = (done.owner, done.announce.size);
-    let kept = tokio::task::spawn_blocking(move || {
+    let kept = in_span(move || {
         let config = &shared.config;
         let meta = files::keep(
             &done,
@@ -165,7 +171,7 @@ async fn finish(conn: &mut ConnState, done: Done<Target>) -> Outcome<UploadProgr
         (done, meta)
     })
     .await;
-    let (done, meta) = kept.map_err(|e| Refusal::internal(format!("file task failed: {e}")))?;
+    let (done, meta) = kept?;
     let meta = match meta {
         Ok(meta) => meta,
         Err(e) => {
@@ -284,7 +290,7 @@ impl Handle for Download {
         // Reading and encoding (base64 of up to 512 KiB) both happen on a
         // blocking thread, so a download never holds an async worker that
         // chat needs.
-        let read = tokio::task::spawn_blocking(move || {
+        let read = in_span(move || {
             let path = if thumbnail {
                 shared.disk.thumbnail(&sha256)
             } else {
@@ -300,8 +306,7 @@ impl Handle for Download {
             let frame = encode_reply(Download::REPLY_TYPE, None, &chunk, request_id.as_ref());
             Ok::<_, std::io::Error>((frame, size))
         })
-        .await
-        .map_err(|e| Refusal::internal(format!("file task failed: {e}")))?;
+        .await?;
         let (frame, size) = match read {
             Ok(read) => read,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
