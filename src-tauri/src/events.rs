@@ -285,6 +285,14 @@ pub(crate) fn map(event: Event, ctx: &Context, options: &ClientOptions) -> Mappe
             ends: true,
             ..Mapped::one(HearthEvent::Disconnected { reason })
         },
+        // The desktop UI does not show typing, reactions, edits, deletions or
+        // unread activity yet (issue 13's UI part); until it does they are
+        // dropped here, like any push it has no screen for.
+        Event::Typing { .. }
+        | Event::Reactions(_)
+        | Event::Edited(_)
+        | Event::Deleted(_)
+        | Event::Activity(_) => Mapped::default(),
         Event::Other(env) => {
             log::debug!("ignoring push of type {}", env.kind);
             Mapped::default()
@@ -362,6 +370,7 @@ mod tests {
             room: (!private).then(|| "games".into()),
             private,
             file: None,
+            ..ChatMessage::default()
         }
     }
 

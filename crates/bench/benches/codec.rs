@@ -28,6 +28,7 @@ fn msg_push(text: &str) -> Bytes {
         room: Some("general".into()),
         private: false,
         file: None,
+        ..ChatMessage::default()
     };
     encode_push(&message, None)
 }

@@ -8,12 +8,15 @@ use std::time::Duration;
 use hearth_certs::Fingerprint;
 use hearth_protocol::request::encode_request;
 use hearth_protocol::requests::{
-    Account, Audit, Create, Enter, Entered, Exit, History, HistoryPage, Kick, Kicked, List,
-    LoggedIn, Login, Logout, Msg, Partner, Ping, PrivateAccept, PrivateEnd, PrivateList,
-    PrivateReject, PrivateRequest, PrivateRequested, Profile, Register, Requester, RoleChanged,
-    RoomName, SetRole, Unkick, Username, LIST_ROOM,
+    Account, Audit, Create, Delete, Edit, Enter, Entered, Exit, History, HistoryPage, Kick, Kicked,
+    List, LoggedIn, Login, Logout, MessageDeleted, MessageReactions, Msg, Partner, Ping,
+    PrivateAccept, PrivateEnd, PrivateList, PrivateReject, PrivateRequest, PrivateRequested,
+    Profile, React, Read, Register, Requester, RoleChanged, RoomName, Search, SearchPage, SetRole,
+    Typing, Unkick, Username, LIST_ROOM,
 };
-use hearth_protocol::{AuditEntry, ChatMessage, Envelope, PrivateLinks, Request, Secret, PUBLIC};
+use hearth_protocol::{
+    AuditEntry, ChatMessage, Envelope, PrivateLinks, Request, Secret, UnreadCount, PUBLIC,
+};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -468,6 +471,47 @@ impl Client {
     /// `audit {limit?}` (admins and the owner): newest entry first.
     pub async fn audit(&self, limit: Option<u32>) -> Result<Vec<AuditEntry>, ClientError> {
         Ok(self.request(Audit { limit }).await?.data.entries)
+    }
+
+    /// `read {room | with, id}`: everything up to message `id` is read; returns
+    /// the counts after.
+    pub async fn read(&self, place: Read) -> Result<UnreadCount, ClientError> {
+        Ok(self.request(place).await?.data)
+    }
+
+    /// `typing {room | with}`: tells the others you are typing. Call it at
+    /// most every [`hearth_protocol::rules::TYPING_SEND_INTERVAL_MS`].
+    pub async fn typing(&self, place: Typing) -> Result<(), ClientError> {
+        self.request(place).await?;
+        Ok(())
+    }
+
+    /// `react {id, emoji}`: gives or takes back your emoji on a message.
+    pub async fn react(&self, id: i64, emoji: &str) -> Result<MessageReactions, ClientError> {
+        let react = React {
+            id,
+            emoji: emoji.to_owned(),
+        };
+        Ok(self.request(react).await?.data)
+    }
+
+    /// `edit {id, text}`: replaces the text of your message; returns it as edited.
+    pub async fn edit(&self, id: i64, text: &str) -> Result<ChatMessage, ClientError> {
+        let edit = Edit {
+            id,
+            text: text.to_owned(),
+        };
+        Ok(self.request(edit).await?.data)
+    }
+
+    /// `delete {id}`.
+    pub async fn delete(&self, id: i64) -> Result<MessageDeleted, ClientError> {
+        Ok(self.request(Delete { id }).await?.data)
+    }
+
+    /// `search {room | with, query, before?, limit?}`: matches, newest first.
+    pub async fn search(&self, query: Search) -> Result<SearchPage, ClientError> {
+        Ok(self.request(query).await?.data)
     }
 
     /// `ping`: returns the round-trip time.

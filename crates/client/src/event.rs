@@ -93,6 +93,21 @@ pub enum Event {
         /// True when the server is shutting down and the client will reconnect.
         restarting: bool,
     },
+    /// `user` is typing in `room`, or (no room) to you in your private chat.
+    Typing {
+        /// Who is typing.
+        user: String,
+        /// The room, for a room.
+        room: Option<String>,
+    },
+    /// A message's reactions changed.
+    Reactions(hearth_protocol::requests::MessageReactions),
+    /// A message was edited: the whole message as it is now.
+    Edited(ChatMessage),
+    /// A message was deleted.
+    Deleted(hearth_protocol::requests::MessageDeleted),
+    /// A new message in a room you are not in (for unread counts; no text).
+    Activity(hearth_protocol::push::Activity),
     /// The connection's state changed.
     Connection(ConnectionState),
     /// A push this client does not know, as received.

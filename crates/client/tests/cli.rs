@@ -113,8 +113,17 @@ impl Cli {
     }
 }
 
-/// Shape of a message line: `[hh:mm:ss] #room user: text`.
+/// Shape of a message line: `[hh:mm:ss] #room user: text`, with the message's
+/// ` [#ID]` after a text (not after a file).
 fn is_line(line: &str, rest: &str) -> bool {
+    let line = match line.rsplit_once(" [#") {
+        Some((head, id))
+            if id.ends_with(']') && id[..id.len() - 1].bytes().all(|c| c.is_ascii_digit()) =>
+        {
+            head
+        }
+        _ => line,
+    };
     let b = line.as_bytes();
     line.len() > 11
         && b[0] == b'['
@@ -123,6 +132,12 @@ fn is_line(line: &str, rest: &str) -> bool {
         && b[9] == b']'
         && b[1..9].iter().filter(|c| c.is_ascii_digit()).count() == 6
         && line[10..] == format!(" {rest}")
+}
+
+/// The message id a text line ends with (` [#ID]`).
+fn id_in(line: &str) -> i64 {
+    let (_, tail) = line.rsplit_once(" [#").expect("a message id");
+    tail.trim_end_matches(']').parse().expect("a numeric id")
 }
 
 fn json(line: &str) -> serde_json::Value {
@@ -192,7 +207,8 @@ async fn two_clis_hold_a_conversation_from_piped_stdin() {
         alice.expect("bob joined", |l| l.ends_with("* bob joined #fun"));
 
         alice.say("hello bob");
-        alice.expect("own echo", |l| is_line(l, "#fun alice: hello bob"));
+        let echo = alice.expect("own echo", |l| is_line(l, "#fun alice: hello bob"));
+        let hello = id_in(&echo);
         let m = bob.expect("alice's message", |l| json(l)["type"] == "msg");
         let m = json(&m);
         assert_eq!(m["data"]["text"], "hello bob");
@@ -216,19 +232,72 @@ async fn two_clis_hold_a_conversation_from_piped_stdin() {
             is_line(l, "(private) bob -> alice: just between us")
         });
 
+        // Mentions, reactions, edits, search and deletion.
+        bob.say("thanks @alice");
+        let thanks = alice.expect("mention", |l| is_line(l, "#fun bob: thanks @alice"));
+        let thanks = id_in(&thanks);
+        alice.say(&format!("/react {thanks} 👍"));
+        alice.expect("reaction ack", |l| {
+            l.ends_with(&format!("* reactions on [#{thanks}]: 👍 alice"))
+        });
+        bob.expect("reactions push", |l| json(l)["type"] == "reactions");
+        alice.say(&format!("/edit {hello} hello bob, edited"));
+        alice.expect("edited line", |l| {
+            is_line(l, "#fun alice: hello bob, edited (edited)")
+        });
+        bob.expect("edited push", |l| json(l)["type"] == "edited");
+        alice.say("/search edit");
+        alice.expect("search header", |l| {
+            l.ends_with("* 1 message in #fun match \"edit\"")
+        });
+        alice.expect("search hit", |l| {
+            is_line(l, "#fun alice: hello bob, edited (edited)")
+        });
+        // Alice owns the server, so she may delete bob's room message.
+        alice.say(&format!("/delete {thanks}"));
+        alice.expect("deleted", |l| {
+            l.ends_with(&format!("* deleted [#{thanks}]"))
+        });
+        bob.expect("deleted push", |l| json(l)["type"] == "deleted");
+        alice.say(&format!("/edit {thanks} mine now"));
+        alice.expect("gone", |l| l.starts_with("! no such message"));
+        alice.say(&format!("/react {thanks} lol"));
+        alice.expect("not an emoji", |l| {
+            l.starts_with("! a reaction must be exactly one emoji")
+        });
+
         alice.say("/who");
         alice.expect("members", |l| {
             l.contains("in #fun (") && l.contains("alice") && l.contains("bob")
         });
         alice.say("/history 10");
         alice.expect("history header", |l| l.contains("earlier messages in #fun"));
-        alice.expect("history line", |l| is_line(l, "#fun alice: hello bob"));
+        alice.expect("history line", |l| {
+            is_line(l, "#fun alice: hello bob, edited (edited)")
+        });
+        alice.expect("deleted in history", |l| {
+            is_line(l, "#fun bob: [message deleted]")
+        });
         alice.say("/nonsense");
         alice.expect("usage error", |l| {
             l.starts_with("! unknown command /nonsense")
         });
         alice.say("/kick bob");
         alice.expect("kick usage", |l| l.starts_with("! usage: /kick"));
+
+        // Unread counts while away, and a mention told right away.
+        alice.say("/leave");
+        alice.expect("back in the lobby", |l| l.ends_with("* back in the lobby"));
+        bob.say("are you there @alice");
+        alice.expect("mention notice", |l| {
+            l.ends_with("* bob mentioned you in #fun")
+        });
+        alice.say("/rooms");
+        alice.expect("unread in /rooms", |l| {
+            l.contains("#fun (bob) [1 unread, 1 mention]")
+        });
+        alice.say("/join fun");
+        alice.expect("back in fun", |l| l.ends_with("* you are in #fun"));
 
         bob.say("/quit");
         let (code, err, bob_lines) = bob.finish();

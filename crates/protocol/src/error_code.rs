@@ -62,6 +62,10 @@ pub enum ErrorCode {
     /// The file or upload is no longer there (evicted for the quota, finished,
     /// cancelled or expired).
     FileGone,
+    /// An edit came after the 24-hour edit window closed.
+    TooLate,
+    /// A reaction that is not one emoji.
+    NotEmoji,
     /// The server failed (storage, an internal error); trying again may work.
     ServerError,
     /// A code this build does not know (sent by a newer server). Never sent.
@@ -90,6 +94,8 @@ impl ErrorCode {
         ErrorCode::BadChunk,
         ErrorCode::HashMismatch,
         ErrorCode::FileGone,
+        ErrorCode::TooLate,
+        ErrorCode::NotEmoji,
         ErrorCode::ServerError,
     ];
 
@@ -115,6 +121,8 @@ impl ErrorCode {
             ErrorCode::BadChunk => "bad_chunk",
             ErrorCode::HashMismatch => "hash_mismatch",
             ErrorCode::FileGone => "file_gone",
+            ErrorCode::TooLate => "too_late",
+            ErrorCode::NotEmoji => "not_emoji",
             ErrorCode::ServerError => "server_error",
             ErrorCode::Unknown => "unknown",
         }

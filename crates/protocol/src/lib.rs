@@ -51,4 +51,7 @@ pub use frame::{FrameError, FrameReader};
 pub use push::{Push, PushMsg};
 pub use request::{Command, CommandError, RawRequest, Request, RequestError};
 pub use secret::Secret;
-pub use types::{AuditEntry, ChatMessage, KickInfo, PrivateLinks, Role, RoomMembers, PUBLIC};
+pub use types::{
+    AuditEntry, ChatMessage, KickInfo, PrivateLinks, Reaction, Role, RoomMembers, UnreadCount,
+    DELETED_TEXT, PUBLIC,
+};

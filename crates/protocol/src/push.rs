@@ -35,6 +35,11 @@ macro_rules! for_each_push {
             PrivateCancelled($crate::push::PrivateCancelled),
             Kicked($crate::push::KickedPush),
             Bye($crate::push::Bye),
+            Typing($crate::push::TypingPush),
+            Reactions($crate::requests::MessageReactions),
+            Edited($crate::push::EditedPush),
+            Deleted($crate::requests::MessageDeleted),
+            Activity($crate::push::Activity),
         }
     };
 }
@@ -201,6 +206,62 @@ impl Notice {
             Notice::Role { .. } => "role",
         }
     }
+}
+
+/// `typing`: `user` is typing in your room (`room` set) or to you in your
+/// private chat (no `room`). Show it for [`crate::rules::TYPING_SHOW_MS`] or
+/// until a message of theirs lands.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypingPush {
+    /// Who is typing.
+    pub user: String,
+    /// The room, for a room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+}
+
+impl Push for TypingPush {
+    const TYPE: &'static str = "typing";
+}
+
+impl Push for crate::requests::MessageReactions {
+    const TYPE: &'static str = "reactions";
+}
+
+/// `edited`: a message you can see was edited; the data is the whole message
+/// as it is now (its `edited` set).
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EditedPush(pub ChatMessage);
+
+impl Push for EditedPush {
+    const TYPE: &'static str = "edited";
+}
+
+impl Push for crate::requests::MessageDeleted {
+    const TYPE: &'static str = "deleted";
+}
+
+/// `activity`: a new message in a room you are not in, so unread counts and
+/// mention badges stay live (its text is not sent; enter the room to read it).
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    /// The room.
+    pub room: String,
+    /// The new message's id.
+    pub id: i64,
+    /// Its sender.
+    pub from: String,
+    /// Users it mentions by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+}
+
+impl Push for Activity {
+    const TYPE: &'static str = "activity";
 }
 
 impl Push for Notice {

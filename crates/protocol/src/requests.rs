@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::files::Base64;
 use crate::request::Request;
 use crate::secret::Secret;
-use crate::types::{AuditEntry, ChatMessage, PrivateLinks, Role, RoomMembers};
+use crate::types::{
+    AuditEntry, ChatMessage, PrivateLinks, Reaction, Role, RoomMembers, UnreadCount,
+};
 
 /// Calls `$callback!` with every request as `Variant(Type)`, in documentation
 /// order. The protocol's [`crate::Command`] enum and the server's dispatch are
@@ -46,6 +48,12 @@ macro_rules! for_each_request {
             UploadChunk($crate::requests::UploadChunk),
             UploadCancel($crate::requests::UploadCancel),
             Download($crate::requests::Download),
+            Read($crate::requests::Read),
+            Typing($crate::requests::Typing),
+            React($crate::requests::React),
+            Edit($crate::requests::Edit),
+            Delete($crate::requests::Delete),
+            Search($crate::requests::Search),
         }
     };
 }
@@ -199,6 +207,9 @@ pub struct LoggedIn {
     /// only this once; keep it like a password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<Secret>,
+    /// Rooms and private chats with unread messages or mentions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<UnreadCount>,
 }
 
 /// `logout {forget_device?}`: back to the auth state on the same connection.
@@ -655,6 +666,158 @@ pub struct FileChunk {
     pub size: u64,
     /// The bytes, base64 (empty past the end).
     pub data: Base64,
+}
+
+// ---------------------------------------------------------------- conversation
+
+/// `read {room | with, id}`: every message up to `id` in the room (or the
+/// private chat with `with`) is read. Without either, the current room. A
+/// read mark never moves back. The reply has the counts after.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Read {
+    /// The room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub room: Option<String>,
+    /// The other user of a private chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub with: Option<String>,
+    /// The newest message read.
+    #[ts(type = "number")]
+    pub id: i64,
+}
+request!(Read = "read" => UnreadCount);
+
+/// `typing {room | with}`: tells the others in your current room (or your
+/// private partner) that you are typing. Relayed at most once per
+/// [`crate::rules::TYPING_RELAY_INTERVAL_MS`]; more are refused with `slow_down`.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Typing {
+    /// The current room (the only one whose members hear it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub room: Option<String>,
+    /// A private partner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub with: Option<String>,
+}
+request!(Typing = "typing" => ());
+
+/// `react {id, emoji}`: gives your `emoji` on message `id`, or takes it back
+/// when you gave it already. Allowed on any message you may read.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct React {
+    /// The message.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// Exactly one emoji.
+    pub emoji: String,
+}
+request!(React = "react" => MessageReactions);
+
+/// A message's reactions after a change: the `react` reply and the
+/// `reactions` push.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageReactions {
+    /// The message.
+    pub id: i64,
+    /// Its room, for a room message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// All of its reactions now (empty when the last one was taken back).
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+}
+
+/// `edit {id, text}`: replaces the text of your own message, within
+/// [`crate::rules::EDIT_WINDOW_SECS`] of sending it. The reply is the message
+/// as edited; everyone who can see it gets an `edited` push.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Edit {
+    /// The message.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The new text (the rules of `msg`).
+    pub text: String,
+}
+request!(Edit = "edit" => ChatMessage);
+
+/// `delete {id}`: deletes a message: your own, or anyone's in a room if you
+/// are an admin. Its text is erased from the host's database and its file
+/// deleted; history shows it as deleted.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Delete {
+    /// The message.
+    #[ts(type = "number")]
+    pub id: i64,
+}
+request!(Delete = "delete" => MessageDeleted);
+
+/// A deleted message: the `delete` reply and the `deleted` push.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageDeleted {
+    /// The message.
+    pub id: i64,
+    /// Its room, for a room message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// Who deleted it.
+    pub by: String,
+}
+
+/// `search {room | with, query, before?, limit?}`: messages whose text has
+/// every word of `query` (the last one as a prefix), newest first. Rooms are
+/// readable by everyone logged in; `with` searches only your own private
+/// chat with that user.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Search {
+    /// The room (default: the current room).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub room: Option<String>,
+    /// The other user of your private chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub with: Option<String>,
+    /// What to look for.
+    pub query: String,
+    /// Only messages with a smaller id (the next page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable, type = "number")]
+    pub before: Option<i64>,
+    /// Page size (default 20, clamped to 1–50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub limit: Option<u32>,
+}
+request!(Search = "search" => SearchPage);
+
+/// The `search` reply.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchPage {
+    /// The room searched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// The private chat searched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with: Option<String>,
+    /// Matches, newest first.
+    #[serde(default)]
+    pub messages: Vec<ChatMessage>,
+    /// True when there may be more: ask again with `before` = the last id.
+    #[serde(default)]
+    pub more: bool,
 }
 
 fn is_zero(n: &u64) -> bool {

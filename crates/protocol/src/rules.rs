@@ -27,6 +27,30 @@ pub const PALETTE: [&str; 12] = [
     "#d867b8", "#c98a5a", "#8fae3c", "#5c9ead",
 ];
 
+/// The word after `@` that mentions everyone in a room (admins only).
+pub const ROOM_MENTION: &str = "room";
+
+/// How long after sending an author may edit a message, in seconds.
+pub const EDIT_WINDOW_SECS: u32 = 24 * 60 * 60;
+
+/// A client sends `typing` at most once per this many milliseconds while the
+/// user types.
+pub const TYPING_SEND_INTERVAL_MS: u32 = 3_000;
+
+/// The server relays at most one `typing` per connection per this many
+/// milliseconds (a little under the client's interval); more are refused
+/// with `slow_down`.
+pub const TYPING_RELAY_INTERVAL_MS: u32 = 2_000;
+
+/// How long "alice is typing…" shows after her last `typing`, in milliseconds.
+pub const TYPING_SHOW_MS: u32 = 5_000;
+
+/// Different emojis one message may carry.
+pub const MAX_REACTION_EMOJIS: usize = 20;
+
+/// Longest search query, in characters.
+pub const SEARCH_QUERY_MAX_CHARS: usize = 200;
+
 /// Characters other than letters and digits allowed in names.
 pub const NAME_PUNCTUATION: [char; 3] = ['_', '-', '.'];
 
@@ -73,13 +97,83 @@ pub enum RuleError {
     /// Kick reason empty or too long.
     #[error("a reason of 1 to {REASON_MAX_CHARS} characters is required")]
     Reason,
+    /// A reaction that is not exactly one emoji.
+    #[error("a reaction must be exactly one emoji")]
+    NotEmoji,
+    /// Search query blank or too long.
+    #[error("a search needs 1 to {SEARCH_QUERY_MAX_CHARS} characters with a letter or digit")]
+    Query,
 }
 
 impl RuleError {
-    /// The error code sent with this refusal: always [`ErrorCode::InvalidInput`].
+    /// The error code sent with this refusal: [`ErrorCode::NotEmoji`] for a
+    /// reaction, else [`ErrorCode::InvalidInput`].
     pub fn code(&self) -> ErrorCode {
-        ErrorCode::InvalidInput
+        match self {
+            RuleError::NotEmoji => ErrorCode::NotEmoji,
+            _ => ErrorCode::InvalidInput,
+        }
     }
+}
+
+/// Checks a reaction: exactly one emoji as Unicode lists them (with or
+/// without its variation selector, any skin tone, flags and keycaps
+/// included), so neither text nor several emojis pass.
+pub fn check_emoji(emoji: &str) -> Result<(), RuleError> {
+    // Every emoji in the Unicode list is at most 35 bytes (family sequences);
+    // the bound keeps the lookup cheap for long input.
+    if emoji.is_empty() || emoji.len() > 64 {
+        return Err(RuleError::NotEmoji);
+    }
+    let plain: String = emoji.chars().filter(|&c| c != '\u{fe0f}').collect();
+    let known = emojis::get(emoji).is_some()
+        || emojis::get(&plain).is_some()
+        || emojis::iter().any(|e| e.as_str().replace('\u{fe0f}', "") == plain);
+    if known {
+        Ok(())
+    } else {
+        Err(RuleError::NotEmoji)
+    }
+}
+
+/// Checks a search query.
+pub fn check_query(query: &str) -> Result<(), RuleError> {
+    let n = query.chars().count();
+    if n == 0 || n > SEARCH_QUERY_MAX_CHARS || !query.chars().any(char::is_alphanumeric) {
+        Err(RuleError::Query)
+    } else {
+        Ok(())
+    }
+}
+
+/// The names `text` mentions with `@name`, in order, each once (compared
+/// as written; the server resolves them case-insensitively). A mention ends
+/// where a name cannot go on; trailing dots are left out, so "thanks @bob."
+/// names `bob`. `@room` is returned like a name (see [`ROOM_MENTION`]).
+pub fn mentioned_names(text: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        // An `@` inside a word (an e-mail address) mentions nobody.
+        let before = rest[..at].chars().next_back();
+        let after = &rest[at + 1..];
+        let len: usize = after
+            .chars()
+            .take_while(|&c| c.is_alphanumeric() || NAME_PUNCTUATION.contains(&c))
+            .map(char::len_utf8)
+            .sum();
+        let name = after[..len].trim_end_matches('.');
+        let in_word = before.is_some_and(|c| c.is_alphanumeric() || NAME_PUNCTUATION.contains(&c));
+        if !in_word
+            && !name.is_empty()
+            && name.chars().count() <= NAME_MAX_CHARS
+            && !out.contains(&name)
+        {
+            out.push(name);
+        }
+        rest = &after[len..];
+    }
+    out
 }
 
 fn check_name(name: &str, what: &'static str) -> Result<(), RuleError> {
@@ -197,6 +291,45 @@ pub fn normalize_color(color: &str) -> Result<String, RuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emojis_pass_and_text_does_not() {
+        for ok in ["👍", "👍🏽", "❤️", "❤", "🇫🇮", "1️⃣", "👨‍👩‍👧", "🎉"]
+        {
+            assert_eq!(check_emoji(ok), Ok(()), "{ok:?}");
+        }
+        for bad in [
+            "",
+            "a",
+            "ok",
+            "👍👍",
+            "👍 ",
+            ":+1:",
+            "1",
+            "\u{fe0f}",
+            &"👍".repeat(40),
+        ] {
+            assert_eq!(check_emoji(bad), Err(RuleError::NotEmoji), "{bad:?}");
+        }
+        assert_eq!(RuleError::NotEmoji.code(), ErrorCode::NotEmoji);
+    }
+
+    #[test]
+    fn mentions_are_found_where_a_name_can_be() {
+        assert_eq!(mentioned_names("hi @bob and @Alice_2."), ["bob", "Alice_2"]);
+        assert_eq!(mentioned_names("@room gg"), ["room"]);
+        assert_eq!(mentioned_names("mail me@example.org"), Vec::<&str>::new());
+        assert_eq!(mentioned_names("@bob @bob @ @."), ["bob"]);
+        assert_eq!(mentioned_names("(@Жанна)"), ["Жанна"]);
+    }
+
+    #[test]
+    fn queries_need_a_word() {
+        assert!(check_query("lan party").is_ok());
+        assert!(check_query("  ").is_err());
+        assert!(check_query("**").is_err());
+        assert!(check_query(&"a".repeat(SEARCH_QUERY_MAX_CHARS + 1)).is_err());
+    }
 
     #[test]
     fn names() {

@@ -42,7 +42,7 @@ impl std::fmt::Display for Role {
 
 /// A chat message: the data of a `msg` push, and one entry of a history page.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
     /// `"public"` for a room message, else the recipient's name.
     #[serde(default = "public")]
@@ -68,6 +68,65 @@ pub struct ChatMessage {
     /// `[file] NAME (SIZE)` for clients that know nothing of files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<crate::files::FileInfo>,
+    /// Users the text mentions by name (`@name`), spelled as registered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, proptest(strategy = "proptest::collection::vec(\".*\", 0..3)"))]
+    pub mentions: Vec<String>,
+    /// True when the text mentions everyone in the room (`@room`, admins only).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub mention_room: bool,
+    /// When the author last edited it (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<String>,
+    /// True once deleted: the text then reads [`DELETED_TEXT`] and there is no file.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deleted: bool,
+    /// Emoji reactions, in the order they were first given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        test,
+        proptest(
+            strategy = "proptest::collection::vec(proptest::arbitrary::any::<Reaction>(), 0..3)"
+        )
+    )]
+    pub reactions: Vec<Reaction>,
+}
+
+/// The `text` a deleted message carries, for clients that know nothing of deletion.
+pub const DELETED_TEXT: &str = "[message deleted]";
+
+/// One emoji on a message and who gave it.
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct Reaction {
+    /// The emoji.
+    pub emoji: String,
+    /// Who gave it, in the order they did.
+    #[cfg_attr(test, proptest(strategy = "proptest::collection::vec(\".*\", 1..3)"))]
+    pub users: Vec<String>,
+}
+
+/// Unread messages in one room or private chat (exactly one of `room` and `with`).
+#[cfg_attr(test, derive(proptest_derive::Arbitrary))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct UnreadCount {
+    /// The room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub room: Option<String>,
+    /// The other user of a private chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional = nullable)]
+    pub with: Option<String>,
+    /// Every message up to this id is read.
+    #[ts(type = "number")]
+    pub last_read: i64,
+    /// Messages from others after `last_read`.
+    #[ts(type = "number")]
+    pub unread: u64,
+    /// How many of them mention you.
+    #[ts(type = "number")]
+    pub mentions: u64,
 }
 
 fn public() -> String {
@@ -245,7 +304,7 @@ mod tests {
             color: "#000000".into(),
             room: Some("r".into()),
             private: false,
-            file: None,
+            ..ChatMessage::default()
         };
         let v = serde_json::to_value(&m).unwrap();
         assert!(v.get("private").is_none());

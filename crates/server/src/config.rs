@@ -62,6 +62,33 @@ pub struct Config {
     pub upload_bytes_per_hour: u64,
     /// Largest image, in pixels, decoded for a thumbnail.
     pub max_image_pixels: u64,
+    /// The wall clock for message times and the edit window.
+    pub clock: Clock,
+}
+
+/// The server's wall clock: the system's, plus an offset that only tests move
+/// (to step past the 24-hour edit window without waiting a day).
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    /// Added to the system time, in milliseconds. Shared by clones, so a test
+    /// keeps one and moves the running server's time. Atomic: read by every
+    /// connection task, written only by tests.
+    offset_ms: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    /// Now, in UTC.
+    pub fn now(&self) -> time::OffsetDateTime {
+        let offset = self.offset_ms.load(std::sync::atomic::Ordering::Relaxed);
+        time::OffsetDateTime::now_utc() + time::Duration::milliseconds(offset)
+    }
+
+    /// Moves this clock (and every clone of it) forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.offset_ms
+            .fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl Config {
@@ -89,6 +116,7 @@ impl Config {
             files_quota_bytes: DEFAULT_FILES_QUOTA_BYTES,
             upload_bytes_per_hour: DEFAULT_UPLOAD_BYTES_PER_HOUR,
             max_image_pixels: DEFAULT_MAX_IMAGE_PIXELS,
+            clock: Clock::default(),
         }
     }
 

@@ -48,6 +48,8 @@ pub(crate) struct ConnState {
     /// The file this connection downloads, as last looked up (a download is many
     /// `download` requests for the same file; only the first asks the database).
     pub download: Option<DownloadTarget>,
+    /// When this connection's last `typing` was relayed (its rate limit).
+    pub last_typing: Option<Instant>,
 }
 
 /// A file one user may download: looked up once per file and user.

@@ -149,6 +149,7 @@ pub(crate) async fn serve_stream<S>(
         closing: false,
         request_id: None,
         download: None,
+        last_typing: None,
         span,
     };
     let max = conn.shared.config.max_frame;

@@ -231,6 +231,20 @@ impl Hub {
         &self.rooms[idx].name
     }
 
+    /// The room whose database id is `db_id`.
+    pub(crate) fn room_by_db_id(&self, db_id: i64) -> Option<RoomIdx> {
+        self.rooms.iter().position(|r| r.id == db_id)
+    }
+
+    /// User ids of everyone now in `room`.
+    pub(crate) fn member_ids(&self, room: RoomIdx) -> Vec<i64> {
+        self.rooms[room]
+            .members
+            .iter()
+            .filter_map(|m| self.conns.get(m)?.user.as_ref().map(|u| u.id))
+            .collect()
+    }
+
     /// Records that messages up to `id` were pushed to `room`.
     pub(crate) fn mark_broadcast(&mut self, room: RoomIdx, id: i64) {
         let r = &mut self.rooms[room];
@@ -570,6 +584,23 @@ impl Hub {
             if Some(member) != except {
                 self.send(member, frame.clone());
             }
+        }
+    }
+
+    /// Queues one frame for every logged-in connection that is not in `room`.
+    pub(crate) fn send_outside_room(&mut self, room: RoomIdx, frame: &Bytes) {
+        // Everyone online is in the room (the usual case in a busy room): nothing to do.
+        if self.online.len() <= self.rooms[room].members.len() {
+            return;
+        }
+        let ids: Vec<ConnId> = self
+            .online
+            .values()
+            .copied()
+            .filter(|id| self.conns.get(id).is_some_and(|c| c.room != Some(room)))
+            .collect();
+        for id in ids {
+            self.send(id, frame.clone());
         }
     }
 

@@ -65,7 +65,7 @@ pub mod server;
 #[doc(hidden)]
 pub mod fuzzing;
 
-pub use config::Config;
+pub use config::{Clock, Config};
 pub use error::ServerError;
 pub use server::{start, RunningServer};
 pub use shared::Stats;

@@ -35,6 +35,36 @@ pub(crate) struct AcceptedMessage {
     /// The `msg` request's id, echoed on the sender's own copy only.
     pub request_id: Option<RequestId>,
     pub target: Target,
+    pub mentions: Mentions,
+}
+
+/// Whom a message mentions, resolved against the accounts when it was sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Mentions {
+    /// Users mentioned by name: `(id, name as registered)`, the sender left out.
+    pub named: Vec<(i64, String)>,
+    /// `@room` was used (by an admin, in a room).
+    pub room: bool,
+    /// With `@room`: everyone else who was in the room.
+    pub present: Vec<i64>,
+}
+
+impl Mentions {
+    /// The rows to store: each user once, `true` when mentioned by name.
+    pub(crate) fn rows(&self) -> Vec<(i64, bool)> {
+        let mut rows: Vec<(i64, bool)> = self.named.iter().map(|(id, _)| (*id, true)).collect();
+        for id in &self.present {
+            if !rows.iter().any(|(named, _)| named == id) {
+                rows.push((*id, false));
+            }
+        }
+        rows
+    }
+
+    /// The names, for the `mentions` of a `msg` push.
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.named.iter().map(|(_, name)| name.clone()).collect()
+    }
 }
 
 /// The `file` of a chat message, from what was stored.

@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 
 use bytes::Bytes;
 use hearth_protocol::envelope::{encode_error, encode_push};
+use hearth_protocol::push::Activity;
 use hearth_protocol::{ChatMessage, ErrorCode, PUBLIC};
 use hearth_storage::{ts::format_ts, NewMessage, Store};
 use tokio::sync::mpsc;
@@ -64,6 +65,8 @@ fn store_and_deliver(shared: Option<&Shared>, store: &Store, batch: &mut Vec<Acc
                 text: std::mem::take(&mut p.text),
                 ts: p.ts,
                 file: p.file.clone(),
+                mentions: p.mentions.rows(),
+                mention_room: p.mentions.room,
             }
         })
         .collect();
@@ -90,21 +93,29 @@ fn store_and_deliver(shared: Option<&Shared>, store: &Store, batch: &mut Vec<Acc
     let Some(shared) = shared else { return };
     // Encode outside the lock: one shared frame per message, plus the sender's
     // copy when it must echo a request id.
-    let frames: Vec<(Bytes, Option<Bytes>)> = batch
+    let frames: Vec<Frames> = batch
         .iter()
         .zip(rows)
         .zip(&ids)
         .map(|((p, row), id)| encode(p, row.text, *id))
         .collect();
     shared.with_hub(|hub| {
-        for ((p, id), (shared_frame, own_frame)) in batch.drain(..).zip(ids).zip(frames) {
-            let own = own_frame.unwrap_or_else(|| shared_frame.clone());
+        for ((p, id), frames) in batch.drain(..).zip(ids).zip(frames) {
+            let Frames {
+                shared: shared_frame,
+                own,
+                activity,
+            } = frames;
+            let own = own.unwrap_or_else(|| shared_frame.clone());
             match p.target {
                 Target::Room { idx, .. } => {
                     hub.mark_broadcast(idx, id);
                     hub.send_room_except(idx, &shared_frame, Some(p.sender_conn));
                     // The sender always gets its own copy, even if it left meanwhile.
                     hub.send(p.sender_conn, own);
+                    if let Some(activity) = activity {
+                        hub.send_outside_room(idx, &activity);
+                    }
                 }
                 Target::Private { user_id, .. } => {
                     hub.send(p.sender_conn, own);
@@ -119,9 +130,18 @@ fn store_and_deliver(shared: Option<&Shared>, store: &Store, batch: &mut Vec<Acc
     });
 }
 
-/// The shared frame of a stored message, and the sender's own copy when it
-/// must carry the request's id.
-fn encode(p: &AcceptedMessage, text: String, id: i64) -> (Bytes, Option<Bytes>) {
+/// The frames of one stored message.
+struct Frames {
+    /// The `msg` push for everyone.
+    shared: Bytes,
+    /// The sender's own copy, when it must carry the request's id.
+    own: Option<Bytes>,
+    /// The `activity` push for those not in its room (room messages only).
+    activity: Option<Bytes>,
+}
+
+/// Encodes the frames of a stored message.
+fn encode(p: &AcceptedMessage, text: String, id: i64) -> Frames {
     let (to, room, private) = match &p.target {
         Target::Room { name, .. } => (PUBLIC.to_owned(), Some(name.clone()), false),
         Target::Private { name, .. } => (name.clone(), None, true),
@@ -136,11 +156,29 @@ fn encode(p: &AcceptedMessage, text: String, id: i64) -> (Bytes, Option<Bytes>) 
         room,
         private,
         file: p.file.as_ref().map(|meta| file_info(meta, true)),
+        mentions: p.mentions.names(),
+        mention_room: p.mentions.room,
+        ..ChatMessage::default()
     };
     let shared = encode_push(&message, None);
     let own = p
         .request_id
         .as_ref()
         .map(|rid| encode_push(&message, Some(rid)));
-    (shared, own)
+    let activity = message.room.map(|room| {
+        encode_push(
+            &Activity {
+                room,
+                id,
+                from: message.from,
+                mentions: message.mentions,
+            },
+            None,
+        )
+    });
+    Frames {
+        shared,
+        own,
+        activity,
+    }
 }

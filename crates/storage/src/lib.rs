@@ -8,6 +8,7 @@
 //! [`name_key`] and stored with the case given.
 
 mod audit;
+mod conversation;
 mod devices;
 mod error;
 mod files;
@@ -25,6 +26,9 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use audit::{AuditEntry, NewAudit};
+pub use conversation::{
+    fts_query, Conversation, DeletedMessage, MessageMeta, ReactionGroup, SearchScope, UnreadCount,
+};
 pub use devices::Device;
 pub use error::{Result, StorageError};
 pub use files::{Attachment, Blob, FileMeta, StoredFile};
@@ -77,6 +81,9 @@ impl Store {
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Deleted message text is overwritten, not only unlinked (see
+        // `delete_message`).
+        conn.pragma_update(None, "secure_delete", "ON")?;
         let clashes = schema::migrate(&mut conn)?;
         rooms::ensure_lobby(&conn)?;
         Ok(Store {

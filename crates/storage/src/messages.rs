@@ -3,6 +3,7 @@
 use rusqlite::{params, Connection, Row};
 use time::OffsetDateTime;
 
+use crate::conversation::ReactionGroup;
 use crate::error::Result;
 use crate::files::{file_cols, file_from_row, insert_attachment, FileMeta, StoredFile};
 use crate::ts::{format_ts, parse_ts};
@@ -23,6 +24,11 @@ pub struct NewMessage {
     pub ts: OffsetDateTime,
     /// The attached file, whose blob is already stored.
     pub file: Option<FileMeta>,
+    /// Users the text mentions: `(user id, by name)`; `false` for someone
+    /// mentioned only through `@room`.
+    pub mentions: Vec<(i64, bool)>,
+    /// Whether the text mentions the whole room (`@room`).
+    pub mention_room: bool,
 }
 
 /// Which slice of a history to read. Results are always oldest first.
@@ -68,16 +74,28 @@ pub struct StoredMessage {
     pub ts: OffsetDateTime,
     /// The attached file, for a file message.
     pub file: Option<StoredFile>,
+    /// When it was last edited.
+    pub edited: Option<OffsetDateTime>,
+    /// Deleted: the text is erased (empty) and the file gone.
+    pub deleted: bool,
+    /// Current names of the users mentioned by name, in id order.
+    pub mentions: Vec<String>,
+    /// Whether it mentions the whole room.
+    pub mention_room: bool,
+    /// Reactions, in the order they were first given.
+    pub reactions: Vec<ReactionGroup>,
 }
 
-const INSERT: &str = "INSERT INTO messages (room_id, sender_id, recipient_id, text, ts)
-                      VALUES (?1, ?2, ?3, ?4, ?5)";
+const INSERT: &str =
+    "INSERT INTO messages (room_id, sender_id, recipient_id, text, ts, mention_room)
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 /// Shared SELECT list and joins; `m` is the messages table.
 macro_rules! history_select {
     () => {
         concat!(
             "SELECT m.id, r.name, s.name, s.color, t.name, m.text, m.ts, ",
+            "m.edited, m.deleted IS NOT NULL, m.mention_room, ",
             file_cols!(),
             " FROM messages m
          JOIN users s ON s.id = m.sender_id
@@ -88,6 +106,8 @@ macro_rules! history_select {
         )
     };
 }
+
+pub(crate) use history_select;
 
 // Room history. ?1 = room id, ?2 = id bound, ?3 = limit.
 pub(crate) const ROOM_DESC: &str = concat!(
@@ -119,28 +139,69 @@ pub(crate) const PAIR_ASC: &str = concat!(
     "AND m.id > ?3 ORDER BY m.id ASC LIMIT ?4"
 );
 
-type RawMessage = (
-    i64,
-    Option<String>,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    Option<StoredFile>,
-);
+/// A row of [`history_select!`], before its timestamps are parsed.
+struct RawMessage {
+    id: i64,
+    room: Option<String>,
+    from: String,
+    color: String,
+    to: Option<String>,
+    text: String,
+    ts: String,
+    edited: Option<String>,
+    deleted: bool,
+    mention_room: bool,
+    file: Option<StoredFile>,
+}
 
 fn raw_message(r: &Row<'_>) -> rusqlite::Result<RawMessage> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        file_from_row(r, 7)?,
-    ))
+    Ok(RawMessage {
+        id: r.get(0)?,
+        room: r.get(1)?,
+        from: r.get(2)?,
+        color: r.get(3)?,
+        to: r.get(4)?,
+        text: r.get(5)?,
+        ts: r.get(6)?,
+        edited: r.get(7)?,
+        deleted: r.get(8)?,
+        mention_room: r.get(9)?,
+        file: file_from_row(r, 10)?,
+    })
+}
+
+impl RawMessage {
+    fn decode(self) -> Result<StoredMessage> {
+        Ok(StoredMessage {
+            id: self.id,
+            room: self.room,
+            from: self.from,
+            color: self.color,
+            to: self.to,
+            text: self.text,
+            ts: parse_ts(&self.ts)?,
+            edited: self.edited.as_deref().map(parse_ts).transpose()?,
+            deleted: self.deleted,
+            mentions: Vec::new(),
+            mention_room: self.mention_room,
+            reactions: Vec::new(),
+            file: if self.deleted { None } else { self.file },
+        })
+    }
+}
+
+/// Runs a query of [`history_select!`] rows (in the order the query gives),
+/// with each message's mentions and reactions.
+pub(crate) fn read_messages(
+    conn: &Connection,
+    sql: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<StoredMessage>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, raw_message)?;
+    let mut out = rows.map(|row| row?.decode()).collect::<Result<Vec<_>>>()?;
+    add_mentions_and_reactions(conn, &mut out)?;
+    Ok(out)
 }
 
 /// Runs a history query, returning rows oldest first.
@@ -150,27 +211,47 @@ fn history(
     params: &[&dyn rusqlite::ToSql],
     descending: bool,
 ) -> Result<Vec<StoredMessage>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params, raw_message)?;
-    let mut out = rows
-        .map(|row| {
-            let (id, room, from, color, to, text, ts, file) = row?;
-            Ok(StoredMessage {
-                id,
-                room,
-                from,
-                color,
-                to,
-                text,
-                ts: parse_ts(&ts)?,
-                file,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let mut out = read_messages(conn, sql, params)?;
     if descending {
         out.reverse();
     }
     Ok(out)
+}
+
+/// Fills in the mentions and reactions of `messages` with one range query
+/// each (a page's ids are close together).
+fn add_mentions_and_reactions(conn: &Connection, messages: &mut [StoredMessage]) -> Result<()> {
+    let (Some(lo), Some(hi)) = (
+        messages.iter().map(|m| m.id).min(),
+        messages.iter().map(|m| m.id).max(),
+    ) else {
+        return Ok(());
+    };
+    let at: std::collections::HashMap<i64, usize> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.id, i))
+        .collect();
+    let mut stmt = conn.prepare_cached(
+        "SELECT x.message_id, u.name FROM mentions x JOIN users u ON u.id = x.user_id
+         WHERE x.message_id BETWEEN ?1 AND ?2 AND x.by_name ORDER BY x.message_id, u.id",
+    )?;
+    let rows = stmt.query_map(params![lo, hi], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (id, name) = row?;
+        if let Some(&i) = at.get(&id) {
+            messages[i].mentions.push(name);
+        }
+    }
+    let reactions = crate::conversation::reactions_between(conn, lo, hi)?;
+    for (id, groups) in reactions {
+        if let Some(&i) = at.get(&id) {
+            messages[i].reactions = groups;
+        }
+    }
+    Ok(())
 }
 
 /// Splits a page into (id bound, limit, descending?).
@@ -202,10 +283,12 @@ impl Store {
                     m.recipient_id,
                     m.text,
                     format_ts(m.ts),
+                    m.mention_room,
                 ])?;
                 if let Some(file) = &m.file {
                     insert_attachment(&tx, id, file)?;
                 }
+                crate::conversation::insert_mentions(&tx, id, &m.mentions)?;
                 ids.push(id);
             }
         }

@@ -129,6 +129,59 @@ const MIGRATIONS: &[Migration] = &[
     );
     ",
     ),
+    // v5: conversation features. Edits and deletions (a deleted message keeps
+    // its row, its text erased), mentions, reactions, read marks, and a
+    // full-text index over the text (external content: the index keeps terms,
+    // never a second copy of the text; `secure-delete` removes a message's
+    // terms from the index when its text changes).
+    Migration::Sql(
+        "
+    ALTER TABLE messages ADD COLUMN edited TEXT;   -- when last edited
+    ALTER TABLE messages ADD COLUMN deleted TEXT;  -- when deleted; the text is then ''
+    ALTER TABLE messages ADD COLUMN mention_room INTEGER NOT NULL DEFAULT 0;
+    -- Messages up to this id count as read for a user who has no read mark
+    -- yet (a new account does not start with the whole history unread).
+    ALTER TABLE users ADD COLUMN read_floor INTEGER NOT NULL DEFAULT 0;
+    UPDATE users SET read_floor = (SELECT coalesce(max(id), 0) FROM messages);
+    CREATE INDEX messages_recipient ON messages(recipient_id, id) WHERE recipient_id IS NOT NULL;
+    CREATE TABLE mentions (
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        message_id INTEGER NOT NULL REFERENCES messages(id),
+        by_name    INTEGER NOT NULL,  -- 1: @name; 0: only through @room
+        PRIMARY KEY (user_id, message_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX mentions_message ON mentions(message_id);
+    CREATE TABLE reactions (
+        message_id INTEGER NOT NULL REFERENCES messages(id),
+        user_id    INTEGER NOT NULL REFERENCES users(id),
+        emoji      TEXT NOT NULL,
+        ts         TEXT NOT NULL,
+        PRIMARY KEY (message_id, emoji, user_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE read_marks (
+        user_id   INTEGER NOT NULL REFERENCES users(id),
+        room_id   INTEGER REFERENCES rooms(id),
+        peer_id   INTEGER REFERENCES users(id),
+        last_read INTEGER NOT NULL,
+        CHECK ((room_id IS NULL) <> (peer_id IS NULL))
+    );
+    CREATE UNIQUE INDEX read_marks_room ON read_marks(user_id, room_id) WHERE room_id IS NOT NULL;
+    CREATE UNIQUE INDEX read_marks_peer ON read_marks(user_id, peer_id) WHERE peer_id IS NOT NULL;
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        text, content = 'messages', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO messages_fts(messages_fts, rank) VALUES ('secure-delete', 1);
+    INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO messages_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    ",
+    ),
 ];
 
 /// Recomputes `name_key` of every user and room; a row whose new key is already

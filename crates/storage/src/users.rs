@@ -215,8 +215,8 @@ impl Store {
         let created = parse_ts(&format_ts(OffsetDateTime::now_utc()))?;
         let conn = self.conn();
         conn.prepare_cached(
-            "INSERT INTO users (name, name_key, pw_hash, color, role, created)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO users (name, name_key, pw_hash, color, role, created, read_floor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT coalesce(max(id), 0) FROM messages))",
         )?
         .execute(params![
             new.name,

@@ -64,6 +64,8 @@ impl World {
                 text: format!("m{i}"),
                 ts: OffsetDateTime::now_utc(),
                 file: None,
+                mentions: Vec::new(),
+                mention_room: false,
             })
             .collect();
         let ids = self.store.insert_messages(&batch).unwrap();

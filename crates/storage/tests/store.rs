@@ -42,6 +42,8 @@ fn room_msg(room: i64, sender: i64, text: &str) -> NewMessage {
         text: text.to_owned(),
         ts: t0(),
         file: None,
+        mentions: Vec::new(),
+        mention_room: false,
     }
 }
 
@@ -53,6 +55,8 @@ fn dm(sender: i64, recipient: i64, text: &str) -> NewMessage {
         text: text.to_owned(),
         ts: t0(),
         file: None,
+        mentions: Vec::new(),
+        mention_room: false,
     }
 }
 
@@ -86,7 +90,7 @@ fn migrations_are_idempotent() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(version, 4, "bump with each new migration");
+    assert_eq!(version, 5, "bump with each new migration");
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -702,6 +706,17 @@ fn upgrading_reports_names_that_now_collide_and_keeps_both_usable() {
              INSERT INTO rooms (name, name_key, created)
                VALUES ('ｈｅａｒｔｈ', 'ｈｅａｒｔｈ', '2026-01-01T00:00:00.000Z');
              UPDATE users SET name_key = lower(name);
+             DROP TRIGGER messages_fts_insert;
+             DROP TRIGGER messages_fts_update;
+             DROP TABLE messages_fts;
+             DROP TABLE mentions;
+             DROP TABLE reactions;
+             DROP TABLE read_marks;
+             DROP INDEX messages_recipient;
+             ALTER TABLE messages DROP COLUMN edited;
+             ALTER TABLE messages DROP COLUMN deleted;
+             ALTER TABLE messages DROP COLUMN mention_room;
+             ALTER TABLE users DROP COLUMN read_floor;
              DROP TABLE devices;
              DROP TABLE attachments;
              DROP TABLE blobs;

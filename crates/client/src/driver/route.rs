@@ -1,8 +1,8 @@
 //! Turning a server push into an [`Event`]. Pure: no state, no I/O.
 
 use hearth_protocol::push::{
-    Bye, HistoryPush, KickedPush, LobbyList, PrivateCancelled, PrivateEnded, PrivateRejected,
-    PrivateRequestPush, PrivateStarted, RoomList as RoomListPush,
+    Bye, EditedPush, HistoryPush, KickedPush, LobbyList, PrivateCancelled, PrivateEnded,
+    PrivateRejected, PrivateRequestPush, PrivateStarted, RoomList as RoomListPush, TypingPush,
 };
 use hearth_protocol::{Envelope, PushMsg};
 
@@ -44,6 +44,11 @@ pub(crate) fn to_event(env: Envelope) -> Event {
             message: env.message,
             restarting: reason.may_reconnect(),
         },
+        PushMsg::Typing(TypingPush { user, room }) => Event::Typing { user, room },
+        PushMsg::Reactions(r) => Event::Reactions(r),
+        PushMsg::Edited(EditedPush(m)) => Event::Edited(m),
+        PushMsg::Deleted(d) => Event::Deleted(d),
+        PushMsg::Activity(a) => Event::Activity(a),
     }
 }
 

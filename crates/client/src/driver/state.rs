@@ -163,6 +163,7 @@ mod tests {
             room: room.map(str::to_owned),
             private: room.is_none(),
             file: None,
+            ..ChatMessage::default()
         }
     }
 

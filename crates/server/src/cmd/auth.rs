@@ -205,6 +205,12 @@ impl Handle for Login {
             .await;
         }
         tracing::info!("logged in");
+        let user_id = user.id;
+        let unread = conn
+            .shared
+            .db(move |store| store.unread_counts(user_id))
+            .await
+            .map_err(Refusal::internal)?;
         Ok(Handled::Reply(Answer::with_message(
             "Login successful",
             LoggedIn {
@@ -213,6 +219,7 @@ impl Handle for Login {
                 color: user.color,
                 role: to_wire(user.role),
                 token: issued.map(|(token, _)| token),
+                unread: super::conversation::wire_counts(unread),
             },
         )))
     }

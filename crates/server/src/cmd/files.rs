@@ -16,7 +16,6 @@ use hearth_protocol::requests::{
     Download, FileChunk, Upload, UploadCancel, UploadChunk, UploadProgress,
 };
 use hearth_protocol::{ErrorCode, Request};
-use time::OffsetDateTime;
 
 use crate::conn_state::{ConnState, DownloadTarget};
 use crate::files::{self, Announce, Chunked, Done, Started, UploadError};
@@ -182,6 +181,7 @@ async fn finish(conn: &mut ConnState, done: Done<Target>) -> Outcome<UploadProgr
     };
     tracing::info!(upload = %done.id, size, mime = %meta.mime, "file received");
     let id = conn.id;
+    let conn_clock = conn.shared.config.clock.clone();
     let accepted = conn.shared.with_hub(|hub| {
         let me = hub.me(id)?;
         // A private chat may have ended meanwhile; a room is where it started.
@@ -196,9 +196,10 @@ async fn finish(conn: &mut ConnState, done: Done<Target>) -> Outcome<UploadProgr
             color: me.color.clone(),
             text: file_message_text(&meta.name, meta.size),
             file: Some(meta),
-            ts: OffsetDateTime::now_utc(),
+            ts: conn_clock.now(),
             request_id: None,
             target,
+            mentions: Default::default(),
         })
     })?;
     if conn.shared.messages.send(accepted).await.is_err() {

@@ -2,8 +2,8 @@
 
 use hearth_protocol::frame::MAX_SERVER_FRAME;
 use hearth_protocol::requests::{History, HistoryPage};
-use hearth_protocol::{ChatMessage, ErrorCode, PUBLIC};
-use hearth_storage::{ts::format_ts, Page, StoredMessage};
+use hearth_protocol::{ChatMessage, ErrorCode, Reaction, DELETED_TEXT, PUBLIC};
+use hearth_storage::{ts::format_ts, Page, ReactionGroup, StoredMessage};
 
 use crate::conn_state::ConnState;
 use crate::handle::{Allowed, Handle};
@@ -23,13 +23,30 @@ pub(crate) fn chat_message(m: &StoredMessage) -> ChatMessage {
     ChatMessage {
         to: m.to.clone().unwrap_or_else(|| PUBLIC.to_owned()),
         from: m.from.clone(),
-        text: m.text.clone(),
+        text: if m.deleted {
+            DELETED_TEXT.to_owned()
+        } else {
+            m.text.clone()
+        },
         id: m.id,
         ts: format_ts(m.ts),
         color: m.color.clone(),
         private: m.room.is_none(),
         room: m.room.clone(),
         file: m.file.as_ref().map(|f| file_info(&f.meta, f.available)),
+        mentions: m.mentions.clone(),
+        mention_room: m.mention_room,
+        edited: m.edited.map(format_ts),
+        deleted: m.deleted,
+        reactions: m.reactions.iter().map(reaction).collect(),
+    }
+}
+
+/// A stored reaction group on the wire.
+pub(crate) fn reaction(group: &ReactionGroup) -> Reaction {
+    Reaction {
+        emoji: group.emoji.clone(),
+        users: group.users.clone(),
     }
 }
 

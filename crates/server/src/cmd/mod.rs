@@ -3,10 +3,12 @@
 
 mod admin;
 mod auth;
+mod conversation;
 mod devices;
 mod files;
 mod history;
 mod lobby;
+mod mentions;
 mod private;
 mod profile;
 mod room;

@@ -4,13 +4,12 @@ use std::time::Instant;
 
 use hearth_protocol::requests::{Exit, Msg};
 use hearth_protocol::{rules, ChatMessage, ErrorCode, PUBLIC};
-use time::OffsetDateTime;
 
 use crate::conn_state::ConnState;
 use crate::flood::MAX_STRIKES;
 use crate::handle::{Allowed, Handle};
 use crate::hub::{ConnId, Hub, State, LOBBY};
-use crate::message::{AcceptedMessage, Target};
+use crate::message::{AcceptedMessage, Mentions, Target};
 use crate::outcome::{Answer, Handled, Outcome, Refusal};
 
 impl Handle for Exit {
@@ -53,7 +52,8 @@ impl Handle for Msg {
         }
         let id = conn.id;
         let request_id = conn.request_id.clone();
-        let accepted = conn.shared.with_hub(|hub| {
+        let now = conn.shared.config.clock.now();
+        let mut accepted = conn.shared.with_hub(|hub| {
             let me = hub.me(id)?;
             let target = target(hub, id, me.id, &to)?;
             Ok::<_, Refusal>(AcceptedMessage {
@@ -63,11 +63,17 @@ impl Handle for Msg {
                 color: me.color.clone(),
                 text,
                 file: None,
-                ts: OffsetDateTime::now_utc(),
+                ts: now,
                 request_id,
                 target,
+                mentions: Mentions::default(),
             })
         })?;
+        let room = match &accepted.target {
+            Target::Room { idx, .. } => Some(*idx),
+            Target::Private { .. } => None,
+        };
+        accepted.mentions = super::mentions::resolve(conn, &accepted.text, room).await?;
         // A full pipeline makes this wait: back-pressure lands on the sender.
         // The writer thread lives as long as any connection does, so a closed
         // pipeline means it failed.

@@ -847,7 +847,7 @@ data: string, };
  * New codes may be added; a client reads a code it does not know as
  * [`ErrorCode::Unknown`] and treats it like [`ErrorCode::ServerError`].
  */
-export type ServerErrorCode = "bad_request" | "unknown_type" | "wrong_state" | "invalid_input" | "name_taken" | "auth_failed" | "kicked" | "slow_down" | "forbidden" | "not_found" | "not_online" | "not_linked" | "already_linked" | "too_large" | "file_too_big" | "upload_limit" | "bad_chunk" | "hash_mismatch" | "file_gone" | "server_error" | "unknown";
+export type ServerErrorCode = "bad_request" | "unknown_type" | "wrong_state" | "invalid_input" | "name_taken" | "auth_failed" | "kicked" | "slow_down" | "forbidden" | "not_found" | "not_online" | "not_linked" | "already_linked" | "too_large" | "file_too_big" | "upload_limit" | "bad_chunk" | "hash_mismatch" | "file_gone" | "too_late" | "not_emoji" | "server_error" | "unknown";
 
 /**
  * Who the app is logged in as, and where.

@@ -59,6 +59,24 @@ pub enum Command {
         /// Where to write it (default: its name, in the current directory).
         path: Option<String>,
     },
+    /// `/react ID EMOJI`: give or take back a reaction.
+    React {
+        /// The message.
+        id: i64,
+        /// The emoji.
+        emoji: String,
+    },
+    /// `/edit ID TEXT`: replace the text of your message.
+    Edit {
+        /// The message.
+        id: i64,
+        /// The new text.
+        text: String,
+    },
+    /// `/delete ID`
+    Delete(i64),
+    /// `/search TEXT`: search the current room (or, in the lobby, nothing).
+    Search(String),
     /// `/help`
     Help,
     /// `/quit`
@@ -71,6 +89,7 @@ commands: plain text sends to the current room; //text sends text starting with 
   /rooms  /create ROOM  /join ROOM  /leave  /who
   /msg USER TEXT  /request USER  /accept USER  /reject USER  /end USER
   /file [@USER] PATH  /save ID [PATH]
+  /react ID EMOJI  /edit ID TEXT  /delete ID  /search TEXT
   /color #rrggbb  /kick USER [MINUTES] REASON  /history [N]  /help  /quit";
 
 /// Understands one line of input (without its line ending).
@@ -141,6 +160,35 @@ pub fn parse(line: &str) -> Result<Command, String> {
             let id = id.parse::<i64>().map_err(|_| USAGE.to_owned())?;
             Ok(Command::Save { id, path })
         }
+        "react" => {
+            const USAGE: &str = "usage: /react ID EMOJI";
+            match args.split_whitespace().collect::<Vec<_>>()[..] {
+                [id, emoji] => Ok(Command::React {
+                    id: id.parse().map_err(|_| USAGE.to_owned())?,
+                    emoji: emoji.to_owned(),
+                }),
+                _ => Err(USAGE.into()),
+            }
+        }
+        "edit" => {
+            const USAGE: &str = "usage: /edit ID TEXT";
+            match args.split_once(char::is_whitespace) {
+                Some((id, text)) if !text.trim().is_empty() => Ok(Command::Edit {
+                    id: id.parse().map_err(|_| USAGE.to_owned())?,
+                    text: text.trim_start().to_owned(),
+                }),
+                _ => Err(USAGE.into()),
+            }
+        }
+        "delete" => {
+            const USAGE: &str = "usage: /delete ID";
+            one("ID")?
+                .parse()
+                .map(Command::Delete)
+                .map_err(|_| USAGE.to_owned())
+        }
+        "search" if !args.is_empty() => Ok(Command::Search(args.to_owned())),
+        "search" => Err("usage: /search TEXT".into()),
         "help" => Ok(Command::Help),
         "quit" | "exit" => none(Command::Quit),
         other => Err(format!("unknown command /{other}; /help lists them")),
@@ -221,6 +269,30 @@ mod tests {
             }
         );
         assert!(parse("/save x").is_err());
+        assert_eq!(
+            parse("/react 7 👍").unwrap(),
+            Command::React {
+                id: 7,
+                emoji: "👍".into()
+            }
+        );
+        assert!(parse("/react x 👍").is_err());
+        assert!(parse("/react 7").is_err());
+        assert_eq!(
+            parse("/edit 7 fixed  typo").unwrap(),
+            Command::Edit {
+                id: 7,
+                text: "fixed  typo".into()
+            }
+        );
+        assert!(parse("/edit 7").is_err());
+        assert_eq!(parse("/delete 7").unwrap(), Command::Delete(7));
+        assert!(parse("/delete seven").is_err());
+        assert_eq!(
+            parse("/search lan party").unwrap(),
+            Command::Search("lan party".into())
+        );
+        assert!(parse("/search").is_err());
     }
 
     #[test]

@@ -38,7 +38,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(session::run(args, print::Format { offset })) {
+    match runtime.block_on(session::run(
+        args,
+        print::Format {
+            offset,
+            highlight: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        },
+    )) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("hearth-cli: {e:#}");

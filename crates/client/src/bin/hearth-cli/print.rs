@@ -1,8 +1,12 @@
 //! How events and replies look on the terminal: one line each.
 //!
-//! Messages: `[hh:mm:ss] #room alice: text` (private: `[hh:mm:ss] (private)
-//! alice -> bob: text`); a file reads `[file ID] NAME (SIZE)` in place of the
-//! text; notices start with `* `, errors with `! `.
+//! Messages: `[hh:mm:ss] #room alice: text [#ID]` (private: `[hh:mm:ss]
+//! (private) alice -> bob: text [#ID]`); a file reads `[file ID] NAME (SIZE)`
+//! in place of the text (and needs no id after it); an edited message says
+//! `(edited)`, reactions follow as `[👍 2]`. On a terminal, mentions are
+//! highlighted. Notices start with `* `, errors with `! `.
+
+use std::collections::HashMap;
 
 use hearth_client::{ChatMessage, ConnectionState, Event, Notice, RoomList};
 use hearth_protocol::files::human_size;
@@ -15,7 +19,25 @@ use time::{OffsetDateTime, UtcOffset};
 pub struct Format {
     /// The local UTC offset, found before any thread started.
     pub offset: UtcOffset,
+    /// Highlight mentions with terminal colours (stdout is a terminal).
+    pub highlight: bool,
 }
+
+/// Whether `rest` goes on with more of a name (so the name before it is
+/// only a prefix): a letter, digit, `_` or `-`, or a `.` followed by one.
+fn continues_name(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    let name_char = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    match chars.next() {
+        Some('.') => chars.next().is_some_and(name_char),
+        Some(c) => name_char(c),
+        None => false,
+    }
+}
+
+/// Bold yellow, and back to normal.
+const MARK_ON: &str = "\x1b[1;33m";
+const MARK_OFF: &str = "\x1b[0m";
 
 impl Format {
     /// `hh:mm:ss` of an RFC 3339 timestamp (or of now), in local time.
@@ -45,7 +67,22 @@ impl Format {
                     human_size(file.size)
                 )
             }
-            None => m.text.clone(),
+            None => {
+                let mut text = self.mark_mentions(m);
+                if m.edited.is_some() {
+                    text.push_str(" (edited)");
+                }
+                if !m.reactions.is_empty() {
+                    let chips: Vec<String> = m
+                        .reactions
+                        .iter()
+                        .map(|r| format!("{} {}", r.emoji, r.users.len()))
+                        .collect();
+                    text.push_str(&format!(" [{}]", chips.join(" ")));
+                }
+                text.push_str(&format!(" [#{}]", m.id));
+                text
+            }
         };
         if m.private {
             format!("[{clock}] (private) {} -> {}: {text}", m.from, m.to)
@@ -53,6 +90,41 @@ impl Format {
             let room = m.room.as_deref().unwrap_or("?");
             format!("[{clock}] #{room} {}: {text}", m.from)
         }
+    }
+
+    /// The text with each `@name` it mentions highlighted (on a terminal).
+    fn mark_mentions(&self, m: &ChatMessage) -> String {
+        if !self.highlight || (m.mentions.is_empty() && !m.mention_room) {
+            return m.text.clone();
+        }
+        let mut names: Vec<&str> = m.mentions.iter().map(String::as_str).collect();
+        if m.mention_room {
+            names.push(hearth_protocol::rules::ROOM_MENTION);
+        }
+        let mut out = String::with_capacity(m.text.len() + 16);
+        let mut rest = m.text.as_str();
+        while let Some(at) = rest.find('@') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let hit = names.iter().find(|n| {
+                after.len() >= n.len()
+                    && after.is_char_boundary(n.len())
+                    && after[..n.len()].to_lowercase() == n.to_lowercase()
+                    && !continues_name(&after[n.len()..])
+            });
+            match hit {
+                Some(n) => {
+                    out.push_str(&format!("{MARK_ON}@{}{MARK_OFF}", &after[..n.len()]));
+                    rest = &after[n.len()..];
+                }
+                None => {
+                    out.push('@');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
     }
 
     /// A notice line.
@@ -79,14 +151,26 @@ impl Format {
         self.notice_line(Some(n.ts()), &text)
     }
 
-    /// Rooms and their members.
-    pub fn rooms(&self, list: &RoomList) -> String {
+    /// Rooms and their members, with unread counts (room name → `(unread, mentions)`).
+    pub fn rooms(&self, list: &RoomList, unread: &HashMap<String, (u64, u64)>) -> String {
         // The lobby first, then the rooms by name.
         let mut rooms: Vec<&(String, Vec<String>)> = list.rooms.0.iter().collect();
         rooms.sort_by_key(|(room, _)| (room.as_str() != "lobby", room.clone()));
         let rooms: Vec<String> = rooms
             .into_iter()
-            .map(|(room, members)| format!("#{room} ({})", members.join(", ")))
+            .map(|(room, members)| {
+                let counts = match unread.get(room) {
+                    Some((n, 0)) if *n > 0 => format!(" [{n} unread]"),
+                    Some((n, m)) if *n > 0 || *m > 0 => {
+                        format!(
+                            " [{n} unread, {m} mention{}]",
+                            if *m == 1 { "" } else { "s" }
+                        )
+                    }
+                    _ => String::new(),
+                };
+                format!("#{room} ({}){counts}", members.join(", "))
+            })
             .collect();
         let what = if list.in_room { "in" } else { "rooms:" };
         self.notice_line(None, &format!("{what} {}", rooms.join("; ")))
@@ -168,6 +252,32 @@ impl Format {
                 (Some(m), true) => vec![self.notice_line(None, m)],
                 (None, _) => vec![],
             },
+            Event::Typing { user, room } => vec![self.notice_line(
+                None,
+                &match room {
+                    Some(room) => format!("{user} is typing in #{room}…"),
+                    None => format!("{user} is typing to you…"),
+                },
+            )],
+            Event::Reactions(r) => {
+                let chips: Vec<String> = r
+                    .reactions
+                    .iter()
+                    .map(|g| format!("{} {}", g.emoji, g.users.join(", ")))
+                    .collect();
+                let text = if chips.is_empty() {
+                    format!("no reactions left on [#{}]", r.id)
+                } else {
+                    format!("reactions on [#{}]: {}", r.id, chips.join("; "))
+                };
+                vec![self.notice_line(None, &text)]
+            }
+            Event::Edited(m) => vec![self.message(m)],
+            Event::Deleted(d) => {
+                vec![self.notice_line(None, &format!("[#{}] was deleted by {}", d.id, d.by))]
+            }
+            // Counted for `/rooms`; a mention is told by the session.
+            Event::Activity(_) => vec![],
             Event::Raw(_) => vec![],
         }
     }
@@ -181,6 +291,7 @@ mod tests {
     fn fmt() -> Format {
         Format {
             offset: UtcOffset::UTC,
+            highlight: false,
         }
     }
 
@@ -198,7 +309,7 @@ mod tests {
             color: "#000000".into(),
             room: room.map(str::to_owned),
             private: room.is_none(),
-            file: None,
+            ..ChatMessage::default()
         }
     }
 
@@ -224,18 +335,44 @@ mod tests {
     fn message_lines() {
         assert_eq!(
             fmt().message(&msg(Some("fun"))),
-            "[05:06:07] #fun alice: hi bob"
+            "[05:06:07] #fun alice: hi bob [#1]"
         );
         assert_eq!(
             fmt().message(&msg(None)),
-            "[05:06:07] (private) alice -> bob: hi bob"
+            "[05:06:07] (private) alice -> bob: hi bob [#1]"
         );
         let east = Format {
             offset: UtcOffset::from_hms(2, 0, 0).unwrap(),
+            highlight: false,
         };
         assert_eq!(
             east.message(&msg(Some("fun"))),
-            "[07:06:07] #fun alice: hi bob"
+            "[07:06:07] #fun alice: hi bob [#1]"
+        );
+    }
+
+    #[test]
+    fn edits_reactions_and_mentions_show_on_the_line() {
+        let mut m = msg(Some("fun"));
+        m.text = "gg @Bob and @bobby".into();
+        m.mentions = vec!["bob".into()];
+        m.edited = Some("2026-03-04T05:07:00.000Z".into());
+        m.reactions = vec![hearth_protocol::Reaction {
+            emoji: "🔥".into(),
+            users: vec!["carol".into(), "dan".into()],
+        }];
+        assert_eq!(
+            fmt().message(&m),
+            "[05:06:07] #fun alice: gg @Bob and @bobby (edited) [🔥 2] [#1]"
+        );
+        let tty = Format {
+            highlight: true,
+            ..fmt()
+        };
+        let line = tty.message(&m);
+        assert!(
+            line.contains("\x1b[1;33m@Bob\x1b[0m and @bobby"),
+            "only the mention is marked: {line:?}"
         );
     }
 
@@ -249,9 +386,12 @@ mod tests {
                 ("art".into(), vec!["carol".into()]),
             ]),
         };
-        let line = fmt().rooms(&list);
+        let unread = HashMap::from([("fun".to_owned(), (3, 1)), ("art".to_owned(), (2, 0))]);
+        let line = fmt().rooms(&list, &unread);
         assert!(
-            line.ends_with("* rooms: #lobby (alice, bob); #art (carol); #fun ()"),
+            line.ends_with(
+                "* rooms: #lobby (alice, bob); #art (carol) [2 unread]; #fun () [3 unread, 1 mention]"
+            ),
             "{line}"
         );
     }

@@ -12,6 +12,7 @@ use hearth_client::{
     Secret, ServerAddr, TransferProgress, Trust, TrustError, TrustOutcome,
 };
 use hearth_protocol::files::human_size;
+use hearth_protocol::requests::{Read, Search};
 use tokio::sync::mpsc;
 
 use crate::args::Args;
@@ -81,6 +82,9 @@ pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
         fmt,
         json: args.json,
         files: HashMap::new(),
+        unread: HashMap::new(),
+        newest_seen: None,
+        marked: None,
     };
     if let Some(code) = ui.log_in(&args.user, &password, args.register).await {
         return Ok(code);
@@ -108,6 +112,7 @@ pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
             event = ui.events.recv() => match event {
                 Some(event) => {
                     ui.remember_files(&event);
+                    ui.count(&event);
                     if let Some(code) = ui.show(event) {
                         return Ok(code);
                     }
@@ -222,6 +227,12 @@ struct Ui {
     /// The files seen in messages, by message id (for `/save`'s default name
     /// and hash check).
     files: HashMap<i64, FileInfo>,
+    /// Unread messages and mentions per room elsewhere (for `/rooms`).
+    unread: HashMap<String, (u64, u64)>,
+    /// The newest message seen in the current room, and the read mark last
+    /// sent for it (sent when leaving, listing rooms or quitting).
+    newest_seen: Option<(String, i64)>,
+    marked: Option<(String, i64)>,
 }
 
 impl Ui {
@@ -242,6 +253,30 @@ impl Ui {
                     "logged in as {} ({}); you are in the lobby. /help lists the commands",
                     info.username, info.role
                 ));
+                for count in &info.unread {
+                    match (&count.room, &count.with) {
+                        (Some(room), _) => {
+                            self.unread
+                                .insert(room.clone(), (count.unread, count.mentions));
+                        }
+                        (None, Some(with)) => self.notice(&format!(
+                            "{} unread private message{} from {with}",
+                            count.unread,
+                            plural(count.unread as usize)
+                        )),
+                        (None, None) => {}
+                    }
+                }
+                let (n, m) = self
+                    .unread
+                    .values()
+                    .fold((0, 0), |(n, m), (a, b)| (n + a, m + b));
+                if n > 0 {
+                    self.notice(&format!(
+                        "{n} unread message{} ({m} mentioning you) in other rooms: /rooms",
+                        plural(n as usize)
+                    ));
+                }
                 None
             }
             Err(e) => {
@@ -259,12 +294,21 @@ impl Ui {
             Command::Nothing | Command::Quit => Ok(vec![]),
             Command::Help => Ok(HELP.lines().map(str::to_owned).collect()),
             Command::Say(text) => c.send_public(&text).await.map(|_| vec![]),
-            Command::Rooms | Command::Who => c.list().await.map(|l| vec![self.fmt.rooms(&l)]),
+            Command::Rooms | Command::Who => {
+                self.mark_read().await;
+                let c = &self.client;
+                c.list()
+                    .await
+                    .map(|l| vec![self.fmt.rooms(&l, &self.unread)])
+            }
             Command::Create(room) => c
                 .create(&room)
                 .await
                 .map(|a| self.ack(a.message, "created")),
             Command::Join(room) => {
+                self.mark_read().await;
+                let c = &self.client;
+                self.unread.remove(&room);
                 if c.status().room.is_some() {
                     if let Err(e) = c.exit().await {
                         self.error(&e.to_string());
@@ -277,7 +321,53 @@ impl Ui {
                         .notice_line(None, &format!("you are in #{}", e.room))]
                 })
             }
-            Command::Leave => c.exit().await.map(|_| self.ack(None, "back in the lobby")),
+            Command::Leave => {
+                self.mark_read().await;
+                let c = &self.client;
+                c.exit().await.map(|_| self.ack(None, "back in the lobby"))
+            }
+            Command::React { id, emoji } => c.react(id, &emoji).await.map(|r| {
+                let chips: Vec<String> = r
+                    .reactions
+                    .iter()
+                    .map(|g| format!("{} {}", g.emoji, g.users.join(", ")))
+                    .collect();
+                self.ack(None, &format!("reactions on [#{id}]: {}", chips.join("; ")))
+            }),
+            Command::Edit { id, text } => {
+                c.edit(id, &text).await.map(|m| vec![self.fmt.message(&m)])
+            }
+            Command::Delete(id) => c
+                .delete(id)
+                .await
+                .map(|_| self.ack(None, &format!("deleted [#{id}]"))),
+            Command::Search(query) => match c.status().room {
+                None => Err(ClientError::Protocol("join a room to search it".into())),
+                Some(room) => {
+                    let search = Search {
+                        room: Some(room.clone()),
+                        query: query.clone(),
+                        ..Search::default()
+                    };
+                    c.search(search).await.map(|page| {
+                        let n = page.messages.len();
+                        let more = if page.more {
+                            " (newest first; more match)"
+                        } else {
+                            ""
+                        };
+                        let mut lines = vec![self.fmt.notice_line(
+                            None,
+                            &format!(
+                                "{n} message{} in #{room} match \"{query}\"{more}",
+                                plural(n)
+                            ),
+                        )];
+                        lines.extend(page.messages.iter().map(|m| self.fmt.message(m)));
+                        lines
+                    })
+                }
+            },
             Command::Msg { to, text } => c.send_private(&to, &text).await.map(|_| vec![]),
             Command::Request(user) => c
                 .private_request(&user)
@@ -434,6 +524,51 @@ impl Ui {
         )])
     }
 
+    /// Counts what arrives elsewhere and notes the newest message here.
+    fn count(&mut self, event: &Event) {
+        let me = self.client.status().username.unwrap_or_default();
+        match event {
+            Event::Activity(a) if a.from != me => {
+                let mentioned = a.mentions.iter().any(|n| n.eq_ignore_ascii_case(&me));
+                let entry = self.unread.entry(a.room.clone()).or_default();
+                entry.0 += 1;
+                if mentioned {
+                    entry.1 += 1;
+                    self.notice(&format!("{} mentioned you in #{}", a.from, a.room));
+                }
+            }
+            Event::Message(m) if !m.private => {
+                if let Some(room) = &m.room {
+                    self.newest_seen = Some((room.clone(), m.id));
+                }
+            }
+            Event::History { room, messages } => {
+                if let Some(last) = messages.last() {
+                    self.newest_seen = Some((room.clone(), last.id));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Tells the server the current room is read up to the newest message seen.
+    async fn mark_read(&mut self) {
+        let Some((room, id)) = self.newest_seen.clone() else {
+            return;
+        };
+        if self.marked.as_ref() == Some(&(room.clone(), id)) {
+            return;
+        }
+        let read = Read {
+            room: Some(room.clone()),
+            id,
+            ..Read::default()
+        };
+        if self.client.read(read).await.is_ok() {
+            self.marked = Some((room, id));
+        }
+    }
+
     /// Notes the files of messages, for `/save`.
     fn remember_files(&mut self, event: &Event) {
         let messages = match event {
@@ -485,6 +620,7 @@ impl Ui {
     fn drain(&mut self) -> Option<ExitCode> {
         while let Some(event) = self.events.try_recv() {
             self.remember_files(&event);
+            self.count(&event);
             if let Some(code) = self.show(event) {
                 return Some(code);
             }
@@ -494,6 +630,7 @@ impl Ui {
 
     /// Logs out, closes, prints what is left, and exits cleanly.
     async fn quit(mut self) -> ExitCode {
+        self.mark_read().await;
         let status = self.client.status();
         if status.connected && status.username.is_some() {
             let _ = self.client.logout().await;
