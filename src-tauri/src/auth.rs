@@ -62,6 +62,7 @@ impl Core {
             username: info.username,
             color: info.color,
             role: info.role,
+            unread: info.unread,
         };
         if let Some(generation) = generation {
             self.set_session(generation, Some(session.clone()));

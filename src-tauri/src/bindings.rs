@@ -10,19 +10,20 @@ use std::collections::HashSet;
 use std::fmt::Write;
 
 use hearth_protocol::requests::{
-    Audit, Create, DeviceList, Enter, History, Kick, Msg, PrivateAccept, PrivateEnd, PrivateReject,
-    PrivateRequest, Profile, Register, RevokeDevice, SetRole, Unkick,
+    Audit, Create, Delete, DeviceList, Edit, Enter, History, Kick, Msg, PrivateAccept, PrivateEnd,
+    PrivateReject, PrivateRequest, Profile, React, Read, Register, RevokeDevice, Search, SetRole,
+    Typing, Unkick,
 };
 use hearth_protocol::rules;
-use hearth_protocol::{AuditEntry, PrivateLinks};
+use hearth_protocol::{AuditEntry, PrivateLinks, UnreadCount};
 use ts_rs::{Config, TypeVisitor, TS};
 
 use crate::error::CommandError;
 use crate::ipc::{
     AddressArgs, ConnectArgs, ConnectResult, FileBytes, FileBytesArgs, HearthEvent, HistoryView,
     HostInfo, HostStartArgs, HostStarted, LoginArgs, ParsedAddress, RoomMap, SaveFileArgs,
-    SavedLogin, SavedServer, SendFileArgs, Session, Settings, TransferArgs, TrustHostArgs,
-    EVENT_CHANNEL,
+    SavedLogin, SavedServer, SearchView, SendFileArgs, Session, Settings, TransferArgs,
+    TrustHostArgs, EVENT_CHANNEL,
 };
 
 /// Where the generated file lives, from `src-tauri/`.
@@ -137,7 +138,12 @@ pub fn typescript() -> String {
          fileNameMaxChars: {},\n  \
          defaultMaxFileBytes: {},\n  \
          filesQuotaBytes: {},\n  \
-         inlineImageTypes: {:?},\n\
+         inlineImageTypes: {:?},\n  \
+         typingSendIntervalMs: {},\n  \
+         typingShowMs: {},\n  \
+         editWindowSecs: {},\n  \
+         searchQueryMaxChars: {},\n  \
+         roomMention: {:?},\n\
          }} as const;\n",
         rules::NAME_MAX_CHARS,
         rules::NAME_PUNCTUATION.iter().collect::<String>(),
@@ -150,6 +156,11 @@ pub fn typescript() -> String {
         hearth_server::config::DEFAULT_MAX_FILE_BYTES,
         hearth_server::config::DEFAULT_FILES_QUOTA_BYTES,
         hearth_protocol::files::INLINE_IMAGE_TYPES,
+        rules::TYPING_SEND_INTERVAL_MS,
+        rules::TYPING_SHOW_MS,
+        rules::EDIT_WINDOW_SECS,
+        rules::SEARCH_QUERY_MAX_CHARS,
+        rules::ROOM_MENTION,
     );
     let _ = writeln!(
         out,

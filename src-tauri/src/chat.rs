@@ -4,14 +4,14 @@
 
 use hearth_client::AssignableRole;
 use hearth_protocol::requests::{
-    Audit, Create, Enter, History, Kick, Msg, PrivateAccept, PrivateEnd, PrivateReject,
-    PrivateRequest, Profile, SetRole, Unkick,
+    Audit, Create, Delete, Edit, Enter, History, Kick, Msg, PrivateAccept, PrivateEnd,
+    PrivateReject, PrivateRequest, Profile, React, Read, Search, SetRole, Typing, Unkick,
 };
-use hearth_protocol::{AuditEntry, PrivateLinks, PUBLIC};
+use hearth_protocol::{AuditEntry, PrivateLinks, UnreadCount, PUBLIC};
 
 use crate::error::{CmdResult, CommandError};
 use crate::events::message_view;
-use crate::ipc::{HearthEvent, HistoryView, RoomMap, Session};
+use crate::ipc::{HearthEvent, HistoryView, RoomMap, SearchView, Session};
 use crate::state::Core;
 
 impl Core {
@@ -70,6 +70,76 @@ impl Core {
                 .collect(),
             room,
         })
+    }
+
+    /// `react`: gives or takes back an emoji on a message (the change comes
+    /// back to everyone, this user included, as a `reactions` event).
+    pub async fn react(&self, args: React) -> CmdResult<()> {
+        let (client, _) = self.client()?;
+        let reactions = client.react(args.id, &args.emoji).await?;
+        self.emit(HearthEvent::Reactions {
+            id: reactions.id,
+            room: reactions.room,
+            reactions: reactions.reactions,
+        });
+        Ok(())
+    }
+
+    /// `edit_message`: replaces the text of one of this user's messages.
+    pub async fn edit_message(&self, args: Edit) -> CmdResult<()> {
+        let (client, _) = self.client()?;
+        let me = self.session().ok().map(|s| s.username);
+        let edited = client.edit(args.id, &args.text).await?;
+        let room = edited.room.clone();
+        self.emit(HearthEvent::Edited {
+            message: message_view(edited, me.as_deref(), room.as_deref()),
+        });
+        Ok(())
+    }
+
+    /// `delete_message`: deletes a message (this user's own, or as an admin any in a room).
+    pub async fn delete_message(&self, args: Delete) -> CmdResult<()> {
+        let (client, _) = self.client()?;
+        let gone = client.delete(args.id).await?;
+        self.emit(HearthEvent::Deleted {
+            id: gone.id,
+            room: gone.room,
+            by: gone.by,
+        });
+        Ok(())
+    }
+
+    /// `search`: matches in a room or a private chat, newest first.
+    pub async fn search(&self, args: Search) -> CmdResult<SearchView> {
+        let (client, _) = self.client()?;
+        let me = self.session().ok().map(|s| s.username);
+        let page = client.search(args).await?;
+        let room = page.room.clone();
+        Ok(SearchView {
+            with: page.with,
+            messages: page
+                .messages
+                .into_iter()
+                .map(|m| message_view(m, me.as_deref(), room.as_deref()))
+                .collect(),
+            room,
+            more: page.more,
+        })
+    }
+
+    /// `mark_read`: everything up to a message is read; returns the counts after.
+    pub async fn mark_read(&self, args: Read) -> CmdResult<UnreadCount> {
+        let (client, _) = self.client()?;
+        Ok(client.read(args).await?)
+    }
+
+    /// `typing`: tells the others this user is typing (the UI sends it at
+    /// most every `TYPING_SEND_INTERVAL_MS`, and not at all when the user
+    /// turned sharing it off).
+    pub async fn typing(&self, args: Typing) -> CmdResult<()> {
+        let (client, _) = self.client()?;
+        client.typing(args).await?;
+        Ok(())
     }
 
     /// `private_request`

@@ -36,6 +36,12 @@ macro_rules! with_command_list {
             exit_room -> ();
             send_message(Msg) -> ();
             history(History) -> HistoryView;
+            react(React) -> ();
+            edit_message(Edit) -> ();
+            delete_message(Delete) -> ();
+            search(Search) -> SearchView;
+            mark_read(Read) -> UnreadCount;
+            typing(Typing) -> ();
             // files
             send_file(SendFileArgs) -> ();
             cancel_transfer(TransferArgs) -> ();

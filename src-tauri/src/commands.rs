@@ -3,17 +3,18 @@
 //! same name, with the one argument struct the UI sends as `args`.
 
 use hearth_protocol::requests::{
-    Audit, Create, DeviceList, Enter, History, Kick, Msg, PrivateAccept, PrivateEnd, PrivateReject,
-    PrivateRequest, Profile, Register, RevokeDevice, SetRole, Unkick,
+    Audit, Create, Delete, DeviceList, Edit, Enter, History, Kick, Msg, PrivateAccept, PrivateEnd,
+    PrivateReject, PrivateRequest, Profile, React, Read, Register, RevokeDevice, Search, SetRole,
+    Typing, Unkick,
 };
-use hearth_protocol::{AuditEntry, PrivateLinks};
+use hearth_protocol::{AuditEntry, PrivateLinks, UnreadCount};
 use tauri::{Builder, Runtime, State};
 
 use crate::error::CmdResult;
 use crate::ipc::{
     AddressArgs, ConnectArgs, ConnectResult, FileBytes, FileBytesArgs, HistoryView, HostInfo,
     HostStartArgs, HostStarted, LoginArgs, ParsedAddress, RoomMap, SaveFileArgs, SavedLogin,
-    SavedServer, SendFileArgs, Session, Settings, TransferArgs, TrustHostArgs,
+    SavedServer, SearchView, SendFileArgs, Session, Settings, TransferArgs, TrustHostArgs,
 };
 use crate::state::Core;
 

@@ -9,14 +9,7 @@ use hearth_client::{ChatMessage, ClientOptions, ConnectionState, Event, Notice};
 use crate::ipc::{HearthEvent, HistoryView, MessageView, NoticeKind, RoomMap, Session};
 use crate::state::Core;
 
-/// A desktop notification to show if the window is not focused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alert {
-    /// First line.
-    pub title: String,
-    /// Second line.
-    pub body: String,
-}
+pub use crate::attention::{Alert, AlertKind};
 
 /// One event for the UI, with the notification it deserves, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,16 +62,6 @@ fn same_name(a: &str, b: &str) -> bool {
     a.to_lowercase() == b.to_lowercase()
 }
 
-/// True when `text` mentions `@name` (case-insensitive, not as part of a longer name).
-pub(crate) fn mentions(text: &str, name: &str) -> bool {
-    let text = text.to_lowercase();
-    let needle = format!("@{}", name.to_lowercase());
-    text.match_indices(&needle).any(|(at, _)| {
-        let next = text[at + needle.len()..].chars().next();
-        !matches!(next, Some(c) if c.is_alphanumeric() || c == '_' || c == '-')
-    })
-}
-
 /// A protocol message as the UI shows it, from the point of view of `me`.
 pub(crate) fn message_view(m: ChatMessage, me: Option<&str>, room: Option<&str>) -> MessageView {
     let with = m.private.then(|| match me {
@@ -90,6 +73,9 @@ pub(crate) fn message_view(m: ChatMessage, me: Option<&str>, room: Option<&str>)
     } else {
         m.room.clone().or_else(|| room.map(str::to_owned))
     };
+    let mentions_me = me.is_some_and(|me| {
+        (m.mention_room && !same_name(&m.from, me)) || m.mentions.iter().any(|n| same_name(n, me))
+    });
     MessageView {
         id: m.id,
         room,
@@ -100,6 +86,12 @@ pub(crate) fn message_view(m: ChatMessage, me: Option<&str>, room: Option<&str>)
         color: m.color,
         private: m.private,
         file: m.file,
+        mentions: m.mentions,
+        mention_room: m.mention_room,
+        mentions_me,
+        edited: m.edited,
+        deleted: m.deleted,
+        reactions: m.reactions,
     }
 }
 
@@ -208,16 +200,25 @@ pub(crate) fn map(event: Event, ctx: &Context, options: &ClientOptions) -> Mappe
                 (m, _) if m.private => Some(Alert {
                     title: format!("{} (private)", m.from),
                     body: m.text.clone(),
+                    kind: AlertKind::Private,
+                    place: m.with.clone(),
                 }),
-                (m, Some(me)) if mentions(&m.text, me) => Some(Alert {
+                (m, Some(_)) if m.mentions_me => Some(Alert {
                     title: format!(
                         "{} mentioned you in {}",
                         m.from,
                         m.room.as_deref().unwrap_or("a room")
                     ),
                     body: m.text.clone(),
+                    kind: AlertKind::Mention,
+                    place: m.room.clone(),
                 }),
-                _ => None,
+                (m, _) => Some(Alert {
+                    title: format!("{} in {}", m.from, m.room.as_deref().unwrap_or("a room")),
+                    body: m.text.clone(),
+                    kind: AlertKind::Message,
+                    place: m.room.clone(),
+                }),
             };
             Mapped::alerting(HearthEvent::Msg { message }, alert)
         }
@@ -244,6 +245,8 @@ pub(crate) fn map(event: Event, ctx: &Context, options: &ClientOptions) -> Mappe
             Some(Alert {
                 title: "Private chat request".to_owned(),
                 body: format!("{from} would like to chat privately."),
+                kind: AlertKind::Request,
+                place: Some(from.clone()),
             }),
         ),
         Event::PrivateStarted { with } => Mapped::one(HearthEvent::PrivateStarted { with }),
@@ -285,14 +288,38 @@ pub(crate) fn map(event: Event, ctx: &Context, options: &ClientOptions) -> Mappe
             ends: true,
             ..Mapped::one(HearthEvent::Disconnected { reason })
         },
-        // The desktop UI does not show typing, reactions, edits, deletions or
-        // unread activity yet (issue 13's UI part); until it does they are
-        // dropped here, like any push it has no screen for.
-        Event::Typing { .. }
-        | Event::Reactions(_)
-        | Event::Edited(_)
-        | Event::Deleted(_)
-        | Event::Activity(_) => Mapped::default(),
+        Event::Typing { user, room } => Mapped::one(HearthEvent::Typing { user, room }),
+        Event::Reactions(r) => Mapped::one(HearthEvent::Reactions {
+            id: r.id,
+            room: r.room,
+            reactions: r.reactions,
+        }),
+        Event::Edited(m) => Mapped::one(HearthEvent::Edited {
+            message: message_view(m, me, ctx.room.as_deref()),
+        }),
+        Event::Deleted(d) => Mapped::one(HearthEvent::Deleted {
+            id: d.id,
+            room: d.room,
+            by: d.by,
+        }),
+        Event::Activity(a) => {
+            let mentions_me = me.is_some_and(|me| a.mentions.iter().any(|n| same_name(n, me)));
+            let alert = mentions_me.then(|| Alert {
+                title: format!("{} mentioned you in {}", a.from, a.room),
+                body: format!("Open {} to read it.", a.room),
+                kind: AlertKind::Mention,
+                place: Some(a.room.clone()),
+            });
+            Mapped::alerting(
+                HearthEvent::Activity {
+                    room: a.room,
+                    id: a.id,
+                    from: a.from,
+                    mentions_me,
+                },
+                alert,
+            )
+        }
         Event::Other(env) => {
             log::debug!("ignoring push of type {}", env.kind);
             Mapped::default()
@@ -354,6 +381,7 @@ mod tests {
                 username: "Alice".into(),
                 color: "#112233".into(),
                 role: hearth_protocol::Role::Member,
+                unread: Vec::new(),
             }),
             room: Some("games".into()),
         }
@@ -394,7 +422,8 @@ mod tests {
             vec![
                 json!({"kind": "msg", "message": {"id": 7, "room": null, "with": "bob", "from": "bob",
                 "text": "psst", "ts": "2026-01-02T03:04:05.678Z", "color": "#445566", "private": true,
-                "file": null}})
+                "file": null, "mentions": [], "mention_room": false, "mentions_me": false,
+                "edited": null, "deleted": false, "reactions": []}})
             ]
         );
         assert_eq!(m.emits[0].alert.as_ref().unwrap().body, "psst");
@@ -409,20 +438,35 @@ mod tests {
             &o,
         );
         assert_eq!(json_of(&plain)[0]["message"]["room"], "games");
-        assert!(plain.emits[0].alert.is_none());
+        // A plain room message alerts only at the "all messages" setting.
+        assert_eq!(
+            plain.emits[0].alert.as_ref().map(|a| a.kind),
+            Some(AlertKind::Message)
+        );
 
-        let mention = map(
+        // The server says who is mentioned; the text alone never alerts.
+        let mut named = msg("bob", "public", "hey @ALICE!", false);
+        named.mentions = vec!["alice".into()];
+        let mention = map(Event::Message(named), &ctx(), &o);
+        assert_eq!(
+            mention.emits[0].alert.as_ref().unwrap().title,
+            "bob mentioned you in games"
+        );
+        assert_eq!(json_of(&mention)[0]["message"]["mentions_me"], true);
+        let unresolved = map(
             Event::Message(msg("bob", "public", "hey @alice!", false)),
             &ctx(),
             &o,
         );
         assert_eq!(
-            mention.emits[0].alert.as_ref().unwrap().title,
-            "bob mentioned you in games"
+            unresolved.emits[0].alert.as_ref().map(|a| a.kind),
+            Some(AlertKind::Message),
+            "the text alone is no mention"
         );
-        assert!(mentions("@ALICE: hi", "alice"));
-        assert!(!mentions("@alice_2 hi", "alice"));
-        assert!(!mentions("alice", "alice"));
+        let mut everyone = msg("bob", "public", "@room dinner", false);
+        everyone.mention_room = true;
+        let all = map(Event::Message(everyone), &ctx(), &o);
+        assert!(all.emits[0].alert.is_some(), "@room mentions alice too");
     }
 
     #[test]

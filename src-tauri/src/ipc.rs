@@ -76,6 +76,9 @@ pub struct Session {
     pub color: String,
     /// The role on that server.
     pub role: Role,
+    /// Unread messages and mentions per room and private chat, as of the
+    /// login (live changes arrive as `msg` and `activity` events).
+    pub unread: Vec<hearth_protocol::UnreadCount>,
 }
 
 /// `host_start` result.
@@ -206,6 +209,31 @@ pub struct MessageView {
     pub private: bool,
     /// The attached file, for a file message.
     pub file: Option<hearth_protocol::FileInfo>,
+    /// Users the text mentions by name (as registered), for highlighting.
+    pub mentions: Vec<String>,
+    /// The text mentions everyone in the room (`@room`).
+    pub mention_room: bool,
+    /// True when the text mentions this user (by name, or `@room`).
+    pub mentions_me: bool,
+    /// When it was last edited (ISO 8601).
+    pub edited: Option<String>,
+    /// Deleted: show "message deleted" instead of the text.
+    pub deleted: bool,
+    /// Emoji reactions, in the order first given.
+    pub reactions: Vec<hearth_protocol::Reaction>,
+}
+
+/// One page of `search` results, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SearchView {
+    /// The room searched.
+    pub room: Option<String>,
+    /// The private chat searched.
+    pub with: Option<String>,
+    /// Matches, newest first.
+    pub messages: Vec<MessageView>,
+    /// More matches may follow: search again with `before` = the last id.
+    pub more: bool,
 }
 
 /// A page of history as the UI shows it, oldest first.
@@ -277,15 +305,63 @@ pub struct SaveFileArgs {
 
 /// App settings, saved in the app config dir.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
 pub struct Settings {
-    /// Desktop notifications for private messages, mentions and private requests.
-    pub notifications: bool,
+    /// Which messages raise a desktop notification (never while the window is focused).
+    pub notifications: NotifyLevel,
+    /// Tell the others when this user is typing ("share that I am typing").
+    pub share_typing: bool,
+    /// Do not disturb: no notifications and no sound at all, until switched off.
+    pub do_not_disturb: bool,
+    /// A short sound with each mention notification.
+    pub mention_sound: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            notifications: true,
+            notifications: NotifyLevel::Mentions,
+            share_typing: true,
+            do_not_disturb: false,
+            mention_sound: false,
+        }
+    }
+}
+
+/// Which messages raise a desktop notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyLevel {
+    /// Every message from someone else (and private requests).
+    All,
+    /// Mentions of this user, private messages and private requests.
+    Mentions,
+    /// None.
+    Off,
+}
+
+/// Reads `"all"`, `"mentions"` or `"off"`, or the `true`/`false` that settings
+/// files of earlier versions hold (on: mentions and private messages).
+impl<'de> Deserialize<'de> for NotifyLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Name(String),
+            On(bool),
+        }
+        match Stored::deserialize(d)? {
+            Stored::Name(name) => match name.as_str() {
+                "all" => Ok(NotifyLevel::All),
+                "mentions" => Ok(NotifyLevel::Mentions),
+                "off" => Ok(NotifyLevel::Off),
+                other => Err(serde::de::Error::unknown_variant(
+                    other,
+                    &["all", "mentions", "off"],
+                )),
+            },
+            Stored::On(true) => Ok(NotifyLevel::Mentions),
+            Stored::On(false) => Ok(NotifyLevel::Off),
         }
     }
 }
@@ -296,6 +372,50 @@ impl Default for Settings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HearthEvent {
+    /// `user` is typing in `room` (or, without a room, to you in your private chat).
+    Typing {
+        /// Who.
+        user: String,
+        /// The room, for a room.
+        room: Option<String>,
+    },
+    /// A message's reactions changed.
+    Reactions {
+        /// The message.
+        #[ts(type = "number")]
+        id: i64,
+        /// Its room, for a room message.
+        room: Option<String>,
+        /// All of its reactions now.
+        reactions: Vec<hearth_protocol::Reaction>,
+    },
+    /// A message was edited: the message as it is now.
+    Edited {
+        /// The message.
+        message: MessageView,
+    },
+    /// A message was deleted.
+    Deleted {
+        /// The message.
+        #[ts(type = "number")]
+        id: i64,
+        /// Its room, for a room message.
+        room: Option<String>,
+        /// Who deleted it.
+        by: String,
+    },
+    /// A new message in a room this user is not in (for its unread badge).
+    Activity {
+        /// The room.
+        room: String,
+        /// The message's id.
+        #[ts(type = "number")]
+        id: i64,
+        /// Its sender.
+        from: String,
+        /// True when it mentions this user.
+        mentions_me: bool,
+    },
     /// Dialing a server.
     Connecting {
         /// `host:port`.

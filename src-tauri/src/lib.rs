@@ -10,7 +10,9 @@
 //! - `auth` + `keychain`: register, login, "remember me" in the OS keychain.
 //! - `chat`: rooms, messages, history, private chats, admin, profile.
 //! - `events`: client-library events → typed UI events (and which deserve a notification).
-//! - `notify`: desktop notifications, only when the window is not focused.
+//! - `attention`, `notify`, `fullscreen`: when a desktop notification may show (never while
+//!   focused, per the setting, held over a fullscreen app and then one digest), the running
+//!   app's notifier, and each platform's fullscreen signal.
 //! - `links`: `hearth://` deep links. `settings`: the settings file. `error`: `{code, message}`.
 //! - [`ipc`]: the shell's own types that cross the IPC boundary (commands also take
 //!   protocol types such as `Register` directly).
@@ -30,6 +32,8 @@
 #[macro_use]
 mod command_list;
 
+pub mod attention;
+
 mod auth;
 pub mod bindings;
 mod chat;
@@ -37,6 +41,7 @@ pub mod commands;
 pub mod error;
 pub mod events;
 mod files;
+mod fullscreen;
 mod host;
 pub mod ipc;
 mod join;
@@ -64,11 +69,12 @@ const EXIT_TIMEOUT: Duration = Duration::from_secs(8);
 /// The sink of the running app: emit on `hearth://event`, and show a desktop notification
 /// for alerts when they are wanted.
 pub fn app_sink<R: Runtime>(app: AppHandle<R>) -> Sink {
+    let notifier = notify::Notifier::new(app.clone());
     std::sync::Arc::new(move |emit: events::Emit| {
         if let Err(e) = app.emit(ipc::EVENT_CHANNEL, &emit.event) {
             log::warn!("cannot emit an event: {e}");
         }
-        let Some(alert) = &emit.alert else { return };
+        let Some(alert) = emit.alert else { return };
         // Only when the notification plugin is there (the mock runtime in tests has none).
         if app
             .try_state::<tauri_plugin_notification::Notification<R>>()
@@ -76,10 +82,11 @@ pub fn app_sink<R: Runtime>(app: AppHandle<R>) -> Sink {
         {
             return;
         }
-        let enabled = app
+        let settings = app
             .try_state::<Core>()
-            .is_some_and(|core| core.settings().notifications);
-        notify::show(&app, alert, enabled);
+            .map(|core| core.settings())
+            .unwrap_or_default();
+        notifier.offer(alert, settings);
     })
 }
 

@@ -1,46 +1,123 @@
-//! Desktop notifications for private messages, mentions and private requests: shown only
-//! when notifications are on and the window is not focused. Nothing here ever focuses,
-//! shows or raises the window.
+//! Desktop notifications: the [`Attention`] policy applied to the running app.
+//! Alerts held while another app is fullscreen are released as one digest by a
+//! watcher that polls the platform once a second until the fullscreen app
+//! leaves. Nothing here ever focuses, shows or raises the window.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
-use crate::events::Alert;
+use crate::attention::{Alert, AlertKind, Attention, Fullscreen, Verdict};
+use crate::ipc::Settings;
 
 /// Label of the app's one window.
 pub const MAIN_WINDOW: &str = "main";
 
-/// Whether an alert should become a desktop notification right now.
-pub fn wanted(enabled: bool, window_focused: bool) -> bool {
-    enabled && !window_focused
+/// How often the watcher asks whether the fullscreen app is still there.
+const FULLSCREEN_POLL: Duration = Duration::from_secs(1);
+
+/// The freedesktop sound name played with a mention, when asked for.
+const MENTION_SOUND: &str = "message-new-instant";
+
+/// Shows, holds or drops alerts for one app.
+pub struct Notifier<R: Runtime> {
+    app: AppHandle<R>,
+    /// The held alerts. Locked briefly by the sink and by the watcher, never
+    /// across a platform call or a notification.
+    attention: Mutex<Attention>,
+    /// True while a watcher thread is waiting for the fullscreen app to leave.
+    watching: AtomicBool,
 }
 
-/// Shows `alert` if notifications are `enabled` and the main window is not focused.
-pub fn show<R: Runtime>(app: &AppHandle<R>, alert: &Alert, enabled: bool) {
-    let focused = app
-        .get_webview_window(MAIN_WINDOW)
-        .and_then(|w| w.is_focused().ok())
-        .unwrap_or(false);
-    if !wanted(enabled, focused) {
-        return;
+impl<R: Runtime> Notifier<R> {
+    /// A notifier for `app`.
+    pub fn new(app: AppHandle<R>) -> Arc<Notifier<R>> {
+        Arc::new(Notifier {
+            app,
+            attention: Mutex::new(Attention::default()),
+            watching: AtomicBool::new(false),
+        })
     }
-    if let Err(e) = app
-        .notification()
-        .builder()
-        .title(&alert.title)
-        .body(&alert.body)
-        .show()
-    {
-        log::warn!("cannot show a notification: {e}");
-    }
-}
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_when_enabled_and_unfocused() {
-        assert!(super::wanted(true, false));
-        assert!(!super::wanted(true, true));
-        assert!(!super::wanted(false, false));
+    fn focused(&self) -> bool {
+        self.app
+            .get_webview_window(MAIN_WINDOW)
+            .and_then(|w| w.is_focused().ok())
+            .unwrap_or(false)
+    }
+
+    fn attention(&self) -> std::sync::MutexGuard<'_, Attention> {
+        self.attention.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Applies the policy to `alert` under `settings`.
+    pub fn offer(self: &Arc<Self>, alert: Alert, settings: Settings) {
+        let focused = self.focused();
+        // The platform is asked outside the lock.
+        let fullscreen = if settings.do_not_disturb || focused {
+            Fullscreen::Unknown
+        } else {
+            crate::fullscreen::other_app()
+        };
+        let verdict = self
+            .attention()
+            .offer(alert, &settings, focused, || fullscreen);
+        match verdict {
+            Verdict::Show(alert) => self.show(&alert, settings),
+            Verdict::Hold => self.watch(),
+            Verdict::Drop => {}
+        }
+    }
+
+    /// Starts the watcher unless one runs.
+    fn watch(self: &Arc<Self>) {
+        if self.watching.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let me = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("hearth-fullscreen".into())
+            .spawn(move || {
+                while crate::fullscreen::other_app() == Fullscreen::Yes {
+                    std::thread::sleep(FULLSCREEN_POLL);
+                }
+                let settings = me.settings();
+                let focused = me.focused();
+                let digest = me.attention().release(&settings, focused);
+                me.watching.store(false, Ordering::Release);
+                if let Some(digest) = digest {
+                    log::info!("fullscreen app left: showing one digest");
+                    me.show(&digest, settings);
+                }
+            });
+        if let Err(e) = spawned {
+            log::warn!("cannot watch for the fullscreen app to leave: {e}");
+            self.watching.store(false, Ordering::Release);
+        }
+    }
+
+    fn settings(&self) -> Settings {
+        self.app
+            .try_state::<crate::Core>()
+            .map(|core| core.settings())
+            .unwrap_or_default()
+    }
+
+    fn show(&self, alert: &Alert, settings: Settings) {
+        let mut builder = self
+            .app
+            .notification()
+            .builder()
+            .title(&alert.title)
+            .body(&alert.body);
+        if settings.mention_sound && alert.kind == AlertKind::Mention {
+            builder = builder.sound(MENTION_SOUND);
+        }
+        if let Err(e) = builder.show() {
+            log::warn!("cannot show a notification: {e}");
+        }
     }
 }

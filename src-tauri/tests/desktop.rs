@@ -9,8 +9,8 @@ use std::time::Duration;
 use hearth_desktop::error::{AppCode, ErrorCode};
 use hearth_desktop::events::Emit;
 use hearth_desktop::ipc::{
-    AddressArgs, ConnectArgs, ConnectResult, HearthEvent, HostStartArgs, LoginArgs, Session,
-    Settings, TrustHostArgs,
+    AddressArgs, ConnectArgs, ConnectResult, HearthEvent, HostStartArgs, LoginArgs, NotifyLevel,
+    Session, Settings, TrustHostArgs,
 };
 use hearth_desktop::keychain::SavedCredential;
 use hearth_desktop::{Core, CoreConfig, Paths};
@@ -551,18 +551,25 @@ fn commands_answer_through_ipc_with_typed_values_and_coded_errors() {
 
     assert_eq!(
         invoke(&webview, "get_settings", Value::Null),
-        Ok(json!({"notifications": true}))
+        Ok(json!({"notifications": "mentions", "share_typing": true,
+                  "do_not_disturb": false, "mention_sound": false}))
     );
+    // A settings object of an earlier version (a bool, fields missing) still reads.
     assert_eq!(
         invoke(&webview, "set_settings", json!({"notifications": false})),
-        Ok(json!({"notifications": false}))
+        Ok(json!({"notifications": "off", "share_typing": true,
+                  "do_not_disturb": false, "mention_sound": false}))
     );
     assert_eq!(
         app_state.core.settings(),
         Settings {
-            notifications: false
+            notifications: NotifyLevel::Off,
+            ..Settings::default()
         }
     );
+    let all = json!({"notifications": "all", "share_typing": false,
+                     "do_not_disturb": true, "mention_sound": true});
+    assert_eq!(invoke(&webview, "set_settings", all.clone()), Ok(all));
     assert_eq!(
         invoke(&webview, "host_status", Value::Null),
         Ok(Value::Null)
@@ -984,4 +991,152 @@ async fn a_pasted_image_is_sent_shown_and_saved_where_the_dialog_says() {
         })
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversation_commands_reach_the_other_app_as_events() {
+    let mut host_app = app();
+    let started = host(&host_app, "Hostess").await;
+    let port = started.host.port;
+    host_app
+        .core
+        .create_room(Create {
+            room: "games".into(),
+        })
+        .await
+        .unwrap();
+    let mut friend = app();
+    friend
+        .core
+        .connect(ConnectArgs {
+            address: format!("127.0.0.1:{port}"),
+            join_code: Some(started.host.join_code.clone()),
+        })
+        .await
+        .unwrap();
+    sign_up(&friend, "bob", "#3366ff", false).await;
+    friend
+        .core
+        .enter_room(Enter {
+            room: "games".into(),
+        })
+        .await
+        .unwrap();
+
+    // The host is in the lobby: bob's mention arrives as activity, with an alert.
+    friend
+        .core
+        .send_message(Msg {
+            to: "public".into(),
+            text: "gg @hostess".into(),
+        })
+        .await
+        .unwrap();
+    let (id, alert) = host_app
+        .wait_for("activity", |e| match &e.event {
+            HearthEvent::Activity {
+                id,
+                room,
+                mentions_me: true,
+                ..
+            } if room == "games" => Some((*id, e.alert.clone())),
+            _ => None,
+        })
+        .await;
+    let alert = alert.expect("a mention alerts");
+    assert_eq!(alert.kind, hearth_desktop::attention::AlertKind::Mention);
+    // Read marks and counts.
+    let count = host_app
+        .core
+        .mark_read(hearth_protocol::requests::Read {
+            room: Some("games".into()),
+            id,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!((count.unread, count.mentions, count.last_read), (0, 0, id));
+
+    host_app
+        .core
+        .enter_room(Enter {
+            room: "games".into(),
+        })
+        .await
+        .unwrap();
+    // Typing, reactions, edits and deletions come to the other app as events.
+    friend
+        .core
+        .typing(hearth_protocol::requests::Typing::default())
+        .await
+        .unwrap();
+    host_app
+        .wait_for("typing", |e| match &e.event {
+            HearthEvent::Typing { user, room } if user == "bob" => room.clone(),
+            _ => None,
+        })
+        .await;
+    host_app
+        .core
+        .react(hearth_protocol::requests::React {
+            id,
+            emoji: "🎉".into(),
+        })
+        .await
+        .unwrap();
+    friend
+        .wait_for("reactions", |e| match &e.event {
+            HearthEvent::Reactions {
+                id: r, reactions, ..
+            } if *r == id => (reactions[0].users == ["Hostess"]).then_some(()),
+            _ => None,
+        })
+        .await;
+    let refused = host_app
+        .core
+        .react(hearth_protocol::requests::React {
+            id,
+            emoji: "yay".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Protocol(ServerCode::NotEmoji));
+    friend
+        .core
+        .edit_message(hearth_protocol::requests::Edit {
+            id,
+            text: "gg all".into(),
+        })
+        .await
+        .unwrap();
+    let edited = host_app
+        .wait_for("edited", |e| match &e.event {
+            HearthEvent::Edited { message } if message.id == id => Some(message.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(edited.text, "gg all");
+    assert!(edited.edited.is_some() && !edited.mentions_me);
+    let found = host_app
+        .core
+        .search(hearth_protocol::requests::Search {
+            query: "gg".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.messages.len(), 1);
+    assert_eq!(found.room.as_deref(), Some("games"));
+    // The owner deletes bob's message; bob's app hears it.
+    host_app
+        .core
+        .delete_message(hearth_protocol::requests::Delete { id })
+        .await
+        .unwrap();
+    friend
+        .wait_for("deleted", |e| match &e.event {
+            HearthEvent::Deleted { id: d, by, .. } if *d == id => (by == "Hostess").then_some(()),
+            _ => None,
+        })
+        .await;
 }

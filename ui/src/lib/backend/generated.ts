@@ -102,6 +102,17 @@ export type Create = {
 room: string, };
 
 /**
+ * `delete {id}`: deletes a message: your own, or anyone's in a room if you
+ * are an admin. Its text is erased from the host's database and its file
+ * deleted; history shows it as deleted.
+ */
+export type Delete = { 
+/**
+ * The message.
+ */
+id: number, };
+
+/**
  * One signed-in device.
  */
 export type DeviceInfo = { 
@@ -138,6 +149,21 @@ export type DeviceList = {
  * Most recently used first.
  */
 devices: Array<DeviceInfo>, };
+
+/**
+ * `edit {id, text}`: replaces the text of your own message, within
+ * [`crate::rules::EDIT_WINDOW_SECS`] of sending it. The reply is the message
+ * as edited; everyone who can see it gets an `edited` push.
+ */
+export type Edit = { 
+/**
+ * The message.
+ */
+id: number, 
+/**
+ * The new text (the rules of `msg`).
+ */
+text: string, };
 
 /**
  * `enter {room}`: the reply, then a `history` push, then live messages.
@@ -249,7 +275,59 @@ expired?: boolean, };
 /**
  * Every push the UI receives on [`EVENT_CHANNEL`], tagged by `kind`.
  */
-export type HearthEvent = { "kind": "connecting", 
+export type HearthEvent = { "kind": "typing", 
+/**
+ * Who.
+ */
+user: string, 
+/**
+ * The room, for a room.
+ */
+room: string | null, } | { "kind": "reactions", 
+/**
+ * The message.
+ */
+id: number, 
+/**
+ * Its room, for a room message.
+ */
+room: string | null, 
+/**
+ * All of its reactions now.
+ */
+reactions: Array<Reaction>, } | { "kind": "edited", 
+/**
+ * The message.
+ */
+message: MessageView, } | { "kind": "deleted", 
+/**
+ * The message.
+ */
+id: number, 
+/**
+ * Its room, for a room message.
+ */
+room: string | null, 
+/**
+ * Who deleted it.
+ */
+by: string, } | { "kind": "activity", 
+/**
+ * The room.
+ */
+room: string, 
+/**
+ * The message's id.
+ */
+id: number, 
+/**
+ * Its sender.
+ */
+from: string, 
+/**
+ * True when it mentions this user.
+ */
+mentions_me: boolean, } | { "kind": "connecting", 
 /**
  * `host:port`.
  */
@@ -604,7 +682,31 @@ private: boolean,
 /**
  * The attached file, for a file message.
  */
-file: FileInfo | null, };
+file: FileInfo | null, 
+/**
+ * Users the text mentions by name (as registered), for highlighting.
+ */
+mentions: Array<string>, 
+/**
+ * The text mentions everyone in the room (`@room`).
+ */
+mention_room: boolean, 
+/**
+ * True when the text mentions this user (by name, or `@room`).
+ */
+mentions_me: boolean, 
+/**
+ * When it was last edited (ISO 8601).
+ */
+edited: string | null, 
+/**
+ * Deleted: show "message deleted" instead of the text.
+ */
+deleted: boolean, 
+/**
+ * Emoji reactions, in the order first given.
+ */
+reactions: Array<Reaction>, };
 
 /**
  * `msg {to, text}`: `to` is `"public"` (the current room) or a user with an
@@ -625,6 +727,11 @@ text: string, };
  * The notices the UI shows in a conversation.
  */
 export type NoticeKind = "joined" | "left" | "disconnected" | "profile" | "kicked";
+
+/**
+ * Which messages raise a desktop notification.
+ */
+export type NotifyLevel = "all" | "mentions" | "off";
 
 /**
  * `parse_address` result: what the user typed, understood.
@@ -728,6 +835,52 @@ password?: PasswordChange | null,
 device?: string | null, };
 
 /**
+ * `react {id, emoji}`: gives your `emoji` on message `id`, or takes it back
+ * when you gave it already. Allowed on any message you may read.
+ */
+export type React = { 
+/**
+ * The message.
+ */
+id: number, 
+/**
+ * Exactly one emoji.
+ */
+emoji: string, };
+
+/**
+ * One emoji on a message and who gave it.
+ */
+export type Reaction = { 
+/**
+ * The emoji.
+ */
+emoji: string, 
+/**
+ * Who gave it, in the order they did.
+ */
+users: Array<string>, };
+
+/**
+ * `read {room | with, id}`: every message up to `id` in the room (or the
+ * private chat with `with`) is read. Without either, the current room. A
+ * read mark never moves back. The reply has the counts after.
+ */
+export type Read = { 
+/**
+ * The room.
+ */
+room?: string | null, 
+/**
+ * The other user of a private chat.
+ */
+with?: string | null, 
+/**
+ * The newest message read.
+ */
+id: number, };
+
+/**
  * `register {username, password, color?}`: makes an account (does not log in).
  */
 export type Register = { 
@@ -813,6 +966,55 @@ saved_user: string | null,
 last_used: string | null, };
 
 /**
+ * `search {room | with, query, before?, limit?}`: messages whose text has
+ * every word of `query` (the last one as a prefix), newest first. Rooms are
+ * readable by everyone logged in; `with` searches only your own private
+ * chat with that user.
+ */
+export type Search = { 
+/**
+ * The room (default: the current room).
+ */
+room?: string | null, 
+/**
+ * The other user of your private chat.
+ */
+with?: string | null, 
+/**
+ * What to look for.
+ */
+query: string, 
+/**
+ * Only messages with a smaller id (the next page).
+ */
+before?: number, 
+/**
+ * Page size (default 20, clamped to 1–50).
+ */
+limit?: number | null, };
+
+/**
+ * One page of `search` results, newest first.
+ */
+export type SearchView = { 
+/**
+ * The room searched.
+ */
+room: string | null, 
+/**
+ * The private chat searched.
+ */
+with: string | null, 
+/**
+ * Matches, newest first.
+ */
+messages: Array<MessageView>, 
+/**
+ * More matches may follow: search again with `before` = the last id.
+ */
+more: boolean, };
+
+/**
  * A secret string. `Debug` prints `<redacted>`; read it with [`Secret::expose`].
  * It serializes as the plain string (a client must send it), so only ever
  * serialize it into a request frame.
@@ -868,7 +1070,12 @@ color: string,
 /**
  * The role on that server.
  */
-role: Role, };
+role: Role, 
+/**
+ * Unread messages and mentions per room and private chat, as of the
+ * login (live changes arrive as `msg` and `activity` events).
+ */
+unread: Array<UnreadCount>, };
 
 /**
  * `role {username, role}` (owner only): `role` is `admin` or `member`.
@@ -888,9 +1095,21 @@ role: string, };
  */
 export type Settings = { 
 /**
- * Desktop notifications for private messages, mentions and private requests.
+ * Which messages raise a desktop notification (never while the window is focused).
  */
-notifications: boolean, };
+notifications: NotifyLevel, 
+/**
+ * Tell the others when this user is typing ("share that I am typing").
+ */
+share_typing: boolean, 
+/**
+ * Do not disturb: no notifications and no sound at all, until switched off.
+ */
+do_not_disturb: boolean, 
+/**
+ * A short sound with each mention notification.
+ */
+mention_sound: boolean, };
 
 /**
  * `cancel_transfer`: stops a transfer in progress.
@@ -915,6 +1134,21 @@ address: string,
 fingerprint: string, };
 
 /**
+ * `typing {room | with}`: tells the others in your current room (or your
+ * private partner) that you are typing. Relayed at most once per
+ * [`crate::rules::TYPING_RELAY_INTERVAL_MS`]; more are refused with `slow_down`.
+ */
+export type Typing = { 
+/**
+ * The current room (the only one whose members hear it).
+ */
+room?: string | null, 
+/**
+ * A private partner.
+ */
+with?: string | null, };
+
+/**
  * `unkick {username}`: lifts a cooldown.
  */
 export type Unkick = { 
@@ -922,6 +1156,31 @@ export type Unkick = {
  * Who.
  */
 username: string, };
+
+/**
+ * Unread messages in one room or private chat (exactly one of `room` and `with`).
+ */
+export type UnreadCount = { 
+/**
+ * The room.
+ */
+room?: string | null, 
+/**
+ * The other user of a private chat.
+ */
+with?: string | null, 
+/**
+ * Every message up to this id is read.
+ */
+last_read: number, 
+/**
+ * Messages from others after `last_read`.
+ */
+unread: number, 
+/**
+ * How many of them mention you.
+ */
+mentions: number, };
 
 /** Every command: its `args` (null: none) and what it resolves to. */
 export interface Commands {
@@ -948,6 +1207,12 @@ export interface Commands {
   exit_room: { args: null; result: null };
   send_message: { args: Msg; result: null };
   history: { args: History; result: HistoryView };
+  react: { args: React; result: null };
+  edit_message: { args: Edit; result: null };
+  delete_message: { args: Delete; result: null };
+  search: { args: Search; result: SearchView };
+  mark_read: { args: Read; result: UnreadCount };
+  typing: { args: Typing; result: null };
   send_file: { args: SendFileArgs; result: null };
   cancel_transfer: { args: TransferArgs; result: null };
   file_bytes: { args: FileBytesArgs; result: FileBytes };
@@ -983,6 +1248,11 @@ export const LIMITS = {
   defaultMaxFileBytes: 104857600,
   filesQuotaBytes: 2147483648,
   inlineImageTypes: ["image/png", "image/jpeg", "image/gif", "image/webp"],
+  typingSendIntervalMs: 3000,
+  typingShowMs: 5000,
+  editWindowSecs: 86400,
+  searchQueryMaxChars: 200,
+  roomMention: "room",
 } as const;
 
 /** The name colours the server hands out, in order. */
