@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 # Tauri 2 on Debian/Ubuntu, plus the headless test tools.
-apt_ensure "${RUST_BUILD_PACKAGES[@]}" xvfb xauth dbus webkit2gtk-driver imagemagick
+# openbox, wmctrl and xclock: a window manager and a "game" set fullscreen, for the
+# notification digest step.
+apt_ensure "${RUST_BUILD_PACKAGES[@]}" xvfb xauth dbus webkit2gtk-driver imagemagick \
+    openbox wmctrl x11-apps
 rust_ensure
 command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
 if ! command -v tauri-driver >/dev/null 2>&1; then

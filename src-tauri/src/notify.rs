@@ -67,7 +67,10 @@ impl<R: Runtime> Notifier<R> {
             .offer(alert, &settings, focused, || fullscreen);
         match verdict {
             Verdict::Show(alert) => self.show(&alert, settings),
-            Verdict::Hold => self.watch(),
+            Verdict::Hold => {
+                log::info!("another app is fullscreen: holding a notification for the digest");
+                self.watch();
+            }
             Verdict::Drop => {}
         }
     }

@@ -205,6 +205,10 @@ async function flow(wd) {
   // 4b. The owner pastes a screenshot; bob sees it as a file and saves it: same bytes.
   await sendImage(wd, () => cliOut, (line) => cli.stdin.write(line));
 
+  // 4c. Notifications never disturb a game: while another app is fullscreen, bob's
+  // mention is held; when that app leaves fullscreen, one digest is shown.
+  await fullscreenDigest((line) => cli.stdin.write(line));
+
   // 5. Kick bob from the member list, with a reason.
   const list = await wd.exec(js(`return byRole('list', 'Room members');`));
   await wd.click(await wd.exec(js(`return byRole('button', 'Actions for bob', arguments[0]);`), list));
@@ -268,6 +272,39 @@ async function sendImage(wd, cliOut, cliSay) {
 }
 
 /** Waits until `text()` matches `re`; returns the match. */
+/**
+ * Runs a window manager and a stand-in game (xclock) set fullscreen with wmctrl, has bob
+ * mention the owner, checks the app held the notification, then takes the game out of
+ * fullscreen and checks the app showed one digest (both read from the app's log: this
+ * D-Bus session has no notification server to look at). The window manager stops after.
+ */
+async function fullscreenDigest(cliSay) {
+  const wm = spawn('openbox', ['--sm-disable'], { stdio: 'ignore' });
+  children.push(wm);
+  const game = spawn('xclock', ['-geometry', '200x200'], { stdio: 'ignore' });
+  children.push(game);
+  const wmctrl = (...args) => spawnSync('wmctrl', args, { encoding: 'utf8' });
+  const listed = async () => {
+    for (let i = 0; i < 100; i++) {
+      if (/xclock/.test(wmctrl('-l').stdout ?? '')) return;
+      await sleep(100);
+    }
+    throw new Error(`xclock never showed under the window manager:\n${wmctrl('-l').stdout}`);
+  };
+  await listed();
+  wmctrl('-a', 'xclock');
+  wmctrl('-r', 'xclock', '-b', 'add,fullscreen');
+  await sleep(500);
+  const before = appLog().length;
+  cliSay('@owner your turn\n');
+  await waitForText(() => appLog().slice(before), /holding a notification for the digest/, 'the held notification');
+  wmctrl('-r', 'xclock', '-b', 'remove,fullscreen');
+  await waitForText(() => appLog().slice(before), /fullscreen app left: showing one digest/, 'the digest');
+  log('a mention during a fullscreen app was held, then shown as one digest');
+  game.kill('SIGTERM');
+  wm.kill('SIGTERM');
+}
+
 async function waitForText(text, re, what, timeoutMs = 20_000) {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {

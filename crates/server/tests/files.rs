@@ -447,3 +447,49 @@ async fn a_kill_during_an_upload_leaves_no_partial_file_after_restart() {
     within("upload again", upload(&mut alice, "half.bin", &bytes)).await;
     alice.ok("ping", json!(null)).await;
 }
+
+#[tokio::test]
+async fn deleting_a_file_message_deletes_the_file_unless_another_message_has_it() {
+    let server = start_server(|_| {}).await;
+    let mut alice = in_room(&server, "alice", "games").await;
+    let bytes = vec![7u8; 70_000];
+    upload(&mut alice, "mod.zip", &bytes).await;
+    let first = file_push(&mut alice, "mod.zip").await["id"]
+        .as_i64()
+        .unwrap();
+    // The same content again: stored once, two messages.
+    upload(&mut alice, "mod-again.zip", &bytes).await;
+    let second = file_push(&mut alice, "mod-again.zip").await["id"]
+        .as_i64()
+        .unwrap();
+    let blobs = || {
+        std::fs::read_dir(server.temp_dir().path().join("data/files/blobs"))
+            .unwrap()
+            .count()
+    };
+    assert_eq!(blobs(), 1);
+    alice.ok("delete", json!({"id": first})).await;
+    alice
+        .err("download", json!({"id": first}), ErrorCode::NotFound)
+        .await;
+    assert_eq!(fetch(&mut alice, second, false).await, bytes, "still kept");
+    assert_eq!(blobs(), 1);
+    alice.ok("delete", json!({"id": second})).await;
+    assert_eq!(
+        blobs(),
+        0,
+        "the last message with it gone, the bytes are deleted"
+    );
+    let page = alice
+        .ok("history", json!({"room": "games"}))
+        .await
+        .data
+        .unwrap();
+    for m in page["messages"].as_array().unwrap() {
+        assert_eq!(m["deleted"], true, "{m}");
+        assert!(
+            m.get("file").is_none(),
+            "a deleted message has no file: {m}"
+        );
+    }
+}
