@@ -62,9 +62,18 @@ impl<R: Runtime> Notifier<R> {
         } else {
             crate::fullscreen::other_app()
         };
+        let kind = alert.kind;
         let verdict = self
             .attention()
             .offer(alert, &settings, focused, || fullscreen);
+        let what = match &verdict {
+            Verdict::Show(_) => "shown",
+            Verdict::Hold => "held",
+            Verdict::Drop => "not wanted",
+        };
+        log::info!(
+            "notification ({kind:?}): {what} (window focused: {focused}, fullscreen: {fullscreen:?})"
+        );
         match verdict {
             Verdict::Show(alert) => self.show(&alert, settings),
             Verdict::Hold => {

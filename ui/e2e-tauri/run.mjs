@@ -273,32 +273,29 @@ async function sendImage(wd, cliOut, cliSay) {
 
 /** Waits until `text()` matches `re`; returns the match. */
 /**
- * Runs a window manager and a stand-in game (xclock) set fullscreen with wmctrl, has bob
- * mention the owner, checks the app held the notification, then takes the game out of
- * fullscreen and checks the app showed one digest (both read from the app's log: this
- * D-Bus session has no notification server to look at). The window manager stops after.
+ * Runs a window manager and a stand-in game (xcalc: unlike xclock it takes the input focus,
+ * as a game does) set fullscreen with wmctrl, has bob mention the owner, checks the app held
+ * the notification, then takes the game out of fullscreen and checks the app showed one
+ * digest (both read from the app's log: this D-Bus session has no notification server to
+ * look at). The window manager stops after.
  */
 async function fullscreenDigest(cliSay) {
   const wm = spawn('openbox', ['--sm-disable'], { stdio: 'ignore' });
   children.push(wm);
-  const game = spawn('xclock', ['-geometry', '200x200'], { stdio: 'ignore' });
+  const game = spawn('xcalc', [], { stdio: 'ignore' });
   children.push(game);
   const wmctrl = (...args) => spawnSync('wmctrl', args, { encoding: 'utf8' });
-  const listed = async () => {
-    for (let i = 0; i < 100; i++) {
-      if (/xclock/.test(wmctrl('-l').stdout ?? '')) return;
-      await sleep(100);
-    }
-    throw new Error(`xclock never showed under the window manager:\n${wmctrl('-l').stdout}`);
-  };
-  await listed();
-  wmctrl('-a', 'xclock');
-  wmctrl('-r', 'xclock', '-b', 'add,fullscreen');
+  for (let i = 0; !/Calculator/.test(wmctrl('-l').stdout ?? ''); i++) {
+    if (i > 100) throw new Error(`xcalc never showed under the window manager:\n${wmctrl('-l').stdout}`);
+    await sleep(100);
+  }
+  wmctrl('-a', 'Calculator');
+  wmctrl('-r', 'Calculator', '-b', 'add,fullscreen');
   await sleep(500);
   const before = appLog().length;
   cliSay('@owner your turn\n');
-  await waitForText(() => appLog().slice(before), /holding a notification for the digest/, 'the held notification');
-  wmctrl('-r', 'xclock', '-b', 'remove,fullscreen');
+  await waitForText(() => appLog().slice(before), /notification \(Mention\): held/, 'the held notification');
+  wmctrl('-r', 'Calculator', '-b', 'remove,fullscreen');
   await waitForText(() => appLog().slice(before), /fullscreen app left: showing one digest/, 'the digest');
   log('a mention during a fullscreen app was held, then shown as one digest');
   game.kill('SIGTERM');
