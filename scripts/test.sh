@@ -53,7 +53,8 @@ fi
 log "UI: svelte-check, vitest, Playwright in Chromium"
 # Node 20 and npm come with this machine's image; Debian's own nodejs is only a fallback.
 command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
-apt_ensure chromium
+# The emoji font, so reactions render in the Chromium screenshots (not boxes).
+apt_ensure chromium fonts-noto-color-emoji
 npm_ci ui
 (cd ui && npm run check && npm test && npm run e2e)
 

@@ -6,6 +6,8 @@
 //   3. hearth-cli joins with the join code shown in the app and sends a message;
 //   4. the message appears in the WebView, the sender's name in the sender's color; the owner
 //      pastes an image, its thumbnail shows, and hearth-cli saves it with the same SHA-256;
+//      bob's mention while a fullscreen window (openbox + xcalc) is active is held, then one
+//      digest; away from the room, bob's mention raises the room's badge;
 //   5. the owner kicks the CLI user from the member list; the CLI exits with the reason;
 //   6. the app is killed with SIGKILL while hosting, started again, and hosting again brings
 //      back the join code, the accounts, the room and its history;
@@ -208,6 +210,23 @@ async function flow(wd) {
   // 4c. Notifications never disturb a game: while another app is fullscreen, bob's
   // mention is held; when that app leaves fullscreen, one digest is shown.
   await fullscreenDigest((line) => cli.stdin.write(line));
+
+  // 4d. Away from the room, bob's mention raises the room's badge in the room list.
+  await wd.click(await wd.exec(js(`return byRole('button', 'Leave room');`)));
+  await wd.waitFor('the lobby', js(`return byRole('heading', 'Lobby');`));
+  cli.stdin.write('@owner come back to games\n');
+  const badge = await wd.waitFor('the mention badge on #games', js(`
+    const nav = document.querySelector('nav[aria-labelledby=rooms-title]');
+    const item = nav && [...nav.querySelectorAll('button')].find((b) => norm(b.querySelector('.nm')?.textContent) === 'games');
+    return item?.querySelector('[data-testid=unread-badge]')?.getAttribute('aria-label') ?? null;
+  `), [], 20_000);
+  assert.equal(badge, '1 unread, 1 mentioning you', 'the badge counts the mention');
+  await screenshot(wd, 'mention-badge');
+  await wd.click(await wd.exec(js(`
+    const nav = document.querySelector('nav[aria-labelledby=rooms-title]');
+    return [...nav.querySelectorAll('button')].find((b) => norm(b.querySelector('.nm')?.textContent) === 'games');
+  `)));
+  await wd.waitFor('the room again', js(`return byRole('heading', '# games');`));
 
   // 5. Kick bob from the member list, with a reason.
   const list = await wd.exec(js(`return byRole('list', 'Room members');`));

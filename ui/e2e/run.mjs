@@ -181,11 +181,24 @@ test('host a room, chat, private chat, admin, settings, reconnect, stop', async 
   await settings.getByRole('radio', { name: 'Color #3fb6a8' }).click();
   await settings.getByRole('button', { name: 'Save color' }).click();
   await settings.getByText('Color saved.').waitFor();
-  const toggle = settings.getByRole('switch');
-  assert.equal(await toggle.isChecked(), true);
-  await toggle.click({ force: true });
-  await until(async () => !(await toggle.isChecked()), 'notifications off');
+  const levels = settings.getByRole('group', { name: 'Desktop notifications' });
+  assert.equal(await levels.getByRole('radio', { name: 'Mentions and private messages' }).isChecked(), true);
+  await levels.getByRole('radio', { name: 'All messages' }).check();
+  await until(async () => (await mock('settings')).notifications === 'all', 'notifications for all messages');
+  const sharing = settings.getByRole('switch', { name: 'Share that I am typing' });
+  assert.equal(await sharing.isChecked(), true);
+  await settings.getByText('Share that I am typing').click();
+  await until(async () => (await mock('settings')).share_typing === false, 'typing not shared');
+  await settings.getByText('A sound when someone mentions me').click();
+  await until(async () => (await mock('settings')).mention_sound === true, 'the mention sound on');
+  await top(settings.getByRole('region', { name: 'Notifications' }));
   await shot('settings');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await shot('settings-light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  // and back on for the rest of the test
+  await settings.getByText('Share that I am typing').click();
+  await until(async () => (await mock('settings')).share_typing === true, 'typing shared again');
   await settings.getByRole('button', { name: 'Close' }).click();
   await box.fill('my new color');
   await box.press('Enter');
@@ -333,7 +346,8 @@ test('XSS payloads are shown as text', async ({ page, mock, base }) => {
   await mock('requestPrivate', evil);
   await page.getByTestId('private-request').getByText(evil).waitFor();
   await page.waitForTimeout(300);
-  assert.equal(await page.locator('main img, [role="log"] img, [role="log"] svg, [role="log"] script').count(), 0);
+  // (the message tools' own line icons are svg.icon; nothing else may be an svg)
+  assert.equal(await page.locator('main img, [role="log"] img, [role="log"] svg:not(.icon), [role="log"] script').count(), 0);
   const tricky = msgs(page).filter({ hasText: 'my color is not a color' }).locator('.username');
   assert.equal(await tricky.getAttribute('style'), null, 'an invalid color sets no style');
   assert.equal(dialogs, 0, 'no dialog fired');
@@ -475,6 +489,184 @@ test('files: receive an image and a card, paste, drop, progress, cancel, viewer,
   await viewer.getByRole('button', { name: 'Close' }).click();
   await shot('files-light');
   await page.emulateMedia({ colorScheme: 'dark' });
+});
+
+test('conversations: badges, divider, mentions, typing, reactions, edit, delete, search, do not disturb', async ({ page, mock, shot, base }) => {
+  /** A screenshot in the dark theme, then the same in the light one. */
+  const both = async (name) => {
+    await shot(name);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await shot(`${name}-light`);
+    await page.emulateMedia({ colorScheme: 'dark' });
+  };
+  const byText = (text) => msgs(page).filter({ hasText: text });
+  await hostAndOpenLobby(page, base);
+  assert.equal(await page.evaluate(() => document.hasFocus()), true, 'the page has the focus');
+
+  // something read in games, then we go back to the lobby
+  await mock('addRoom', 'games');
+  await enterRoom(page, 'games');
+  await mock('say', 'mara', 'first one, already read');
+  await byText('first one, already read').waitFor();
+  await page.getByRole('button', { name: 'Leave room' }).click();
+  await page.getByRole('heading', { name: 'Lobby' }).waitFor();
+
+  // news in rooms we are not in: badges, a mention badge, the total in the title
+  await mock('say', 'tobi', 'who brought the router?', 'games');
+  await mock('say', 'mara', 'hey @owner, games tonight?', 'games');
+  await mock('say', 'jun', 'back in a minute', 'general');
+  const rooms = page.getByRole('navigation', { name: 'Rooms' });
+  const gamesBadge = rooms.getByRole('button', { name: /games/ }).getByTestId('unread-badge');
+  await until(async () => (await gamesBadge.getAttribute('aria-label')) === '2 unread, 1 mentioning you', 'the games badge');
+  assert.equal(await rooms.getByRole('button', { name: /general/ }).getByTestId('unread-badge').getAttribute('aria-label'), '1 unread');
+  await until(async () => (await page.title()) === '(3) Hearth', 'the total in the title');
+  await both('unread-badges');
+
+  // entering: a divider above what is new, the mention marked; read at once (window focused)
+  await enterRoom(page, 'games');
+  const divider = page.getByTestId('new-divider');
+  await divider.waitFor();
+  const order = await page.getByTestId('messages').evaluate((el) =>
+    [...el.querySelectorAll('[data-testid="new-divider"], [data-testid="message"] .text')].map((n) => (n.dataset.testid ? '---' : n.textContent)),
+  );
+  assert.deepEqual(order, ['first one, already read', '---', 'who brought the router?', 'hey @owner, games tonight?']);
+  const mention = byText('games tonight?');
+  assert.match(await mention.getAttribute('class'), /\bmention\b/);
+  assert.equal(await mention.locator('.at.me').textContent(), '@owner');
+  await until(async () => (await gamesBadge.count()) === 0, 'games read');
+  await until(async () => (await page.title()) === '(1) Hearth', 'the title without games');
+  await both('new-messages-divider');
+
+  // @name autocompletes from the room's members (Tab, or arrows and Enter)
+  await mock('join', 'jun', 'games');
+  await mock('join', 'tobi', 'games');
+  await page.getByRole('list', { name: 'Room members' }).getByText('tobi').waitFor();
+  const box = page.getByRole('textbox', { name: 'Message #games' });
+  await box.type('ready @m');
+  const options = page.getByRole('listbox', { name: 'People to mention' }).getByRole('option');
+  assert.deepEqual((await options.allTextContents()).map((t) => t.trim()), ['@mara']);
+  await box.press('Tab');
+  assert.equal(await box.inputValue(), 'ready @mara ');
+  await box.type('and @');
+  await until(async () => (await options.count()) === 4, 'four names to offer');
+  assert.deepEqual((await options.allTextContents()).map((t) => t.trim().split(/\s/)[0]), ['@jun', '@mara', '@tobi', '@room']);
+  await box.press('ArrowDown');
+  await box.press('ArrowDown');
+  await shot('mention-autocomplete');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await shot('mention-autocomplete-light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await box.press('Enter');
+  assert.equal(await box.inputValue(), 'ready @mara and @tobi ');
+  await box.press('Enter');
+  const sent = byText('ready @mara and @tobi');
+  await sent.waitFor();
+  assert.deepEqual(await sent.locator('.at.other').allTextContents(), ['@mara', '@tobi']);
+
+  // typing: shown until their message lands
+  await mock('typing', 'mara', 'games', { text: 'on my way', ms: 2500 });
+  await page.getByTestId('typing').getByText('mara is typing…').waitFor();
+  await both('typing');
+  await byText('on my way').waitFor();
+  assert.equal(await page.getByTestId('typing').textContent(), '');
+
+  // reactions: the picker on hover, chips with counts, who on hover, a click toggles our own
+  const target = byText('hey @owner, games tonight?');
+  await target.hover();
+  await target.getByRole('button', { name: 'Add reaction' }).click();
+  await target.getByRole('menu', { name: 'Pick a reaction' }).waitFor();
+  await both('reaction-picker');
+  await target.getByRole('menuitem', { name: 'React with 👍' }).click();
+  const thumbs = target.getByTestId('reaction').filter({ hasText: '👍' });
+  await until(async () => (await thumbs.getAttribute('aria-pressed')) === 'true', 'our 👍');
+  const id = Number(await target.getAttribute('data-id'));
+  await mock('react', 'jun', id, '👍');
+  await mock('react', 'tobi', id, '🎉');
+  await until(async () => (await thumbs.locator('.n').textContent()) === '2', 'two 👍');
+  await thumbs.hover();
+  const tip = thumbs.getByRole('tooltip');
+  await until(async () => (await tip.isVisible()) && (await tip.textContent()) === 'you, jun', 'who reacted, on hover');
+  await both('reactions');
+  await thumbs.click();
+  await until(async () => (await thumbs.locator('.n').textContent()) === '1' && (await thumbs.getAttribute('aria-pressed')) === 'false', 'ours taken back');
+
+  // edit our own message: the others see (edited)
+  const mine = page.locator(`[data-id="${await byText('ready @mara and @tobi').getAttribute('data-id')}"]`);
+  await mine.hover();
+  await mine.getByRole('button', { name: 'Edit message' }).click();
+  const editor = mine.getByRole('textbox', { name: 'Edit message' });
+  await editor.fill('ready @mara? and @tobi?');
+  await both('message-editing');
+  await editor.press('Enter');
+  await byText('ready @mara? and @tobi?').getByText('(edited)').waitFor();
+  // too late: the server's too_late refusal is shown and the editor closes
+  const late = mine;
+  await late.hover();
+  await late.getByRole('button', { name: 'Edit message' }).click();
+  await mock('backdate', Number(await late.getAttribute('data-id')), 25);
+  await late.getByRole('textbox', { name: 'Edit message' }).fill('too late now');
+  await late.getByRole('textbox', { name: 'Edit message' }).press('Enter');
+  await page.getByRole('alert').getByText('Messages can be edited for 24 hours after sending them.').waitFor();
+  assert.equal(await late.getByRole('textbox', { name: 'Edit message' }).count(), 0);
+  await late.hover();
+
+  // delete: our own, and (as the owner) someone else's room message
+  await late.getByRole('button', { name: 'Delete message' }).click();
+  await late.getByRole('button', { name: 'Delete', exact: true }).click();
+  await until(async () => (await late.locator('.text').textContent()) === 'message deleted', 'ours deleted');
+  const theirs = byText('who brought the router?');
+  await theirs.hover();
+  await theirs.getByRole('button', { name: 'Delete message' }).click();
+  await both('message-delete-confirm');
+  await theirs.getByRole('button', { name: 'Delete', exact: true }).click();
+  await until(async () => (await msgs(page).filter({ hasText: 'message deleted' }).count()) === 2, 'two deleted');
+  await page.mouse.move(5, 5);
+  await both('message-deleted');
+
+  // search in general: newest first, more pages, a jump to a message not loaded yet
+  await page.getByRole('button', { name: 'Leave room' }).click();
+  await enterRoom(page, 'general');
+  await until(async () => (await msgs(page).count()) === 50, 'the newest 50, ours among them');
+  await page.keyboard.press('Control+f');
+  const search = page.getByRole('search', { name: 'Search messages in #general' });
+  await search.getByRole('searchbox').fill('the');
+  const results = search.getByRole('list', { name: 'Search results' }).getByRole('button');
+  await until(async () => (await results.count()) === 20, 'a first page of 20');
+  const numbers = async () => (await results.locator('.text').allTextContents()).map((t) => Number(/#(\d+)\)$/.exec(t)?.[1]));
+  const first = await numbers();
+  assert.deepEqual(first, [...first].sort((a, b) => b - a), 'newest first');
+  await both('search-results');
+  await search.getByRole('button', { name: 'More results' }).click();
+  await until(async () => (await results.count()) === 36, 'the second page');
+  assert.equal(await search.getByRole('button', { name: 'More results' }).count(), 0);
+  assert.equal((await numbers()).at(-1), 4);
+  await results.last().click();
+  await search.waitFor({ state: 'detached' });
+  const jumped = byText('who has the map pack? (#4)');
+  await until(async () => /\bhighlighted\b/.test(await jumped.getAttribute('class')), 'the result highlighted');
+  await until(
+    () => jumped.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const b = el.closest('[role=log]').getBoundingClientRect();
+      return r.top >= b.top && r.bottom <= b.bottom;
+    }),
+    'the result in view',
+  );
+  await page.getByRole('button', { name: 'Jump to the latest' }).waitFor();
+  await both('search-jump');
+  await until(async () => !/\bhighlighted\b/.test(await jumped.getAttribute('class')), 'the highlight to fade', 4000);
+  await page.getByRole('button', { name: 'Jump to the latest' }).click();
+  await msgs(page).last().getByText('back in a minute').waitFor();
+
+  // Do Not Disturb from the top bar
+  const dnd = page.getByRole('switch', { name: 'Do Not Disturb' });
+  assert.equal(await dnd.getAttribute('aria-checked'), 'false');
+  await dnd.click();
+  await until(async () => (await dnd.getAttribute('aria-checked')) === 'true', 'DND on');
+  assert.equal((await mock('settings')).do_not_disturb, true);
+  await both('dnd-on');
+  await dnd.click();
+  await until(async () => (await mock('settings')).do_not_disturb === false, 'DND off again');
 });
 
 test('light theme', async ({ page, mock, shot, base, context }) => {

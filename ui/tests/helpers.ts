@@ -25,6 +25,8 @@ export async function renderApp(prepare?: (h: ReturnType<typeof setup>) => Promi
   const ctx = setup();
   if (prepare) await prepare(ctx);
   const view = render(App, { props: { hearth: ctx.hearth } });
+  // jsdom's window never has the focus; the user looks at the app (messages on screen are read)
+  window.dispatchEvent(new FocusEvent('focus'));
   await settle();
   return { ...ctx, ...view };
 }

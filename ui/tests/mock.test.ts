@@ -182,8 +182,9 @@ describe('MockBackend behaves like the Rust side', () => {
     expect(s).toMatchObject({ username: 'boss', color: '#010203' });
     await settle();
     expect(events.find((e) => e.kind === 'notice')).toMatchObject({ notice: 'profile', user: 'boss', old_username: 'o' });
-    expect(await mock.invoke('set_settings', { notifications: false })).toEqual({ notifications: false });
-    expect(await mock.invoke('get_settings')).toEqual({ notifications: false });
+    const quiet = { notifications: 'off', share_typing: false, do_not_disturb: true, mention_sound: true } as const;
+    expect(await mock.invoke('set_settings', quiet)).toEqual(quiet);
+    expect(await mock.invoke('get_settings')).toEqual(quiet);
   });
 });
 

@@ -106,10 +106,10 @@ class Replay implements Backend {
   }
 
   private answer(cmd: Command, args: unknown): unknown {
-    const session: Session = { server: this.server, username: BOB.username, color: BOB.color, role: 'member' };
+    const session: Session = { server: this.server, username: BOB.username, color: BOB.color, role: 'member', unread: [] };
     switch (cmd) {
       case 'get_settings':
-        return { notifications: true };
+        return { notifications: 'mentions', share_typing: true, do_not_disturb: false, mention_sound: false };
       case 'host_status':
         return null; // bob does not host
       case 'connect':
@@ -158,7 +158,8 @@ function snapshot(checkpoint: string, { app, chat, privates }: Hearth) {
       Object.entries(chat.conversations).map(([key, c]) => [
         key,
         {
-          unread: c.unread,
+          unread: chat.countOf(key).unread,
+          mentions: chat.countOf(key).mentions,
           hasMore: c.hasMore,
           items: c.items.map((i) =>
             i.type === 'msg'

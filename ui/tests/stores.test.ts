@@ -15,25 +15,35 @@ const msg = (id: number, extra: Partial<MessageView> = {}): MessageView => ({
   color: '#e0a458',
   private: false,
   file: null,
+  mentions: [],
+  mention_room: false,
+  mentions_me: false,
+  edited: null,
+  deleted: false,
+  reactions: [],
   ...extra,
 });
 
 describe('ChatStore', () => {
-  it('adds live messages once, learns colors and counts unread outside the active tab', () => {
+  it('adds live messages once, learns colors and counts unread from others until read', () => {
     const chat = new ChatStore();
+    chat.me = 'owner';
     chat.enter('general');
     expect(chat.addMessage(msg(1))).toBe(true);
     expect(chat.addMessage(msg(1))).toBe(false);
-    expect(chat.conv(roomKey('general')).unread).toBe(0);
     expect(chat.colors.mara).toBe('#e0a458');
-    chat.addMessage(msg(2, { private: true, room: null, with: 'tobi', from: 'tobi' }));
-    expect(chat.unreadFor(dmKey('tobi'))).toBe(1);
-    chat.activate(dmKey('tobi'));
-    expect(chat.unreadFor(dmKey('tobi'))).toBe(0);
-    chat.addMessage(msg(3));
+    // on screen, but only the view says it was read
     expect(chat.unreadFor(MAIN_TAB)).toBe(1);
-    chat.activate(MAIN_TAB);
+    chat.read(roomKey('general'), 1);
     expect(chat.unreadFor(MAIN_TAB)).toBe(0);
+    // our own messages are never unread
+    chat.addMessage(msg(2, { from: 'owner' }));
+    expect(chat.unreadFor(MAIN_TAB)).toBe(0);
+    chat.addMessage(msg(3, { private: true, room: null, with: 'tobi', from: 'tobi', mentions_me: true }));
+    expect(chat.unreadFor(dmKey('tobi'))).toBe(1);
+    expect(chat.mentionsFor(dmKey('tobi'))).toBe(1);
+    expect(chat.totalUnread([])).toBe(0);
+    expect(chat.totalUnread([dmKey('tobi')])).toBe(1);
   });
 
   it('puts older pages on top, newer at the end, and drops duplicates', () => {
@@ -104,7 +114,7 @@ describe('AppStore', () => {
   it('knows admin rights and expires toasts', async () => {
     const app = new AppStore();
     expect(app.isAdmin).toBe(false);
-    app.session = { server: 's', username: 'u', color: '#000000', role: 'admin' };
+    app.session = { server: 's', username: 'u', color: '#000000', role: 'admin', unread: [] };
     expect(app.isAdmin).toBe(true);
     expect(app.isOwner).toBe(false);
     app.toast('hello', 'info', 10);

@@ -34,6 +34,12 @@ const CASES: { [K in Command]: ArgsOf<K> } = {
   exit_room: null,
   send_message: { to: 'public', text: 'hi' },
   history: { room: 'r', before_id: 9, limit: 50 },
+  react: { id: 3, emoji: '👍' },
+  edit_message: { id: 3, text: 'fixed' },
+  delete_message: { id: 3 },
+  search: { room: 'r', query: 'pizza', before: 40, limit: 20 },
+  mark_read: { with: 'b', id: 12 },
+  typing: { room: 'r' },
   send_file: { transfer: 't1', to: 'public', name: 'a.png', data: 'iVBORw==' },
   cancel_transfer: { transfer: 't1' },
   file_bytes: { id: 4, thumbnail: true },
@@ -49,7 +55,7 @@ const CASES: { [K in Command]: ArgsOf<K> } = {
   audit: { limit: 10 },
   update_profile: { color: '#000000' },
   get_settings: null,
-  set_settings: { notifications: false },
+  set_settings: { notifications: 'off', share_typing: false, do_not_disturb: true, mention_sound: true },
 };
 
 describe('TauriBackend', () => {

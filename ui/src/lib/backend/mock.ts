@@ -12,8 +12,9 @@ import { BackendError } from './errors';
 import { LIMITS, PALETTE } from './types';
 import type { AuditEntry, DeviceInfo, ErrorCode, ErrorPayload, EventHandler, HearthEvent, History, HostInfo } from './types';
 import type { FileInfo, MessageView, NoticeKind, ParsedAddress, PrivateLinks, Role, RoomMap, Session, Settings } from './types';
+import type { Reaction, UnreadCount } from './types';
 import { fromBase64, humanSize, toBase64 } from '../util/files';
-import { isColor, nameProblem, normalizeCode, passwordProblem, reasonProblem, textProblem } from '../util/validate';
+import { isColor, isEmoji, mentionSpans, nameProblem, normalizeCode, passwordProblem, queryProblem, reasonProblem, textProblem } from '../util/validate';
 
 export interface MockOptions {
   /** Latency of every command, in ms. */
@@ -34,7 +35,19 @@ interface Account {
   role: Role;
   /** Its signed-in devices: the login tokens the server issued ("remember me"). */
   devices: Device[];
+  /** Read marks: the last message read, per `room:NAME` or `dm:OTHER` (lowercase). */
+  reads: Map<string, number>;
+  /** The newest message id when the account was made: older ones count as read. */
+  since: number;
 }
+
+/** What a new message is made of; the server adds the id, mentions and the rest. */
+type NewMessage = Pick<MessageView, 'room' | 'with' | 'from' | 'text' | 'ts' | 'color' | 'private' | 'file'>;
+
+/** Where a message lives, as a read mark's key. */
+const readKey = (m: { room: string | null; private: boolean }, other: string | null) => (m.private ? `dm:${key(other ?? '')}` : `room:${m.room}`);
+/** A message id no read mark reaches below: everything after it. */
+const NOTHING_READ = 0;
 
 /** A login token as the server keeps it: the device's name, times and address (the token, for the mock, in clear). */
 type Device = Omit<DeviceInfo, 'current'> & { token: string };
@@ -114,6 +127,11 @@ function fakeKey(seed: string): { fingerprint: string; code: string } {
   return { fingerprint: `SHA256:${hex.slice(0, 64)}`, code: code.match(/.{4}/g)!.join('-') };
 }
 
+/** The words of a text for search: case and accents ignored. */
+function folded(text: string): string[] {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
 const FRIEND_LINES = [
   'anyone up for another round?',
   'brb, getting snacks',
@@ -134,6 +152,8 @@ export class MockBackend implements Backend {
   private delayMs: number;
   private auto: boolean;
   private timers = new Set<ReturnType<typeof setTimeout>>();
+  /** A simulated friend typing, until their message is sent. */
+  private typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   // the network and this computer
   private serverKeys = new Map<string, string>(); // address -> key seed
@@ -146,7 +166,7 @@ export class MockBackend implements Backend {
   private unreachable = new Set<string>();
   private portsInUse = new Set<number>();
   private keychainAvailable = true;
-  private settings: Settings = { notifications: true };
+  private settings: Settings = { notifications: 'mentions', share_typing: true, do_not_disturb: false, mention_sound: false };
 
   // the server world (one world, whichever address you join)
   private accounts = new Map<string, Account>();
@@ -154,6 +174,8 @@ export class MockBackend implements Backend {
   /** Online user -> room or `lobby`, in the order they came in (as the server lists them). */
   private where = new Map<string, string>();
   private messages: MessageView[] = [];
+  /** For each `@room` message, who was in the room when it was sent (lowercase names). */
+  private roomMentioned = new Map<number, Set<string>>();
   private kicks = new Map<string, { by: string; reason: string; until: number | null }>();
   private auditLog: AuditEntry[] = [];
   private nextDevice = 1;
@@ -223,6 +245,8 @@ export class MockBackend implements Backend {
   dispose(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const t of this.typingTimers.values()) clearTimeout(t);
+    this.typingTimers.clear();
     this.listeners.clear();
   }
 
@@ -240,8 +264,11 @@ export class MockBackend implements Backend {
     for (let i = 0; i < 120; i++) {
       const from = this.accounts.get(talkers[i % 3])!;
       const ts = new Date(start - (120 - i) * 60_000).toISOString();
-      this.store({ room: 'general', with: null, from: from.username, text: `${FRIEND_LINES[i % FRIEND_LINES.length]} (#${i + 1})`, ts, color: from.color, private: false, file: null });
+      const line = i === 113 ? '@tobi did you bring the spare cables?' : FRIEND_LINES[i % FRIEND_LINES.length];
+      this.store({ room: 'general', with: null, from: from.username, text: `${line} (#${i + 1})`, ts, color: from.color, private: false, file: null });
     }
+    // the friends read general up to a while ago
+    for (const acc of this.accounts.values()) acc.reads.set('room:general', 110);
     this.audit('login', 'mara');
     // devices that stay signed in elsewhere (a long name and an IPv6 address among them)
     const ago = (hours: number) => new Date(start - hours * 3_600_000).toISOString();
@@ -253,15 +280,143 @@ export class MockBackend implements Backend {
   }
 
   private addAccount(username: string, color: string, role: Role = 'member', password = 'secret'): Account {
-    const acc: Account = { username, password, color, role, devices: [] };
+    const acc: Account = { username, password, color, role, devices: [], reads: new Map(), since: this.messages.length };
     this.accounts.set(key(username), acc);
     return acc;
   }
 
-  private store(m: Omit<MessageView, 'id'>): MessageView {
-    const msg = { ...m, id: this.messages.length + 1 };
+  private store(m: NewMessage): MessageView {
+    const msg: MessageView = { ...m, id: this.messages.length + 1, mentions: [], mention_room: false, mentions_me: false, edited: null, deleted: false, reactions: [] };
+    this.resolveMentions(msg);
     this.messages.push(msg);
     return msg;
+  }
+
+  /**
+   * The server reads `@name`s: existing accounts (as registered), not the
+   * sender, at most 20; `@room` in a room mentions everyone there now.
+   */
+  private resolveMentions(msg: MessageView): void {
+    const names: string[] = [];
+    let room = false;
+    for (const { name } of mentionSpans(msg.text)) {
+      if (!msg.private && key(name) === LIMITS.roomMention) {
+        room = true;
+        continue;
+      }
+      const acc = this.accounts.get(key(name));
+      if (acc && key(acc.username) !== key(msg.from) && !names.includes(acc.username) && names.length < 20) names.push(acc.username);
+    }
+    msg.mentions = names;
+    msg.mention_room = room;
+    if (room && msg.room) this.roomMentioned.set(msg.id, new Set([...this.where].filter(([, p]) => p === msg.room).map(([u]) => key(u))));
+    else this.roomMentioned.delete(msg.id);
+  }
+
+  /** True when `msg` mentions `user` (by name, or `@room` while they were there). */
+  private mentions(msg: MessageView, user: string): boolean {
+    if (key(msg.from) === key(user)) return false;
+    return msg.mentions.some((n) => key(n) === key(user)) || (msg.mention_room && (this.roomMentioned.get(msg.id)?.has(key(user)) ?? false));
+  }
+
+  /** A message as this client's user sees it. */
+  private view(msg: MessageView): MessageView {
+    const me = this.me?.username ?? '';
+    return { ...msg, with: this.otherOf(msg, me), mentions_me: me !== '' && this.mentions(msg, me) };
+  }
+
+  /**
+   * A new message reaches this client: live if we are in its room (or it is
+   * private), else as `activity` (no text) so the unread counts stay live.
+   */
+  private deliver(msg: MessageView): void {
+    if (!this.me) return;
+    if (msg.private || this.place() === msg.room) this.emit({ kind: 'msg', message: this.view(msg) });
+    else if (msg.room && key(msg.from) !== key(this.me.username)) {
+      this.emit({ kind: 'activity', room: msg.room, id: msg.id, from: msg.from, mentions_me: this.mentions(msg, this.me.username) });
+    }
+  }
+
+  /** True when this client sees `msg` live (its room, or our private chat). */
+  private seesLive(msg: MessageView): boolean {
+    const other = this.otherOf(msg, this.me?.username ?? '');
+    return msg.private ? other !== null && this.active.has(other) : this.place() === msg.room;
+  }
+
+  /** A private message is between its sender and `with` (its recipient). */
+  private between(msg: MessageView, user: string): boolean {
+    return msg.private && (key(msg.from) === key(user) || key(msg.with ?? '') === key(user));
+  }
+
+  /** The private partner of `msg` for `user` (null for a room message). */
+  private otherOf(msg: MessageView, user: string): string | null {
+    if (!msg.private) return null;
+    return key(msg.from) === key(user) ? msg.with : msg.from;
+  }
+
+  /** Unread messages from others and mentions after `user`'s read marks, per room and private chat. */
+  private unreadOf(acc: Account): UnreadCount[] {
+    const counts = new Map<string, UnreadCount>();
+    for (const m of this.messages) {
+      if (m.deleted || key(m.from) === key(acc.username)) continue;
+      if (m.private && !this.between(m, acc.username)) continue;
+      const other = this.otherOf(m, acc.username);
+      const mark = readKey(m, other);
+      const last = acc.reads.get(mark) ?? acc.since;
+      if (m.id <= last) continue;
+      const c = counts.get(mark) ?? { ...(m.private ? { with: other } : { room: m.room }), last_read: last, unread: 0, mentions: 0 };
+      c.unread += 1;
+      if (this.mentions(m, acc.username)) c.mentions += 1;
+      counts.set(mark, c);
+    }
+    return [...counts.values()];
+  }
+
+  /** The room or private chat a `search` or `read` names: `{room | with}`, the current room by default. */
+  private target(args: { room?: string | null; with?: string | null }): { room: string | null; with: string | null } {
+    const me = this.requireLogin();
+    if (args.room && args.with) throw fail('invalid_input', 'Say a room or a person, not both.');
+    if (args.with) {
+      const acc = this.account(args.with);
+      if (key(acc.username) === key(me.username)) throw fail('invalid_input', 'That is you.');
+      return { room: null, with: acc.username };
+    }
+    if (args.room) {
+      const room = this.rooms.find((r) => key(r) === key(args.room!) && r !== 'lobby');
+      if (!room) throw fail('not_found', `There is no room called "${args.room}".`);
+      return { room, with: null };
+    }
+    const here = this.place();
+    if (!here || here === 'lobby') throw fail('wrong_state', 'Say which room or person.');
+    return { room: here, with: null };
+  }
+
+  /** Gives `user`'s `emoji` on `m`, or takes it back (at most 20 different emojis). */
+  private toggleReaction(m: MessageView, user: string, emoji: string): void {
+    const plain = (e: string) => e.replace(/\uFE0F/g, '');
+    const r = m.reactions.find((x) => plain(x.emoji) === plain(emoji));
+    if (r?.users.some((u) => key(u) === key(user))) {
+      r.users = r.users.filter((u) => key(u) !== key(user));
+      if (r.users.length === 0) m.reactions = m.reactions.filter((x) => x !== r);
+    } else if (r) r.users.push(user);
+    else {
+      if (m.reactions.length >= 20) throw fail('invalid_input', 'A message can have at most 20 different emojis.');
+      m.reactions.push({ emoji, users: [user] } satisfies Reaction);
+    }
+  }
+
+  /** A deletion erases the text, its mentions, reactions and file. */
+  private erase(m: MessageView): void {
+    Object.assign(m, { text: '[message deleted]', deleted: true, file: null, mentions: [], mention_room: false, reactions: [] });
+    this.roomMentioned.delete(m.id);
+    this.files.delete(m.id);
+  }
+
+  /** The message `id` if `user` may see it (not deleted): a room message, or one of their private ones. */
+  private visible(id: number, user: string): MessageView {
+    const m = this.messages[id - 1];
+    if (!m || m.deleted || (m.private && !this.between(m, user))) throw fail('not_found', `There is no message ${id}.`);
+    return m;
   }
 
   /** A file message: stored, its bytes kept, pushed where it belongs. */
@@ -348,16 +503,45 @@ export class MockBackend implements Backend {
   private publicMessage(from: string, text: string, room: string): MessageView {
     const acc = this.accounts.get(key(from)) ?? this.addAccount(from, PALETTE[fnv(from) % PALETTE.length]);
     const msg = this.store({ room, with: null, from: acc.username, text, ts: now(), color: acc.color, private: false, file: null });
-    if (this.place() === room) this.emit({ kind: 'msg', message: msg });
+    this.deliver(msg);
+    this.stopTyping(acc.username);
     return msg;
   }
 
   private privateMessage(from: string, text: string): void {
     const acc = this.accounts.get(key(from));
     if (!acc || !this.active.has(acc.username)) throw new Error(`no private chat with ${from}`);
-    // stored once, seen as "with the other person" by each side
-    const msg = this.store({ room: null, with: acc.username, from: acc.username, text, ts: now(), color: acc.color, private: true, file: null });
-    this.emit({ kind: 'msg', message: msg });
+    // stored once, from the sender `with` the recipient; each side sees `with` as the other person
+    const msg = this.store({ room: null, with: this.me?.username ?? null, from: acc.username, text, ts: now(), color: acc.color, private: true, file: null });
+    this.deliver(msg);
+    this.stopTyping(acc.username);
+  }
+
+  /** A simulated friend's typing ends with their message (the UI hides it then by itself). */
+  private stopTyping(user: string): void {
+    const t = this.typingTimers.get(user);
+    if (t !== undefined) clearTimeout(t);
+    this.typingTimers.delete(user);
+  }
+
+  /** A simulated friend types in a room (theirs) or to us, and says `text` after `ms` if given. */
+  private friendTypes(user: string, room: string | null, then?: { text: string; ms: number }): void {
+    if (room === null ? this.active.has(user) : room === this.place()) this.emit({ kind: 'typing', user, room });
+    if (!then) return;
+    this.stopTyping(user);
+    const t = setTimeout(() => {
+      this.typingTimers.delete(user);
+      if (room === null) {
+        if (this.active.has(user)) this.privateMessage(user, then.text);
+      } else this.publicMessage(user, then.text, room);
+    }, then.ms);
+    this.typingTimers.set(user, t);
+  }
+
+  /** `@room` is for admins and the owner (in a room; in a private chat it is plain text). */
+  private checkRoomMention(me: Session, text: string, inRoom: boolean): void {
+    const everyone = inRoom && mentionSpans(text).some((m) => key(m.name) === LIMITS.roomMention);
+    if (everyone && me.role === 'member') throw fail('forbidden', `Only admins and the owner may mention @${LIMITS.roomMention}.`);
   }
 
   private answerRequest(user: string, accept: boolean): void {
@@ -388,15 +572,18 @@ export class MockBackend implements Backend {
   }
 
   private page(args: History): MessageView[] {
-    const me = key(this.me?.username ?? '');
+    const me = this.me?.username ?? '';
     const other = args.with ? key(args.with) : null;
+    const limit = Math.min(200, Math.max(1, args.limit ?? 50));
     const matching = this.messages.filter((m) => {
       if (args.before_id != null && m.id >= args.before_id) return false;
+      if (args.after_id != null && m.id <= args.after_id) return false;
       if (other === null) return !m.private && m.room === args.room;
-      const pair = [key(m.from), key(m.with ?? '')];
-      return m.private && pair.includes(other) && pair.includes(me);
+      return this.between(m, me) && key(this.otherOf(m, me) ?? '') === other;
     });
-    return matching.slice(-(args.limit ?? 50)).map((m) => (m.private ? { ...m, with: args.with ?? null } : m));
+    // the newest `limit` before before_id; with only after_id, the oldest `limit` after it
+    const page = args.after_id != null && args.before_id == null ? matching.slice(0, limit) : matching.slice(-limit);
+    return page.map((m) => this.view(m));
   }
 
   private requireServer(): string {
@@ -432,7 +619,7 @@ export class MockBackend implements Backend {
 
   /** Logged in on `server` with the password, or with the login token of `used`; `issued`: a token the login asked for. */
   private startSession(acc: Account, server: string, used: Device | null, issued: Device | null = null): Session {
-    this.me = { server, username: acc.username, color: acc.color, role: acc.role };
+    this.me = { server, username: acc.username, color: acc.color, role: acc.role, unread: this.unreadOf(acc) };
     this.myDevice = (used ?? issued)?.id ?? null;
     this.audit('login', acc.username, null, used && `with the login token of ${used.name}`);
     if (issued) this.audit('device', acc.username, null, issued.name);
@@ -508,7 +695,7 @@ export class MockBackend implements Backend {
       const addresses = [{ ip: '192.168.1.23', port }, { ip: '10.0.0.5', port }];
       this.hosting = { addresses, port, join_code: code, fingerprint, join_link: `hearth://${address}/${code}`, connected: 0 };
       this.server = `127.0.0.1:${port}`;
-      this.me = { server: this.server, username: acc.username, color: acc.color, role: 'owner' };
+      this.me = { server: this.server, username: acc.username, color: acc.color, role: 'owner', unread: this.unreadOf(acc) };
       this.myDevice = null;
       this.audit('login', acc.username);
       this.emit({ kind: 'connected', server: this.server });
@@ -682,13 +869,14 @@ export class MockBackend implements Backend {
       if (to === 'public') {
         const room = this.place();
         if (!room || room === 'lobby') throw fail('wrong_state', 'Enter a room to talk in it.');
-        this.emit({ kind: 'msg', message: this.store({ ...mine, room, with: null, private: false, file: null }) });
+        this.checkRoomMention(me, text, true);
+        this.deliver(this.store({ ...mine, room, with: null, private: false, file: null }));
         return null;
       }
       const partner = [...this.active].find((u) => key(u) === key(to));
       if (!partner) throw fail('not_linked', `You have no private chat with ${to}. Send a private request first.`);
-      this.emit({ kind: 'msg', message: this.store({ ...mine, room: null, with: partner, private: true, file: null }) });
-      if (this.auto) this.later(1200, () => this.active.has(partner) && this.privateMessage(partner, `got it: "${text.slice(0, 40)}"`));
+      this.deliver(this.store({ ...mine, room: null, with: partner, private: true, file: null }));
+      if (this.auto) this.later(400, () => this.active.has(partner) && this.friendTypes(partner, null, { text: `got it: "${text.slice(0, 40)}"`, ms: 1500 }));
       return null;
     },
     send_file: async ({ transfer, to, name, data }) => {
@@ -708,8 +896,7 @@ export class MockBackend implements Backend {
         place = { room: null, with: partner };
       }
       await this.run(transfer, bytes.length);
-      const msg = await this.fileMessage(this.account(me.username), name, bytes, place);
-      this.emit({ kind: 'msg', message: msg });
+      this.deliver(await this.fileMessage(this.account(me.username), name, bytes, place));
       return null;
     },
     cancel_transfer: ({ transfer }) => {
@@ -735,6 +922,78 @@ export class MockBackend implements Backend {
       this.requireLogin();
       if (!args.room && !args.with) throw fail('invalid_input', 'Say which room or person.');
       return { room: args.with ? null : (args.room ?? null), with: args.with ?? null, messages: this.page(args) };
+    },
+
+    // conversations
+    react: ({ id, emoji }) => {
+      const me = this.requireLogin();
+      const m = this.visible(id, me.username);
+      if (!isEmoji(emoji)) throw fail('not_emoji', 'A reaction is exactly one emoji.');
+      this.toggleReaction(m, me.username, emoji);
+      // the reply, which the shell passes on as an event to this window too
+      this.emit({ kind: 'reactions', id: m.id, room: m.room, reactions: m.reactions });
+      return null;
+    },
+    edit_message: ({ id, text }) => {
+      const me = this.requireLogin();
+      const m = this.visible(id, me.username);
+      if (key(m.from) !== key(me.username)) throw fail('forbidden', 'You can only edit your own messages.');
+      if (Date.now() - new Date(m.ts).getTime() > LIMITS.editWindowSecs * 1000) throw fail('too_late', 'Messages can be edited for 24 hours after sending them.');
+      if (m.file) throw fail('invalid_input', 'A file has no text to edit.');
+      check(textProblem(text));
+      this.checkRoomMention(me, text, !m.private);
+      m.text = text;
+      m.edited = now();
+      this.resolveMentions(m);
+      this.emit({ kind: 'edited', message: this.view(m) });
+      return null;
+    },
+    delete_message: ({ id }) => {
+      const me = this.requireLogin();
+      const m = this.visible(id, me.username);
+      const own = key(m.from) === key(me.username);
+      if (!own && (m.private || me.role === 'member')) throw fail('forbidden', 'You can only delete your own messages.');
+      this.erase(m);
+      this.emit({ kind: 'deleted', id: m.id, room: m.room, by: me.username });
+      return null;
+    },
+    search: (args) => {
+      const me = this.requireLogin();
+      check(queryProblem(args.query));
+      const place = this.target(args);
+      const limit = Math.min(50, Math.max(1, args.limit ?? 20));
+      const words = folded(args.query);
+      const last = words.pop() ?? '';
+      const found = this.messages
+        .filter((m) => {
+          if (m.deleted || (args.before != null && m.id >= args.before)) return false;
+          if (place.with === null ? m.private || m.room !== place.room : !this.between(m, me.username) || key(this.otherOf(m, me.username) ?? '') !== key(place.with)) return false;
+          const have = folded(m.text);
+          return words.every((w) => have.includes(w)) && have.some((w) => w.startsWith(last));
+        })
+        .reverse();
+      return { ...place, messages: found.slice(0, limit).map((m) => this.view(m)), more: found.length > limit };
+    },
+    mark_read: (args) => {
+      const me = this.requireLogin();
+      const place = this.target(args);
+      const acc = this.account(me.username);
+      const mark = place.with === null ? `room:${place.room}` : `dm:${key(place.with)}`;
+      // a mark never moves back
+      acc.reads.set(mark, Math.max(acc.reads.get(mark) ?? acc.since, args.id));
+      const count = this.unreadOf(acc).find((c) => (place.with === null ? c.room === place.room : key(c.with ?? '') === key(place.with)));
+      return { ...place, last_read: acc.reads.get(mark)!, unread: count?.unread ?? 0, mentions: count?.mentions ?? 0 };
+    },
+    typing: (args) => {
+      const me = this.requireLogin();
+      if (args.room && args.with) throw fail('invalid_input', 'Say a room or a person, not both.');
+      if (args.with) {
+        if (![...this.active].some((u) => key(u) === key(args.with!))) throw fail('not_linked', `You have no private chat with ${args.with}.`);
+      } else if ((args.room ?? this.place()) !== this.place() || this.place() === 'lobby') {
+        throw fail('wrong_state', 'You are not in that room.');
+      }
+      void me;
+      return null;
     },
 
     // private chats
@@ -865,7 +1124,9 @@ export class MockBackend implements Backend {
     },
     get_settings: () => this.settings,
     set_settings: (args) => {
-      this.settings = { notifications: Boolean(args.notifications) };
+      if (!['all', 'mentions', 'off'].includes(args.notifications)) throw fail('invalid_input', 'Notifications are all, mentions or off.');
+      const { notifications, share_typing, do_not_disturb, mention_sound } = args;
+      this.settings = { notifications, share_typing: Boolean(share_typing), do_not_disturb: Boolean(do_not_disturb), mention_sound: Boolean(mention_sound) };
       return this.settings;
     },
   };
@@ -962,7 +1223,7 @@ export class MockBackend implements Backend {
       if (!room || room === 'lobby') throw new Error('send where? you are not in a room');
       if (this.where.get(user) !== room) this.move(user, room);
       const msg = await this.fileMessage(this.account(user), name, Uint8Array.from(bytes), { room, with: null });
-      if (this.place() === room) this.emit({ kind: 'msg', message: msg });
+      this.deliver(msg);
       return msg.id;
     },
     /** The host's per-file cap, in bytes. */
@@ -976,6 +1237,42 @@ export class MockBackend implements Backend {
       const bytes = this.files.get(id);
       return bytes ? [...bytes] : null;
     },
+    /** A user types in a room (yours by default; null: to us, in our private chat); with `then`, they send it after `ms`. */
+    typing: (user: string, room: string | null = this.place(), then?: { text: string; ms: number }): void => {
+      if (room !== null && this.where.get(user) !== room) this.move(user, room);
+      this.friendTypes(user, room, then);
+    },
+    /** A user gives or takes back an emoji on a message. */
+    react: (user: string, id: number, emoji: string): void => {
+      const m = this.messages[id - 1];
+      if (!m || m.deleted) throw new Error(`no message ${id}`);
+      this.toggleReaction(m, user, emoji);
+      if (this.seesLive(m)) this.emit({ kind: 'reactions', id, room: m.room, reactions: m.reactions });
+    },
+    /** The author edits a message. */
+    edit: (id: number, text: string): void => {
+      const m = this.messages[id - 1];
+      if (!m || m.deleted) throw new Error(`no message ${id}`);
+      Object.assign(m, { text, edited: now() });
+      this.resolveMentions(m);
+      if (this.seesLive(m)) this.emit({ kind: 'edited', message: this.view(m) });
+    },
+    /** `by` (the author or an admin) deletes a message. */
+    deleteMessage: (by: string, id: number): void => {
+      const m = this.messages[id - 1];
+      if (!m || m.deleted) throw new Error(`no message ${id}`);
+      this.erase(m);
+      if (this.seesLive(m)) this.emit({ kind: 'deleted', id, room: m.room, by });
+    },
+    /** A message was sent `hours` earlier than it says (to pass the edit window). */
+    backdate: (id: number, hours: number): void => {
+      const m = this.messages[id - 1];
+      m.ts = new Date(new Date(m.ts).getTime() - hours * 3_600_000).toISOString();
+    },
+    /** The id of the newest message anywhere. */
+    lastId: (): number => this.messages.length,
+    /** The settings as the shell saved them. */
+    settings: (): Settings => structuredClone(this.settings),
     state: () => ({ place: this.place(), me: this.me?.username ?? null, privates: this.privateLinks(), host: this.hosting }),
   };
 }

@@ -32,7 +32,7 @@ export class AppStore {
   kicked = $state<KickInfo | null>(null);
   ended = $state<{ title: string; message: string; server: string | null } | null>(null);
   joinPrefill = $state<{ address: string; code: string } | null>(null);
-  settings = $state<Settings>({ notifications: true });
+  settings = $state<Settings>({ notifications: 'mentions', share_typing: true, do_not_disturb: false, mention_sound: false });
   dialog = $state<Dialog>(null);
   toasts = $state<Toast[]>([]);
   private nextToast = 1;

@@ -1,7 +1,8 @@
 import { getContext, setContext } from 'svelte';
 import type { Backend } from '../backend/backend';
 import { BackendError } from '../backend/errors';
-import type { ConnectResult, EventOf, HearthEvent, HostStartArgs, Kick, LoginArgs, Profile, Session, SetRole } from '../backend/types';
+import { LIMITS } from '../backend/types';
+import type { ConnectResult, EventOf, HearthEvent, HostStartArgs, Kick, LoginArgs, Profile, SearchView, Session, SetRole, Settings } from '../backend/types';
 import { AppStore } from './app.svelte';
 import { ChatStore, MAIN_TAB, PAGE, dmKey, roomKey } from './chat.svelte';
 import { PrivateStore } from './privates.svelte';
@@ -19,6 +20,10 @@ export class Hearth {
   readonly transfers: TransferStore;
   /** `data:` URLs of images shown, by `id:thumb|full` (each fetched once). */
   private images = new Map<string, Promise<string>>();
+  /** When we last told each conversation we are typing (ms since the epoch). */
+  private typingSent = new Map<string, number>();
+  /** The newest id we sent a read mark for, per conversation (so each is sent once). */
+  private readSent = new Map<string, number>();
 
   constructor(readonly backend: Backend) {
     this.transfers = new TransferStore(backend, (name, path) => this.app.toast(`Saved ${name} to ${path}`));
@@ -26,7 +31,17 @@ export class Hearth {
 
   /** Subscribe to events and pick up where the Rust side is (hosting, settings). */
   start(): () => void {
-    const stop = this.backend.subscribe((e) => this.handle(e));
+    const stopEvents = this.backend.subscribe((e) => this.handle(e));
+    // Messages on screen count as read only while the window has the focus.
+    const focus = (e?: Event) => (this.chat.focused = e ? e.type === 'focus' : document.hasFocus());
+    focus();
+    window.addEventListener('focus', focus);
+    window.addEventListener('blur', focus);
+    const stop = () => {
+      stopEvents();
+      window.removeEventListener('focus', focus);
+      window.removeEventListener('blur', focus);
+    };
     void this.backend.invoke('get_settings').then((s) => (this.app.settings = s)).catch(() => {});
     void this.backend
       .invoke('host_status')
@@ -67,6 +82,24 @@ export class Hearth {
         break;
       case 'transfer':
         this.transfers.progress(e.transfer, e.done, e.total);
+        break;
+      case 'activity':
+        // a room we are not in; a room we just entered gets it as history
+        if (e.room !== chat.room && e.from !== app.session?.username) chat.unseen(roomKey(e.room), e.id, e.mentions_me);
+        break;
+      case 'typing': {
+        const key = e.room === null ? dmKey(e.user) : e.room === chat.room ? roomKey(e.room) : null;
+        if (key && e.user !== app.session?.username) chat.startTyping(key, e.user);
+        break;
+      }
+      case 'reactions':
+        chat.setReactions(e.id, e.reactions);
+        break;
+      case 'edited':
+        chat.edited(e.message);
+        break;
+      case 'deleted':
+        chat.deleted(e.id);
         break;
       case 'history': {
         const key = e.page.with ? dmKey(e.page.with) : e.page.room ? roomKey(e.page.room) : null;
@@ -167,6 +200,7 @@ export class Hearth {
     this.app.host = res.host;
     this.app.server = res.session.server;
     this.setSession(res.session);
+    this.chat.setUnread(res.session.unread);
     this.app.screen = 'host';
     this.chat.setRooms(await this.backend.invoke('list_rooms').catch(() => ({})));
   }
@@ -242,6 +276,7 @@ export class Hearth {
   /** Our own profile: also our color in every list. */
   private setSession(session: Session): void {
     this.app.session = session;
+    this.chat.me = session.username;
     this.chat.colors[session.username] = session.color;
   }
 
@@ -249,7 +284,9 @@ export class Hearth {
     this.app.kicked = null;
     this.chat.reset();
     this.privates.reset();
+    this.readSent.clear();
     this.setSession(session);
+    this.chat.setUnread(session.unread);
     this.app.screen = 'main';
     void this.refreshRooms();
   }
@@ -342,6 +379,107 @@ export class Hearth {
     return url;
   }
 
+  /** `{room}` or `{with}` for a conversation key. */
+  private target(key: string): { room: string } | { with: string } {
+    return key.startsWith('dm:') ? { with: key.slice(3) } : { room: key.slice(5) };
+  }
+
+  /** Fetch the page after the newest message we show (after a jump into older history). */
+  async loadNewer(key: string): Promise<void> {
+    const conv = this.chat.conv(key);
+    const after = this.chat.newestId(key);
+    if (conv.loading || !conv.hasNewer || after === null) return;
+    conv.loading = true;
+    try {
+      const page = await this.backend.invoke('history', { ...this.target(key), after_id: after, limit: PAGE });
+      this.chat.addNewer(key, page.messages, page.messages.length >= PAGE);
+    } finally {
+      conv.loading = false;
+    }
+  }
+
+  /** Back to the newest messages after a jump. */
+  async jumpToLatest(key: string): Promise<void> {
+    const page = await this.backend.invoke('history', { ...this.target(key), limit: PAGE });
+    this.chat.showWindow(key, page.messages, page.messages.length >= PAGE, false);
+  }
+
+  /**
+   * Bring message `id` of `key` into view (a search result): at once when it
+   * is loaded, else after loading the history around it.
+   */
+  async jumpTo(key: string, id: number): Promise<void> {
+    const loaded = this.chat.conv(key).items.some((i) => i.type === 'msg' && i.msg.id === id);
+    if (!loaded) {
+      const half = PAGE / 2;
+      const [older, newer] = await Promise.all([
+        this.backend.invoke('history', { ...this.target(key), before_id: id + 1, limit: half }),
+        this.backend.invoke('history', { ...this.target(key), after_id: id, limit: half }),
+      ]);
+      this.chat.showWindow(key, [...older.messages, ...newer.messages], older.messages.length >= half, newer.messages.length >= half);
+    }
+    this.chat.highlight = { key, id };
+  }
+
+  /**
+   * The newest message of `key` is on screen and the window has the focus:
+   * it and everything before it is read. The server is told once per message;
+   * a failure is not shown (the next message on screen tries again).
+   */
+  async markRead(key: string): Promise<void> {
+    const conv = this.chat.conversations[key];
+    const newest = this.chat.newestId(key);
+    if (!conv || conv.hasNewer || newest === null) return;
+    const count = this.chat.countOf(key);
+    if (count.unread === 0 && newest <= count.lastRead) return;
+    this.chat.read(key, newest);
+    if ((this.readSent.get(key) ?? 0) >= newest) return;
+    this.readSent.set(key, newest);
+    try {
+      this.chat.applyCount(await this.backend.invoke('mark_read', { ...this.target(key), id: newest }));
+    } catch {
+      this.readSent.delete(key);
+    }
+  }
+
+  /**
+   * The user is typing in the conversation on screen: tell the others, at most
+   * every LIMITS.typingSendIntervalMs and only when they share it. Returns
+   * whether it was sent. A refusal (slow_down, the chat ended) only means
+   * nobody hears it, so it is not shown.
+   */
+  typing(now: number = Date.now()): boolean {
+    const key = this.chat.keyOfTab(this.chat.activeTab);
+    if (!key || !this.app.settings.share_typing) return false;
+    if (now - (this.typingSent.get(key) ?? -Infinity) < LIMITS.typingSendIntervalMs) return false;
+    this.typingSent.set(key, now);
+    void this.backend.invoke('typing', this.target(key)).catch(() => {});
+    return true;
+  }
+
+  /** Give or take back an emoji; the `reactions` event updates the message. */
+  async react(id: number, emoji: string): Promise<void> {
+    await this.backend.invoke('react', { id, emoji });
+  }
+
+  async editMessage(id: number, text: string): Promise<void> {
+    await this.backend.invoke('edit_message', { id, text });
+  }
+
+  async deleteMessage(id: number): Promise<void> {
+    await this.backend.invoke('delete_message', { id });
+  }
+
+  /** One page of search results in a conversation, newest first. */
+  async search(key: string, query: string, before?: number): Promise<SearchView> {
+    return this.backend.invoke('search', { ...this.target(key), query, ...(before !== undefined && { before }) });
+  }
+
+  /** Unread messages in the window title's count: rooms, and private chats with a tab. */
+  get totalUnread(): number {
+    return this.chat.totalUnread(this.privates.tabs.map((t) => dmKey(t.user)));
+  }
+
   /** Fetch the page before the oldest message we show. */
   async loadOlder(key: string): Promise<void> {
     const conv = this.chat.conv(key);
@@ -349,8 +487,7 @@ export class Hearth {
     const before = this.chat.oldestId(key);
     conv.loading = true;
     try {
-      const target = key.startsWith('dm:') ? { with: key.slice(3) } : { room: key.slice(5) };
-      const page = await this.backend.invoke('history', { ...target, before_id: before, limit: PAGE });
+      const page = await this.backend.invoke('history', { ...this.target(key), before_id: before, limit: PAGE });
       this.chat.addHistory(key, page.messages, page.messages.length >= PAGE, true);
     } finally {
       conv.loading = false;
@@ -421,8 +558,9 @@ export class Hearth {
     this.setSession(await this.backend.invoke('update_profile', args));
   }
 
-  async setNotifications(on: boolean): Promise<void> {
-    this.app.settings = await this.backend.invoke('set_settings', { ...this.app.settings, notifications: on });
+  /** Change some settings (the shell saves the whole object). */
+  async saveSettings(change: Partial<Settings>): Promise<void> {
+    this.app.settings = await this.backend.invoke('set_settings', { ...this.app.settings, ...change });
   }
 }
 

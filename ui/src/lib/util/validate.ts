@@ -83,3 +83,49 @@ export function normalizeCode(code: string): string {
 export function isPlausibleCode(code: string): boolean {
   return /^[0-9A-HJKMNP-TV-Z]{16}$/.test(normalizeCode(code).replace(/[IL]/g, '1').replace(/O/g, '0'));
 }
+
+/** A character a name may hold (Rust's `is_alphanumeric()` or the name punctuation). */
+const NAME_CHAR_RE = new RegExp(`[\\p{Alphabetic}\\p{N}${PUNCTUATION.map(inClass).join('')}]`, 'u');
+
+/** One `@name` in a text: where the `@` is, and the name as written (without the `@`). */
+export interface MentionSpan {
+  start: number;
+  name: string;
+}
+
+/**
+ * The `@name`s of a text, as the server reads them (rules::mentioned_names):
+ * a name runs while name characters follow, trailing dots are left out, and an
+ * `@` inside a word (an e-mail address) is none. Each occurrence, in order.
+ */
+export function mentionSpans(text: string): MentionSpan[] {
+  const out: MentionSpan[] = [];
+  const chars = [...text];
+  let offset = 0; // UTF-16 index of chars[i]
+  for (let i = 0; i < chars.length; offset += chars[i].length, i++) {
+    if (chars[i] !== '@') continue;
+    const before = chars[i - 1];
+    let j = i + 1;
+    while (j < chars.length && NAME_CHAR_RE.test(chars[j])) j++;
+    const name = chars.slice(i + 1, j).join('').replace(/\.+$/, '');
+    const inWord = before !== undefined && NAME_CHAR_RE.test(before);
+    if (!inWord && name.length > 0 && charCount(name) <= LIMITS.nameMaxChars) out.push({ start: offset, name });
+  }
+  return out;
+}
+
+/** Error text for a search query, or null when the server will take it. */
+export function queryProblem(query: string): string | null {
+  const n = charCount(query);
+  if (n === 0 || n > LIMITS.searchQueryMaxChars || !/[\p{Alphabetic}\p{N}]/u.test(query)) {
+    return `Search for 1 to ${LIMITS.searchQueryMaxChars} characters with a letter or digit.`;
+  }
+  return null;
+}
+
+const EMOJI_RE = new RegExp('^\\p{RGI_Emoji}$', 'v');
+
+/** Exactly one emoji of the Unicode list, with or without its variation selector (rules::check_emoji). */
+export function isEmoji(text: string): boolean {
+  return EMOJI_RE.test(text) || EMOJI_RE.test(`${text.replace(/\uFE0F/g, '')}\uFE0F`) || EMOJI_RE.test(text.replace(/\uFE0F/g, ''));
+}
