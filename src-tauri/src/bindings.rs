@@ -23,7 +23,7 @@ use crate::ipc::{
     AddressArgs, ConnectArgs, ConnectResult, FileBytes, FileBytesArgs, HearthEvent, HistoryView,
     HostInfo, HostStartArgs, HostStarted, LoginArgs, ParsedAddress, RoomMap, SaveFileArgs,
     SavedLogin, SavedServer, SearchView, SendFileArgs, Session, Settings, TransferArgs,
-    TrustHostArgs, EVENT_CHANNEL,
+    TrustHostArgs, UnreadTotal, EVENT_CHANNEL,
 };
 
 /// Where the generated file lives, from `src-tauri/`.

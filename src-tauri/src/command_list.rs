@@ -42,6 +42,7 @@ macro_rules! with_command_list {
             search(Search) -> SearchView;
             mark_read(Read) -> UnreadCount;
             typing(Typing) -> ();
+            set_unread_total(UnreadTotal) -> ();
             // files
             send_file(SendFileArgs) -> ();
             cancel_transfer(TransferArgs) -> ();

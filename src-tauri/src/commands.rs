@@ -15,6 +15,7 @@ use crate::ipc::{
     AddressArgs, ConnectArgs, ConnectResult, FileBytes, FileBytesArgs, HistoryView, HostInfo,
     HostStartArgs, HostStarted, LoginArgs, ParsedAddress, RoomMap, SaveFileArgs, SavedLogin,
     SavedServer, SearchView, SendFileArgs, Session, Settings, TransferArgs, TrustHostArgs,
+    UnreadTotal,
 };
 use crate::state::Core;
 

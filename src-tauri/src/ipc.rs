@@ -223,6 +223,14 @@ pub struct MessageView {
     pub reactions: Vec<hearth_protocol::Reaction>,
 }
 
+/// `set_unread_total`: what the taskbar or dock badge shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+pub struct UnreadTotal {
+    /// Unread messages over every room and private chat (0: no badge).
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
 /// One page of `search` results, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct SearchView {

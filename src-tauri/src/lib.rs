@@ -105,6 +105,21 @@ pub fn save_dialog<R: Runtime>(app: AppHandle<R>) -> state::SaveDialog {
     })
 }
 
+/// The unread total on the main window's taskbar or dock icon (macOS, Linux
+/// desktops with launcher badges; elsewhere Tauri reports it unsupported and
+/// the title's count remains).
+pub fn badge<R: Runtime>(app: AppHandle<R>) -> state::Badge {
+    std::sync::Arc::new(move |count: Option<u64>| {
+        let Some(window) = app.get_webview_window(notify::MAIN_WINDOW) else {
+            return;
+        };
+        let count = count.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        if let Err(e) = window.set_badge_count(count) {
+            log::debug!("no taskbar badge here: {e}");
+        }
+    })
+}
+
 /// Makes the [`Core`] (files in the app data and config dirs) unless one is managed already.
 pub fn manage_core<R: Runtime>(app: &App<R>) -> tauri::Result<()> {
     if app.try_state::<Core>().is_some() {
@@ -121,6 +136,7 @@ pub fn manage_core<R: Runtime>(app: &App<R>) -> tauri::Result<()> {
     );
     let core = Core::new(CoreConfig::new(paths), app_sink(app.handle().clone()));
     core.set_save_dialog(save_dialog(app.handle().clone()));
+    core.set_badge(badge(app.handle().clone()));
     app.manage(core);
     Ok(())
 }

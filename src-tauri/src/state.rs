@@ -31,6 +31,10 @@ pub type Sink = Arc<dyn Fn(Emit) + Send + Sync>;
 /// app); `None` when the user cancels. Blocking: called on a blocking thread.
 pub type SaveDialog = Arc<dyn Fn(&str) -> Option<PathBuf> + Send + Sync>;
 
+/// Shows a number on the app's taskbar or dock icon (`None`: no badge). Set by
+/// the app at start-up; a test gives its own.
+pub type Badge = Arc<dyn Fn(Option<u64>) + Send + Sync>;
+
 /// Where the shell keeps its files.
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -105,6 +109,8 @@ pub(crate) struct Shared {
     transfers: Mutex<HashMap<String, CancellationToken>>,
     /// The OS save dialog, set once at start-up (none in tests unless one is given).
     save_dialog: std::sync::OnceLock<SaveDialog>,
+    /// The taskbar/dock badge, set once at start-up.
+    badge: std::sync::OnceLock<Badge>,
 }
 
 #[derive(Default)]
@@ -169,6 +175,7 @@ impl Core {
                 servers_file: Mutex::new(()),
                 transfers: Mutex::new(HashMap::new()),
                 save_dialog: std::sync::OnceLock::new(),
+                badge: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -179,6 +186,26 @@ impl Core {
         if self.shared.save_dialog.set(dialog).is_err() {
             log::warn!("the save dialog was set already; keeping the first one");
         }
+    }
+
+    /// Makes `badge` the way this core shows the unread total on the app's
+    /// icon. Only the first call counts.
+    pub fn set_badge(&self, badge: Badge) {
+        if self.shared.badge.set(badge).is_err() {
+            log::warn!("the badge was set already; keeping the first one");
+        }
+    }
+
+    /// `set_unread_total`: the number of unread messages on the taskbar or dock
+    /// icon (none at 0). Platforms without icon badges ignore it.
+    pub async fn set_unread_total(
+        &self,
+        args: crate::ipc::UnreadTotal,
+    ) -> crate::error::CmdResult<()> {
+        if let Some(badge) = self.shared.badge.get() {
+            badge((args.total > 0).then_some(args.total));
+        }
+        Ok(())
     }
 
     /// The save dialog, if this core has one.

@@ -1140,3 +1140,20 @@ async fn conversation_commands_reach_the_other_app_as_events() {
         })
         .await;
 }
+
+#[tokio::test]
+async fn the_unread_total_goes_to_the_taskbar_badge() {
+    let app = app();
+    let shown = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = std::sync::Arc::clone(&shown);
+    app.core.set_badge(std::sync::Arc::new(move |n| {
+        record.lock().unwrap().push(n);
+    }));
+    for total in [3, 0] {
+        app.core
+            .set_unread_total(hearth_desktop::ipc::UnreadTotal { total })
+            .await
+            .unwrap();
+    }
+    assert_eq!(*shown.lock().unwrap(), [Some(3), None], "no badge at 0");
+}

@@ -172,6 +172,35 @@ describe('the "new messages" divider', () => {
   });
 });
 
+describe('the unread total', () => {
+  it('shows in the window title and on the taskbar badge, and clears when read', async () => {
+    const { hearth, mock } = world({ seed: false });
+    // The app starts the store itself (once).
+    render(App, { props: { hearth } });
+    await hostAsOwner(hearth);
+    mock.control.addRoom('games');
+    await settle();
+    expect(document.title).toBe('Hearth');
+    expect(mock.control.badge()).toBe(0);
+    mock.control.say('tobi', 'round two?', 'games');
+    mock.control.say('mara', 'in', 'games');
+    await settle();
+    const total = hearth.totalUnread;
+    expect(hearth.chat.countOf(roomKey('games')).unread).toBe(2);
+    expect(total).toBe(2);
+    expect(document.title).toBe(`(${total}) Hearth`);
+    expect(mock.control.badge()).toBe(total);
+    await hearth.enterRoom('games');
+    await settle();
+    await hearth.markRead(roomKey('games'));
+    await settle();
+    const after = hearth.totalUnread;
+    expect(after).toBe(total - 2);
+    expect(document.title).toBe(after > 0 ? `(${after}) Hearth` : 'Hearth');
+    expect(mock.control.badge()).toBe(after);
+  });
+});
+
 describe('typing', () => {
   it('shows for LIMITS.typingShowMs, or until their message lands', () => {
     vi.useFakeTimers();

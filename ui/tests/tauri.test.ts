@@ -40,6 +40,7 @@ const CASES: { [K in Command]: ArgsOf<K> } = {
   search: { room: 'r', query: 'pizza', before: 40, limit: 20 },
   mark_read: { with: 'b', id: 12 },
   typing: { room: 'r' },
+  set_unread_total: { total: 3 },
   send_file: { transfer: 't1', to: 'public', name: 'a.png', data: 'iVBORw==' },
   cancel_transfer: { transfer: 't1' },
   file_bytes: { id: 4, thumbnail: true },

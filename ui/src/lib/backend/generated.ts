@@ -1182,6 +1182,15 @@ unread: number,
  */
 mentions: number, };
 
+/**
+ * `set_unread_total`: what the taskbar or dock badge shows.
+ */
+export type UnreadTotal = { 
+/**
+ * Unread messages over every room and private chat (0: no badge).
+ */
+total: number, };
+
 /** Every command: its `args` (null: none) and what it resolves to. */
 export interface Commands {
   host_start: { args: HostStartArgs; result: HostStarted };
@@ -1213,6 +1222,7 @@ export interface Commands {
   search: { args: Search; result: SearchView };
   mark_read: { args: Read; result: UnreadCount };
   typing: { args: Typing; result: null };
+  set_unread_total: { args: UnreadTotal; result: null };
   send_file: { args: SendFileArgs; result: null };
   cancel_transfer: { args: TransferArgs; result: null };
   file_bytes: { args: FileBytesArgs; result: FileBytes };

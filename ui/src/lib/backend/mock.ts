@@ -167,6 +167,8 @@ export class MockBackend implements Backend {
   private portsInUse = new Set<number>();
   private keychainAvailable = true;
   private settings: Settings = { notifications: 'mentions', share_typing: true, do_not_disturb: false, mention_sound: false };
+  /** What the taskbar badge would show (`set_unread_total`). */
+  private badge = 0;
 
   // the server world (one world, whichever address you join)
   private accounts = new Map<string, Account>();
@@ -995,6 +997,10 @@ export class MockBackend implements Backend {
       void me;
       return null;
     },
+    set_unread_total: (args) => {
+      this.badge = args.total;
+      return null;
+    },
 
     // private chats
     private_request: (args) => {
@@ -1271,6 +1277,8 @@ export class MockBackend implements Backend {
     },
     /** The id of the newest message anywhere. */
     lastId: (): number => this.messages.length,
+    /** The unread total the app last put on its taskbar icon. */
+    badge: (): number => this.badge,
     /** The settings as the shell saved them. */
     settings: (): Settings => structuredClone(this.settings),
     state: () => ({ place: this.place(), me: this.me?.username ?? null, privates: this.privateLinks(), host: this.hosting }),

@@ -475,6 +475,11 @@ export class Hearth {
     return this.backend.invoke('search', { ...this.target(key), query, ...(before !== undefined && { before }) });
   }
 
+  /** Puts the unread total on the taskbar or dock icon (the shell ignores it where there is none). */
+  showUnreadTotal(total: number): void {
+    void this.backend.invoke('set_unread_total', { total }).catch(() => {});
+  }
+
   /** Unread messages in the window title's count: rooms, and private chats with a tab. */
   get totalUnread(): number {
     return this.chat.totalUnread(this.privates.tabs.map((t) => dmKey(t.user)));
