@@ -140,6 +140,7 @@ pub fn typescript() -> String {
          filesQuotaBytes: {},\n  \
          inlineImageTypes: {:?},\n  \
          typingSendIntervalMs: {},\n  \
+         typingRelayIntervalMs: {},\n  \
          typingShowMs: {},\n  \
          editWindowSecs: {},\n  \
          searchQueryMaxChars: {},\n  \
@@ -157,6 +158,7 @@ pub fn typescript() -> String {
         hearth_server::config::DEFAULT_FILES_QUOTA_BYTES,
         hearth_protocol::files::INLINE_IMAGE_TYPES,
         rules::TYPING_SEND_INTERVAL_MS,
+        rules::TYPING_RELAY_INTERVAL_MS,
         rules::TYPING_SHOW_MS,
         rules::EDIT_WINDOW_SECS,
         rules::SEARCH_QUERY_MAX_CHARS,

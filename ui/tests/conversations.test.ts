@@ -253,6 +253,9 @@ describe('typing', () => {
     expect(await code(mock.invoke('typing', { room: 'games' }))).toBe('wrong_state');
     expect(await code(mock.invoke('typing', { with: 'tobi' }))).toBe('not_linked');
     expect(await code(mock.invoke('typing', { room: 'general', with: 'tobi' }))).toBe('invalid_input');
+    // A flood is refused, as the server does: one relay per LIMITS.typingRelayIntervalMs.
+    expect(await mock.invoke('typing', { room: 'general' })).toBeNull();
+    expect(await code(mock.invoke('typing', { room: 'general' }))).toBe('slow_down');
   });
 });
 

@@ -1259,6 +1259,7 @@ export const LIMITS = {
   filesQuotaBytes: 2147483648,
   inlineImageTypes: ["image/png", "image/jpeg", "image/gif", "image/webp"],
   typingSendIntervalMs: 3000,
+  typingRelayIntervalMs: 2000,
   typingShowMs: 5000,
   editWindowSecs: 86400,
   searchQueryMaxChars: 200,

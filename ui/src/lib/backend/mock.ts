@@ -169,6 +169,8 @@ export class MockBackend implements Backend {
   private settings: Settings = { notifications: 'mentions', share_typing: true, do_not_disturb: false, mention_sound: false };
   /** What the taskbar badge would show (`set_unread_total`). */
   private badge = 0;
+  /** When this user's last `typing` was relayed (Date.now()). */
+  private lastTyping = -Infinity;
 
   // the server world (one world, whichever address you join)
   private accounts = new Map<string, Account>();
@@ -994,6 +996,12 @@ export class MockBackend implements Backend {
       } else if ((args.room ?? this.place()) !== this.place() || this.place() === 'lobby') {
         throw fail('wrong_state', 'You are not in that room.');
       }
+      // Relayed at most once per LIMITS.typingRelayIntervalMs, like the server.
+      const now = Date.now();
+      if (now - this.lastTyping < LIMITS.typingRelayIntervalMs) {
+        throw fail('slow_down', 'typing is relayed at most once every 2 seconds');
+      }
+      this.lastTyping = now;
       void me;
       return null;
     },
