@@ -147,7 +147,50 @@ pub fn fts_query(text: &str) -> Option<String> {
     Some(query)
 }
 
+/// Messages not yet in the search index at which [`Store::index_pending`]
+/// with `at_least` = this indexes them (the persist thread's threshold).
+pub const INDEX_BATCH: i64 = 512;
+
+/// Adds the messages after `fts_state.indexed_to` to the search index, in the
+/// caller's transaction.
+fn index_in(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
+    let added = tx.execute(
+        "INSERT INTO messages_fts(rowid, text)
+         SELECT id, text FROM messages WHERE id > (SELECT indexed_to FROM fts_state)",
+        [],
+    )?;
+    tx.execute(
+        "UPDATE fts_state SET indexed_to = (SELECT coalesce(max(id), 0) FROM messages)",
+        [],
+    )?;
+    Ok(added)
+}
+
 impl Store {
+    /// Brings the search index up to date when at least `at_least` messages
+    /// wait for it (0: always), in one transaction; returns how many were
+    /// added. The message pipeline calls it with [`INDEX_BATCH`] after storing
+    /// a batch, so the index grows by large segments instead of one per
+    /// commit; search, edits and deletions call it with 0 first, so they
+    /// always see every message.
+    pub fn index_pending(&self, at_least: i64) -> Result<usize> {
+        let mut conn = self.conn();
+        if at_least > 0 {
+            let pending: i64 = conn.query_row(
+                "SELECT coalesce(max(id), 0) - (SELECT indexed_to FROM fts_state) FROM messages",
+                [],
+                |r| r.get(0),
+            )?;
+            if pending < at_least {
+                return Ok(0);
+            }
+        }
+        let tx = conn.transaction()?;
+        let added = index_in(&tx)?;
+        tx.commit()?;
+        Ok(added)
+    }
+
     /// What is needed to decide whether a user may edit, delete, react to or
     /// read message `id`.
     pub fn message_meta(&self, id: i64) -> Result<Option<MessageMeta>> {
@@ -203,6 +246,8 @@ impl Store {
     ) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        // The update trigger takes the old text out of the index: it must be in it.
+        index_in(&tx)?;
         let changed = tx.execute(
             "UPDATE messages SET text = ?2, edited = ?3, mention_room = ?4
              WHERE id = ?1 AND deleted IS NULL",
@@ -222,6 +267,7 @@ impl Store {
     pub fn delete_message(&self, id: i64, now: OffsetDateTime) -> Result<DeletedMessage> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        index_in(&tx)?;
         let changed = tx.execute(
             "UPDATE messages SET text = '', deleted = ?2, edited = NULL, mention_room = 0
              WHERE id = ?1 AND deleted IS NULL",
@@ -375,6 +421,7 @@ impl Store {
             return Ok(Vec::new());
         };
         let before = before.unwrap_or(i64::MAX);
+        self.index_pending(0)?;
         let conn = self.conn();
         match scope {
             Conversation::Room(room_id) => {

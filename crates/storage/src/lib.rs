@@ -28,6 +28,7 @@ use rusqlite::Connection;
 pub use audit::{AuditEntry, NewAudit};
 pub use conversation::{
     fts_query, Conversation, DeletedMessage, MessageMeta, ReactionGroup, SearchScope, UnreadCount,
+    INDEX_BATCH,
 };
 pub use devices::Device;
 pub use error::{Result, StorageError};

@@ -292,15 +292,6 @@ impl Store {
                 ids.push(id);
             }
         }
-        // One statement indexes the whole batch for search (ids of one
-        // transaction on the one connection are contiguous).
-        if let (Some(first), Some(last)) = (ids.first(), ids.last()) {
-            tx.prepare_cached(
-                "INSERT INTO messages_fts(rowid, text)
-                 SELECT id, text FROM messages WHERE id BETWEEN ?1 AND ?2",
-            )?
-            .execute(params![first, last])?;
-        }
         tx.commit()?;
         Ok(ids)
     }

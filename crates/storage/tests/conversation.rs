@@ -323,3 +323,51 @@ fn search_stays_inside_its_conversation_and_pages_newest_first() {
     assert!(w.store.search(room, "\"party OR NEAR(", None, 10).is_ok());
     assert!(w.store.search(room, "  ", None, 10).unwrap().is_empty());
 }
+
+#[test]
+fn the_search_index_catches_up_in_batches_and_before_every_search() {
+    let w = world();
+    let alice = user(&w.store, "alice");
+    let room = Conversation::Room(w.lobby);
+    let first = send(&w.store, Some(w.lobby), alice, None, "walrus one");
+    // Below the batch size nothing is indexed by the pipeline's call...
+    assert_eq!(
+        w.store.index_pending(hearth_storage::INDEX_BATCH).unwrap(),
+        0
+    );
+    // ...but a search indexes what waits first, so it is found.
+    assert_eq!(w.store.search(room, "walrus", None, 10).unwrap().len(), 1);
+    assert_eq!(w.store.index_pending(0).unwrap(), 0, "nothing left");
+    // An edit of a message not indexed yet keeps the index right.
+    let second = send(&w.store, Some(w.lobby), alice, None, "walrus two");
+    w.store
+        .edit_message(second, "narwhal two", &[], false, OffsetDateTime::now_utc())
+        .unwrap();
+    let found: Vec<i64> = w
+        .store
+        .search(room, "walrus", None, 10)
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(found, [first]);
+    assert_eq!(w.store.search(room, "narwhal", None, 10).unwrap().len(), 1);
+    // A full batch is indexed by the pipeline's call.
+    let batch: Vec<NewMessage> = (0..hearth_storage::INDEX_BATCH)
+        .map(|i| NewMessage {
+            room_id: Some(w.lobby),
+            sender_id: alice,
+            recipient_id: None,
+            text: format!("seal {i}"),
+            ts: OffsetDateTime::now_utc(),
+            file: None,
+            mentions: Vec::new(),
+            mention_room: false,
+        })
+        .collect();
+    w.store.insert_messages(&batch).unwrap();
+    assert_eq!(
+        w.store.index_pending(hearth_storage::INDEX_BATCH).unwrap(),
+        hearth_storage::INDEX_BATCH as usize
+    );
+}

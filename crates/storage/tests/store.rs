@@ -90,7 +90,7 @@ fn migrations_are_idempotent() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(version, 6, "bump with each new migration");
+    assert_eq!(version, 7, "bump with each new migration");
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -708,6 +708,7 @@ fn upgrading_reports_names_that_now_collide_and_keeps_both_usable() {
              UPDATE users SET name_key = lower(name);
              DROP TRIGGER messages_fts_update;
              DROP TABLE messages_fts;
+             DROP TABLE fts_state;
              DROP TABLE mentions;
              DROP TABLE reactions;
              DROP TABLE read_marks;
