@@ -10,7 +10,7 @@ use hearth_protocol::requests::{
 use hearth_protocol::{AuditEntry, PrivateLinks, UnreadCount, PUBLIC};
 
 use crate::error::{CmdResult, CommandError};
-use crate::events::message_view;
+use crate::events::{message_view, message_views};
 use crate::ipc::{HearthEvent, HistoryView, RoomMap, SearchView, Session};
 use crate::state::Core;
 
@@ -63,11 +63,7 @@ impl Core {
         let room = page.room.or(asked_room);
         Ok(HistoryView {
             with: page.with.or(asked_with),
-            messages: page
-                .messages
-                .into_iter()
-                .map(|m| message_view(m, me.as_deref(), room.as_deref()))
-                .collect(),
+            messages: message_views(page.messages, me.as_deref(), room.as_deref()),
             room,
         })
     }
@@ -117,11 +113,7 @@ impl Core {
         let room = page.room.clone();
         Ok(SearchView {
             with: page.with,
-            messages: page
-                .messages
-                .into_iter()
-                .map(|m| message_view(m, me.as_deref(), room.as_deref()))
-                .collect(),
+            messages: message_views(page.messages, me.as_deref(), room.as_deref()),
             room,
             more: page.more,
         })

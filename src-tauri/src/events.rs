@@ -62,6 +62,18 @@ fn same_name(a: &str, b: &str) -> bool {
     a.to_lowercase() == b.to_lowercase()
 }
 
+/// A page of protocol messages as the UI shows them (see [`message_view`]).
+pub(crate) fn message_views(
+    messages: Vec<ChatMessage>,
+    me: Option<&str>,
+    room: Option<&str>,
+) -> Vec<MessageView> {
+    messages
+        .into_iter()
+        .map(|m| message_view(m, me, room))
+        .collect()
+}
+
 /// A protocol message as the UI shows it, from the point of view of `me`.
 pub(crate) fn message_view(m: ChatMessage, me: Option<&str>, room: Option<&str>) -> MessageView {
     let with = m.private.then(|| match me {
@@ -226,10 +238,7 @@ pub(crate) fn map(event: Event, ctx: &Context, options: &ClientOptions) -> Mappe
             page: HistoryView {
                 room: Some(room.clone()),
                 with: None,
-                messages: messages
-                    .into_iter()
-                    .map(|m| message_view(m, me, Some(&room)))
-                    .collect(),
+                messages: message_views(messages, me, Some(&room)),
             },
         }),
         Event::Notice(n) => notice(n, ctx),

@@ -11,26 +11,11 @@ import { ChatStore, MAIN_TAB, dmKey, roomKey, typingText } from '../src/lib/stor
 import { completeMention, mentionCandidates, mentionQuery, mentionSegments } from '../src/lib/util/mentions';
 import { isEmoji, mentionSpans, queryProblem } from '../src/lib/util/validate';
 import App from '../src/App.svelte';
-import { hostAsOwner, joinAsMember, settle, setup } from './helpers';
+import { hostAsOwner, joinAsMember, messageView, settle, setup } from './helpers';
 
-const msg = (id: number, extra: Partial<MessageView> = {}): MessageView => ({
-  id,
-  room: 'general',
-  with: null,
-  from: 'mara',
-  text: `m${id}`,
-  ts: new Date().toISOString(),
-  color: '#e0a458',
-  private: false,
-  file: null,
-  mentions: [],
-  mention_room: false,
-  mentions_me: false,
-  edited: null,
-  deleted: false,
-  reactions: [],
-  ...extra,
-});
+/** A message sent just now (inside the edit window). */
+const msg = (id: number, extra: Partial<MessageView> = {}): MessageView =>
+  messageView(id, { ts: new Date().toISOString(), ...extra });
 
 const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code: string }) => e.code);
 

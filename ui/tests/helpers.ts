@@ -4,6 +4,7 @@ import App from '../src/App.svelte';
 import generatedSource from '../src/lib/backend/generated.ts?raw';
 import { MockBackend } from '../src/lib/backend/mock';
 import { Hearth } from '../src/lib/stores/hearth.svelte';
+import type { MessageView } from '../src/lib/backend/types';
 
 /** Let queued microtasks (mock events) and Svelte updates run. */
 export async function settle(rounds = 5): Promise<void> {
@@ -52,3 +53,23 @@ export function generatedCommands(): string[] {
   const list = /export interface Commands \{([\s\S]*?)\n\}/.exec(generatedSource)![1];
   return [...list.matchAll(/^\s+(\w+): \{ args:/gm)].map((m) => m[1]);
 }
+
+/** A room message from mara in #general, as the shell sends it; `extra` overrides fields. */
+export const messageView = (id: number, extra: Partial<MessageView> = {}): MessageView => ({
+  id,
+  room: 'general',
+  with: null,
+  from: 'mara',
+  text: `m${id}`,
+  ts: '2024-01-01T10:00:00Z',
+  color: '#e0a458',
+  private: false,
+  file: null,
+  mentions: [],
+  mention_room: false,
+  mentions_me: false,
+  edited: null,
+  deleted: false,
+  reactions: [],
+  ...extra,
+});

@@ -1,28 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageView } from '../src/lib/backend/types';
 import { ChatStore, MAIN_TAB, dmKey, roomKey } from '../src/lib/stores/chat.svelte';
 import { PrivateStore } from '../src/lib/stores/privates.svelte';
 import { AppStore } from '../src/lib/stores/app.svelte';
-import { hostAsOwner, joinAsMember, settle, setup } from './helpers';
+import { hostAsOwner, joinAsMember, messageView, settle, setup } from './helpers';
 
-const msg = (id: number, extra: Partial<MessageView> = {}): MessageView => ({
-  id,
-  room: 'general',
-  with: null,
-  from: 'mara',
-  text: `m${id}`,
-  ts: '2024-01-01T10:00:00Z',
-  color: '#e0a458',
-  private: false,
-  file: null,
-  mentions: [],
-  mention_room: false,
-  mentions_me: false,
-  edited: null,
-  deleted: false,
-  reactions: [],
-  ...extra,
-});
+const msg = messageView;
 
 describe('ChatStore', () => {
   it('adds live messages once, learns colors and counts unread from others until read', () => {
