@@ -44,6 +44,11 @@ mod roundtrip;
 /// The port a host listens on, and a joiner assumes, when none is given.
 pub const DEFAULT_PORT: u16 = 7878;
 
+/// Version of this protocol, announced in LAN discovery beacons. The message set only
+/// grows (new types and fields are added, never changed), so this rises only if that
+/// promise is ever broken.
+pub const PROTOCOL_VERSION: u32 = 1;
+
 pub use envelope::{Envelope, RequestId, Status};
 pub use error_code::ErrorCode;
 pub use files::FileInfo;
