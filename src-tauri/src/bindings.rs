@@ -18,9 +18,11 @@ use hearth_protocol::rules;
 use hearth_protocol::{AuditEntry, PrivateLinks, UnreadCount};
 use ts_rs::{Config, TypeVisitor, TS};
 
+use hearth_discovery::Finding;
+
 use crate::error::CommandError;
 use crate::ipc::{
-    AddressArgs, ConnectArgs, ConnectResult, FileBytes, FileBytesArgs, HearthEvent, HistoryView,
+    AddressArgs, ConnectArgs, ConnectResult, DiscoveryJoinArgs, DiscoveryState, HostCheckArgs, FileBytes, FileBytesArgs, HearthEvent, HistoryView,
     HostInfo, HostStartArgs, HostStarted, LoginArgs, ParsedAddress, RoomMap, SaveFileArgs,
     SavedLogin, SavedServer, SearchView, SendFileArgs, Session, Settings, TransferArgs,
     TrustHostArgs, UnreadTotal, EVENT_CHANNEL,

@@ -13,6 +13,7 @@ macro_rules! with_command_list {
             host_start(HostStartArgs) -> HostStarted;
             host_stop -> ();
             host_status -> Option<HostInfo>;
+            host_check(HostCheckArgs) -> Vec<Finding>;
             // joining
             connect(ConnectArgs) -> ConnectResult;
             trust_host(TrustHostArgs) -> ConnectResult;
@@ -20,6 +21,9 @@ macro_rules! with_command_list {
             disconnect -> ();
             saved_servers -> Vec<SavedServer>;
             parse_address(AddressArgs) -> ParsedAddress;
+            discovery_start -> DiscoveryState;
+            discovery_stop -> ();
+            discovery_join(DiscoveryJoinArgs) -> ConnectResult;
             // account
             register(Register) -> ();
             login(LoginArgs) -> Session;

@@ -10,9 +10,11 @@ use hearth_protocol::requests::{
 use hearth_protocol::{AuditEntry, PrivateLinks, UnreadCount};
 use tauri::{Builder, Runtime, State};
 
+use hearth_discovery::Finding;
+
 use crate::error::CmdResult;
 use crate::ipc::{
-    AddressArgs, ConnectArgs, ConnectResult, FileBytes, FileBytesArgs, HistoryView, HostInfo,
+    AddressArgs, ConnectArgs, ConnectResult, DiscoveryJoinArgs, DiscoveryState, HostCheckArgs, FileBytes, FileBytesArgs, HistoryView, HostInfo,
     HostStartArgs, HostStarted, LoginArgs, ParsedAddress, RoomMap, SaveFileArgs, SavedLogin,
     SavedServer, SearchView, SendFileArgs, Session, Settings, TransferArgs, TrustHostArgs,
     UnreadTotal,

@@ -35,6 +35,9 @@ pub enum AppCode {
     KeyChanged,
     /// The server's key does not match the join code.
     WrongCode,
+    /// A host found on the LAN is not who it announced: its key does not match the code
+    /// it announced.
+    NotThisHost,
     /// The server could not be reached.
     Unreachable,
     /// The port is taken on this computer.
@@ -361,6 +364,7 @@ mod tests {
         let app = [
             AppCode::KeyChanged,
             AppCode::WrongCode,
+            AppCode::NotThisHost,
             AppCode::Unreachable,
             AppCode::PortInUse,
             AppCode::KeychainUnavailable,

@@ -1,16 +1,22 @@
 //! Hosting a room: the embedded `hearth_server` on `0.0.0.0:<port>` with its data in the
 //! app data dir, the host's own account (made the owner and logged in through the client
-//! library, pinned to the server's own key), the LAN addresses and join code, a live
-//! connected count, and a clean stop.
+//! library, pinned to the server's own key), the LAN addresses, join code and its QR code,
+//! the room announced on the LAN (`hearth-discovery`), a live connected count, the
+//! self-check (`host_check`), and a clean stop.
 
 use std::net::{IpAddr, SocketAddr};
 
+use std::sync::Arc;
+
 use hearth_client::{ClientError, ErrorCode as ServerCode, ServerAddr, Trust};
+use hearth_discovery::{Announcer, Beacon, Finding};
 use hearth_server::RunningServer;
 use tokio::net::TcpListener;
 
 use crate::error::{AppCode, CmdResult, CommandError};
-use crate::ipc::{HearthEvent, HostAddress, HostInfo, HostStartArgs, HostStarted, Session};
+use crate::ipc::{
+    HearthEvent, HostAddress, HostCheckArgs, HostInfo, HostStartArgs, HostStarted, Session,
+};
 use crate::state::{Core, HostSlot, TaskGuard};
 
 /// How far above a taken port to look for a free one to suggest.
@@ -20,7 +26,10 @@ const PORT_SEARCH: u16 = 100;
 pub(crate) struct Host {
     server: RunningServer,
     info: HostInfo,
-    /// Emits `host_status` when the logged-in count changes; stops when dropped.
+    /// Announces the room on the LAN (none when announcing is off or failed).
+    announcer: Option<Arc<Announcer>>,
+    /// Emits `host_status` (and announces the count) when the logged-in count changes;
+    /// stops when dropped.
     _stats: TaskGuard,
 }
 
@@ -35,8 +44,17 @@ impl Host {
 
     /// Closes the room for good: clients get a final `bye` and stop reconnecting.
     pub(crate) async fn stop(self) {
-        let Host { server, _stats, .. } = self;
+        let Host {
+            server,
+            _stats,
+            announcer,
+            ..
+        } = self;
         drop(_stats);
+        // Saying goodbye over mDNS waits for the daemon: off the async threads.
+        if let Some(announcer) = announcer {
+            let _ = tokio::task::spawn_blocking(move || drop(announcer)).await;
+        }
         if let Err(e) = server.close().await {
             log::warn!("the hosted server stopped with an error: {e}");
         }
@@ -67,6 +85,38 @@ fn join_link(addresses: &[HostAddress], port: u16, code: &str) -> String {
         .unwrap_or_else(|| "127.0.0.1".to_owned());
     let addr = SocketAddr::new(host.parse().unwrap_or(IpAddr::from([127, 0, 0, 1])), port);
     format!("{}://{addr}/{code}", hearth_client::link::SCHEME)
+}
+
+/// The join link as a QR code: an SVG document, black modules on white with a quiet zone.
+pub fn qr_svg(link: &str) -> String {
+    match qrcode::QrCode::new(link.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .dark_color(qrcode::render::svg::Color("#000000"))
+            .light_color(qrcode::render::svg::Color("#ffffff"))
+            .build(),
+        // A join link is far below a QR code's capacity; never reached.
+        Err(e) => {
+            log::warn!("no QR code for the join link: {e}");
+            String::new()
+        }
+    }
+}
+
+/// The room name: the one given, else "USERNAME's room"; `invalid_input` when it cannot
+/// be announced.
+fn room_name(args: &HostStartArgs) -> CmdResult<String> {
+    let name = match args.room_name.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => name.to_owned(),
+        _ => format!("{}'s room", args.username.trim()),
+    };
+    hearth_discovery::beacon::check_name(&name).map_err(|_| {
+        CommandError::invalid(format!(
+            "The room name must be 1 to {} characters.",
+            hearth_discovery::beacon::MAX_NAME_CHARS
+        ))
+    })
 }
 
 /// A port near `taken` that can be bound on `ip` right now.
@@ -131,6 +181,7 @@ impl Core {
     }
 
     async fn start_hosting(&self, port: u16, args: HostStartArgs) -> CmdResult<(Host, Session)> {
+        let room_name = room_name(&args)?;
         let ip = self.config().bind_ip;
         let listener = match TcpListener::bind((ip, port)).await {
             Ok(l) => l,
@@ -175,20 +226,26 @@ impl Core {
 
         let addresses = lan_addresses(port);
         let code = server.join_code().to_string();
+        let announcer = self.announce(&room_name, port, server.join_code());
+        let link = join_link(&addresses, port, &code);
         let info = HostInfo {
-            join_link: join_link(&addresses, port, &code),
+            join_qr_svg: qr_svg(&link),
+            join_link: link,
             addresses,
             port,
             join_code: code,
             fingerprint: key.to_string(),
             connected: 0,
+            room_name,
+            announcing: announcer.is_some(),
         };
-        let stats = self.watch_stats(server.stats());
+        let stats = self.watch_stats(server.stats(), announcer.clone());
         log::info!("hosting on port {port}, join code {}", info.join_code);
         Ok((
             Host {
                 server,
                 info,
+                announcer,
                 _stats: stats,
             },
             session,
@@ -224,9 +281,62 @@ impl Core {
         }
     }
 
+    /// Starts announcing the room on the LAN, unless the config says not to (or the
+    /// server listens on loopback only). A failure is logged: friends can still join by
+    /// address, and the host panel says the room is not announced.
+    fn announce(
+        &self,
+        room_name: &str,
+        port: u16,
+        code: hearth_client::JoinCode,
+    ) -> Option<Arc<Announcer>> {
+        let options = self.config().announce.clone()?;
+        let lan_targets = matches!(
+            options.targets,
+            hearth_discovery::announce::BeaconTargets::Lan
+        );
+        if lan_targets && self.config().bind_ip.is_loopback() {
+            return None;
+        }
+        let host = hearth_discovery::host_name();
+        let started = Beacon::new(room_name, &host, port, code, 1)
+            .map_err(|e| e.to_string())
+            .and_then(|b| Announcer::start(b, options).map_err(|e| e.to_string()));
+        match started {
+            Ok(announcer) => Some(Arc::new(announcer)),
+            Err(e) => {
+                log::warn!("the room is not announced on the LAN: {e}");
+                None
+            }
+        }
+    }
+
+    /// `host_check`: what would stop friends from finding or reaching this host, most
+    /// serious first (the hosted room's port while hosting, else the given port).
+    pub async fn host_check(&self, args: HostCheckArgs) -> CmdResult<Vec<Finding>> {
+        let hosting = match &self.lock().host {
+            HostSlot::Running(host) => Some(host.info.port),
+            _ => None,
+        };
+        let port = match (hosting, args.port) {
+            (Some(port), _) => port,
+            (None, None) => self.config().default_port,
+            (None, Some(p)) => u16::try_from(p).ok().filter(|p| *p != 0).ok_or_else(|| {
+                CommandError::invalid("The port must be a number from 1 to 65535.")
+            })?,
+        };
+        let facts = tokio::task::spawn_blocking(move || {
+            hearth_discovery::probe::gather(port, hosting.is_some())
+        })
+        .await
+        .map_err(|e| CommandError::internal(e.to_string()))?;
+        Ok(hearth_discovery::selfcheck::assess(&facts))
+    }
+
     fn watch_stats(
         &self,
         mut stats: tokio::sync::watch::Receiver<hearth_server::Stats>,
+        announcer: Option<Arc<Announcer>>,
     ) -> TaskGuard {
         let core = self.clone();
         TaskGuard::spawn(async move {
@@ -235,6 +345,9 @@ impl Core {
                 let online = u32::try_from(stats.borrow_and_update().online).unwrap_or(u32::MAX);
                 if last != Some(online) {
                     last = Some(online);
+                    if let Some(announcer) = &announcer {
+                        announcer.set_online(online);
+                    }
                     core.emit(HearthEvent::HostStatus { connected: online });
                 }
                 if stats.changed().await.is_err() {

@@ -42,6 +42,23 @@ pub struct HostInfo {
     pub join_link: String,
     /// Clients logged in right now, the host included.
     pub connected: u32,
+    /// The room name friends see in their Join list.
+    pub room_name: String,
+    /// Whether the room is announced on the LAN (mDNS and UDP beacons); when not, friends
+    /// join by address.
+    pub announcing: bool,
+    /// The join link as a QR code: a complete SVG document (black on white).
+    pub join_qr_svg: String,
+}
+
+/// `host_check` arguments.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct HostCheckArgs {
+    /// The port to check before hosting (the default port when absent); ignored while
+    /// hosting, when the room's own port is checked.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub port: Option<u32>,
 }
 
 /// `host_start` arguments.
@@ -63,6 +80,10 @@ pub struct HostStartArgs {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub max_file_mib: Option<u32>,
+    /// The room name friends see in their Join list ("USERNAME's room" when absent).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub room_name: Option<String>,
 }
 
 /// Who the app is logged in as, and where.
@@ -119,6 +140,67 @@ pub enum ConnectResult {
         /// `SHA256:<hex>`.
         fingerprint: String,
     },
+}
+
+// ---------------------------------------------------------------- discovery
+
+/// How far a discovered host can be trusted, before joining.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscoveredTrust {
+    /// First seen: joining trusts the key its announced code names (no dialog).
+    New,
+    /// This app trusted the address's key before, and the announced code matches it.
+    Known,
+    /// This app trusted another key at this address: joining is refused until the user
+    /// forgets the old key (the host may have been reset, or someone is pretending).
+    KeyChanged,
+    /// Joining found that the server's key does not match the code it announced: not
+    /// the host it claims to be. Never joined.
+    NotThisHost,
+}
+
+/// One host found on the LAN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DiscoveredHost {
+    /// The room name it announces.
+    pub name: String,
+    /// The host computer's name.
+    pub host_name: String,
+    /// `ip:port` of its chat server (where the announcement came from).
+    pub address: String,
+    /// The join code it announces, to compare with the host's screen.
+    pub join_code: String,
+    /// Users logged in there now.
+    pub online: u32,
+    /// How it was heard.
+    pub via: Vec<hearth_discovery::Via>,
+    /// How far it can be trusted.
+    pub trust: DiscoveredTrust,
+}
+
+/// The Join screen's list of hosts on the LAN (also the `discovery` event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DiscoveryState {
+    /// The hosts heard, newest first.
+    pub hosts: Vec<DiscoveredHost>,
+    /// The interfaces searched, `name (ip)`.
+    pub searched: Vec<String>,
+    /// Listeners that could not start, in plain words.
+    pub problems: Vec<String>,
+    /// True once 5 seconds passed with nothing found: show why and the manual path.
+    pub nothing_found: bool,
+}
+
+/// `discovery_join` arguments.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct DiscoveryJoinArgs {
+    /// The host's `address` from the list.
+    pub address: String,
+    /// A join code the user typed or scanned: it wins over the announced one.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub join_code: Option<String>,
 }
 
 /// `trust_host` arguments.
@@ -380,6 +462,11 @@ impl<'de> Deserialize<'de> for NotifyLevel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HearthEvent {
+    /// The list of hosts on the LAN changed (only while discovery runs).
+    Discovery {
+        /// The list now.
+        state: DiscoveryState,
+    },
     /// `user` is typing in `room` (or, without a room, to you in your private chat).
     Typing {
         /// Who.

@@ -38,6 +38,7 @@ mod auth;
 pub mod bindings;
 mod chat;
 pub mod commands;
+mod discovery;
 pub mod error;
 pub mod events;
 mod files;

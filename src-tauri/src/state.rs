@@ -6,7 +6,7 @@
 //! under `tauri::test::mock_builder()`, in plain `#[tokio::test]`s and in the app.
 //!
 //! Each concern adds its methods to `Core` in its own module: `host.rs`, `join.rs`,
-//! `auth.rs`, `chat.rs`, `transfers.rs`, `settings.rs`.
+//! `auth.rs`, `chat.rs`, `transfers.rs`, `settings.rs`, `discovery.rs`.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -70,6 +70,11 @@ pub struct CoreConfig {
     pub client: ClientOptions,
     /// Lets tests lower the server's Argon2 cost; the app leaves the defaults.
     pub server_tuning: fn(&mut hearth_server::Config),
+    /// How a hosted room is announced on the LAN; `None` does not announce (tests on a
+    /// machine whose LAN they must not touch).
+    pub announce: Option<hearth_discovery::announce::AnnounceOptions>,
+    /// How the Join screen listens for hosts.
+    pub browse: hearth_discovery::BrowseOptions,
 }
 
 impl CoreConfig {
@@ -81,6 +86,8 @@ impl CoreConfig {
             default_port: DEFAULT_PORT,
             client: ClientOptions::default(),
             server_tuning: |_| {},
+            announce: Some(hearth_discovery::announce::AnnounceOptions::default()),
+            browse: hearth_discovery::BrowseOptions::default(),
         }
     }
 }
@@ -111,6 +118,9 @@ pub(crate) struct Shared {
     save_dialog: std::sync::OnceLock<SaveDialog>,
     /// The taskbar/dock badge, set once at start-up.
     badge: std::sync::OnceLock<Badge>,
+    /// The Join screen's LAN discovery while it runs. A std mutex, held only to put in
+    /// or take out the handle (stopping it blocks, so that happens after the guard).
+    pub(crate) discovery: Mutex<Option<crate::discovery::Discovery>>,
 }
 
 #[derive(Default)]
@@ -176,6 +186,7 @@ impl Core {
                 transfers: Mutex::new(HashMap::new()),
                 save_dialog: std::sync::OnceLock::new(),
                 badge: std::sync::OnceLock::new(),
+                discovery: Mutex::new(None),
             }),
         }
     }

@@ -41,6 +41,12 @@ fn app() -> App {
     });
     config.bind_ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
     config.default_port = 0;
+    // Never announce on or listen to this machine's real LAN in tests.
+    config.announce = None;
+    config.browse = hearth_discovery::BrowseOptions {
+        mdns: false,
+        bind: "127.0.0.1:0".parse().unwrap(),
+    };
     // Cheap password hashing keeps the tests fast; the app keeps the server's defaults.
     config.server_tuning = |c| {
         c.argon2_memory_kib = 256;
@@ -112,6 +118,7 @@ async fn host(app: &App, owner: &str) -> hearth_desktop::ipc::HostStarted {
             password: secret("owner-pw"),
             color: Some("#ff8800".into()),
             max_file_mib: None,
+            room_name: None,
         })
         .await
         .expect("host_start")
@@ -426,6 +433,7 @@ async fn a_taken_port_is_reported_with_a_free_one() {
             password: secret("pw12"),
             color: None,
             max_file_mib: None,
+            room_name: None,
         })
         .await
         .unwrap_err();
@@ -444,6 +452,7 @@ async fn a_taken_port_is_reported_with_a_free_one() {
             password: secret("pw12"),
             color: None,
             max_file_mib: None,
+            room_name: None,
         })
         .await
         .unwrap_err();
@@ -457,6 +466,7 @@ async fn a_taken_port_is_reported_with_a_free_one() {
                 password: secret("pw12"),
                 color: None,
                 max_file_mib: Some(mib),
+                room_name: None,
             })
             .await
             .unwrap_err();
@@ -477,6 +487,7 @@ async fn the_hosts_file_size_setting_is_what_the_server_enforces() {
             password: secret("pw12"),
             color: None,
             max_file_mib: Some(1),
+            room_name: None,
         })
         .await
         .unwrap();

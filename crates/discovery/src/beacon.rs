@@ -99,11 +99,7 @@ impl Beacon {
     /// Reads and validates the fields that `get` returns by key.
     pub fn from_fields(get: impl Fn(&str) -> Option<String>) -> Result<Beacon, BeaconError> {
         let field = |key: &'static str| get(key).ok_or(BeaconError::Missing(key));
-        let name = field("name")?;
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || has_control(name) {
-            return Err(BeaconError::Invalid("name"));
-        }
+        let name = check_name(&field("name")?)?;
         let host = field("host")?;
         if host.chars().count() > MAX_HOST_CHARS || has_control(&host) {
             return Err(BeaconError::Invalid("host"));
@@ -125,7 +121,7 @@ impl Beacon {
             .filter(|n| *n <= MAX_ONLINE)
             .ok_or(BeaconError::Invalid("online"))?;
         Ok(Beacon {
-            name: name.to_owned(),
+            name,
             host,
             port,
             version,
@@ -162,6 +158,16 @@ impl Beacon {
         }
         Beacon::from_fields(|key| object.get(key).and_then(|v| v.as_str()).map(str::to_owned))
     }
+}
+
+/// A room name as announced: trimmed, 1 to [`MAX_NAME_CHARS`] characters, no control
+/// characters.
+pub fn check_name(name: &str) -> Result<String, BeaconError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || has_control(name) {
+        return Err(BeaconError::Invalid("name"));
+    }
+    Ok(name.to_owned())
 }
 
 /// A decimal number without sign, spaces or leading zeros.

@@ -294,6 +294,12 @@ impl Browser {
         self.shared.changes.subscribe()
     }
 
+    /// Wakes the subscribers without a change here (something the caller shows next to
+    /// the list changed).
+    pub fn nudge(&self) {
+        self.shared.changed();
+    }
+
     /// The adapters searched (the LAN adapters when browsing started).
     pub fn searched(&self) -> &[Adapter] {
         &self.searched

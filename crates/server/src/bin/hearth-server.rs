@@ -2,10 +2,13 @@
 //!
 //! ```text
 //! hearth-server --listen 0.0.0.0:7878 --data-dir ./hearth-data [--owner NAME]
+//!               [--name "LAN party"] [--no-announce]
 //! ```
 //! Prints `listening on ADDR:PORT`, `fingerprint SHA256:<hex>` and the join
 //! code, then serves until Ctrl-C or SIGTERM, when it says goodbye to every
-//! client, flushes and closes the database.
+//! client, flushes and closes the database. While it serves it announces the
+//! room on the LAN (mDNS and UDP beacons, `hearth-discovery`) unless told not to
+//! or listening on loopback only.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -65,6 +68,12 @@ struct Args {
     /// MiB one user may upload per hour.
     #[arg(long, default_value_t = hearth_server::config::DEFAULT_UPLOAD_BYTES_PER_HOUR >> 20)]
     upload_mib_per_hour: u64,
+    /// The room name friends see in their Join list (default: this computer's name).
+    #[arg(long)]
+    name: Option<String>,
+    /// Do not announce the room on the LAN (mDNS and UDP beacons).
+    #[arg(long)]
+    no_announce: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -117,6 +126,14 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let _ = out.flush();
     drop(out);
 
+    let _announcer = if args.no_announce || args.listen.ip().is_loopback() {
+        None
+    } else {
+        let announcer = std::sync::Arc::new(announce(&server, args.name.as_deref())?);
+        tokio::spawn(keep_count(announcer.clone(), server.stats()));
+        Some(announcer)
+    };
+
     let token = server.shutdown_token();
     tokio::spawn(async move {
         wait_for_signal().await;
@@ -128,6 +145,49 @@ async fn serve(args: Args) -> anyhow::Result<()> {
         .await
         .context("server stopped with an error")?;
     Ok(())
+}
+
+/// Starts announcing the room, and keeps its online count current until the server stops.
+fn announce(
+    server: &hearth_server::RunningServer,
+    name: Option<&str>,
+) -> anyhow::Result<hearth_discovery::Announcer> {
+    let host = hearth_discovery::host_name();
+    let beacon = hearth_discovery::Beacon::new(
+        name.unwrap_or(&host),
+        &host,
+        server.local_addr().port(),
+        server.join_code(),
+        0,
+    )
+    .context("the room name (--name) must be 1 to 64 characters, without control characters")?;
+    let announcer =
+        hearth_discovery::Announcer::start(beacon, hearth_discovery::announce::AnnounceOptions::default())
+            .context("announcing on the LAN (--no-announce turns it off)")?;
+    let lan: Vec<String> = hearth_discovery::adapters::lan()
+        .iter()
+        .map(|a| a.label())
+        .collect();
+    eprintln!(
+        "announcing \"{}\" on {}",
+        announcer.beacon().name,
+        if lan.is_empty() { "no LAN adapter yet".to_owned() } else { lan.join(", ") }
+    );
+    Ok(announcer)
+}
+
+/// Keeps the announced online count in step with the server's.
+async fn keep_count(
+    announcer: std::sync::Arc<hearth_discovery::Announcer>,
+    mut stats: tokio::sync::watch::Receiver<hearth_server::Stats>,
+) {
+    loop {
+        let online = u32::try_from(stats.borrow_and_update().online).unwrap_or(u32::MAX);
+        announcer.set_online(online);
+        if stats.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 async fn wait_for_signal() {

@@ -14,7 +14,7 @@ address: string, };
 /**
  * Failures only the app can have; none shares a name with a protocol code.
  */
-export type AppCode = "key_changed" | "wrong_code" | "unreachable" | "port_in_use" | "keychain_unavailable" | "not_connected" | "cancelled" | "internal";
+export type AppCode = "key_changed" | "wrong_code" | "not_this_host" | "unreachable" | "port_in_use" | "keychain_unavailable" | "not_connected" | "cancelled" | "internal";
 
 /**
  * `audit {limit?}` (admins and the owner): newest entry first.
@@ -151,6 +151,78 @@ export type DeviceList = {
 devices: Array<DeviceInfo>, };
 
 /**
+ * One host found on the LAN.
+ */
+export type DiscoveredHost = { 
+/**
+ * The room name it announces.
+ */
+name: string, 
+/**
+ * The host computer's name.
+ */
+host_name: string, 
+/**
+ * `ip:port` of its chat server (where the announcement came from).
+ */
+address: string, 
+/**
+ * The join code it announces, to compare with the host's screen.
+ */
+join_code: string, 
+/**
+ * Users logged in there now.
+ */
+online: number, 
+/**
+ * How it was heard.
+ */
+via: Array<Via>, 
+/**
+ * How far it can be trusted.
+ */
+trust: DiscoveredTrust, };
+
+/**
+ * How far a discovered host can be trusted, before joining.
+ */
+export type DiscoveredTrust = "new" | "known" | "key_changed" | "not_this_host";
+
+/**
+ * `discovery_join` arguments.
+ */
+export type DiscoveryJoinArgs = { 
+/**
+ * The host's `address` from the list.
+ */
+address: string, 
+/**
+ * A join code the user typed or scanned: it wins over the announced one.
+ */
+join_code?: string | null, };
+
+/**
+ * The Join screen's list of hosts on the LAN (also the `discovery` event).
+ */
+export type DiscoveryState = { 
+/**
+ * The hosts heard, newest first.
+ */
+hosts: Array<DiscoveredHost>, 
+/**
+ * The interfaces searched, `name (ip)`.
+ */
+searched: Array<string>, 
+/**
+ * Listeners that could not start, in plain words.
+ */
+problems: Array<string>, 
+/**
+ * True once 5 seconds passed with nothing found: show why and the manual path.
+ */
+nothing_found: boolean, };
+
+/**
  * `edit {id, text}`: replaces the text of your own message, within
  * [`crate::rules::EDIT_WINDOW_SECS`] of sending it. The reply is the message
  * as edited; everyone who can see it gets an `edited` push.
@@ -273,9 +345,39 @@ image?: ImageSize | null,
 expired?: boolean, };
 
 /**
+ * One thing the check found, ready to show.
+ */
+export type Finding = { 
+/**
+ * Which finding.
+ */
+code: FindingCode, 
+/**
+ * How much it matters.
+ */
+severity: Severity, 
+/**
+ * One line: what is wrong (or right).
+ */
+title: string, 
+/**
+ * What to do about it, or why it could not be checked.
+ */
+detail: string, };
+
+/**
+ * Which finding it is (the UI may pick an icon by it; the text is in the finding).
+ */
+export type FindingCode = "lan_ready" | "no_lan" | "only_virtual" | "adapters_skipped" | "port_taken" | "public_network" | "no_firewall_rule" | "firewall_drops" | "firewall_open" | "not_checked";
+
+/**
  * Every push the UI receives on [`EVENT_CHANNEL`], tagged by `kind`.
  */
-export type HearthEvent = { "kind": "typing", 
+export type HearthEvent = { "kind": "discovery", 
+/**
+ * The list now.
+ */
+state: DiscoveryState, } | { "kind": "typing", 
 /**
  * Who.
  */
@@ -529,6 +631,16 @@ ip: string,
 port: number, };
 
 /**
+ * `host_check` arguments.
+ */
+export type HostCheckArgs = { 
+/**
+ * The port to check before hosting (the default port when absent); ignored while
+ * hosting, when the room's own port is checked.
+ */
+port?: number | null, };
+
+/**
  * What the host panel shows.
  */
 export type HostInfo = { 
@@ -555,7 +667,20 @@ join_link: string,
 /**
  * Clients logged in right now, the host included.
  */
-connected: number, };
+connected: number, 
+/**
+ * The room name friends see in their Join list.
+ */
+room_name: string, 
+/**
+ * Whether the room is announced on the LAN (mDNS and UDP beacons); when not, friends
+ * join by address.
+ */
+announcing: boolean, 
+/**
+ * The join link as a QR code: a complete SVG document (black on white).
+ */
+join_qr_svg: string, };
 
 /**
  * `host_start` arguments.
@@ -580,7 +705,11 @@ color?: string | null,
 /**
  * The largest file friends may send, in MiB (the server's default when absent).
  */
-max_file_mib?: number | null, };
+max_file_mib?: number | null, 
+/**
+ * The room name friends see in their Join list ("USERNAME's room" when absent).
+ */
+room_name?: string | null, };
 
 /**
  * `host_start` result.
@@ -1112,6 +1241,11 @@ do_not_disturb: boolean,
 mention_sound: boolean, };
 
 /**
+ * How much a finding matters.
+ */
+export type Severity = "problem" | "warning" | "info" | "ok";
+
+/**
  * `cancel_transfer`: stops a transfer in progress.
  */
 export type TransferArgs = { 
@@ -1191,17 +1325,26 @@ export type UnreadTotal = {
  */
 total: number, };
 
+/**
+ * How a host was heard.
+ */
+export type Via = "mdns" | "beacon";
+
 /** Every command: its `args` (null: none) and what it resolves to. */
 export interface Commands {
   host_start: { args: HostStartArgs; result: HostStarted };
   host_stop: { args: null; result: null };
   host_status: { args: null; result: HostInfo | null };
+  host_check: { args: HostCheckArgs; result: Array<Finding> };
   connect: { args: ConnectArgs; result: ConnectResult };
   trust_host: { args: TrustHostArgs; result: ConnectResult };
   forget_host: { args: AddressArgs; result: null };
   disconnect: { args: null; result: null };
   saved_servers: { args: null; result: Array<SavedServer> };
   parse_address: { args: AddressArgs; result: ParsedAddress };
+  discovery_start: { args: null; result: DiscoveryState };
+  discovery_stop: { args: null; result: null };
+  discovery_join: { args: DiscoveryJoinArgs; result: ConnectResult };
   register: { args: Register; result: null };
   login: { args: LoginArgs; result: Session };
   login_saved: { args: null; result: Session };

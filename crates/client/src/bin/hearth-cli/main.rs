@@ -9,6 +9,7 @@
 
 mod args;
 mod command;
+mod discover;
 mod print;
 mod session;
 
@@ -20,6 +21,9 @@ fn main() -> ExitCode {
     // The local offset can only be read safely while this is the only thread.
     let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     let args = args::Args::parse();
+    if args.discover {
+        return discover::run(std::time::Duration::from_secs_f64(args.timeout.clamp(0.1, 3600.0)));
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

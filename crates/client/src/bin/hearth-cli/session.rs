@@ -24,7 +24,10 @@ const FAILED: u8 = 1;
 
 /// Runs the whole session; the result is the process's exit status.
 pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
-    let (addr, code) = target(&args)?;
+    let (Some(server), Some(user)) = (args.server.as_deref(), args.user.as_deref()) else {
+        anyhow::bail!("give the server and --user (or --discover)");
+    };
+    let (addr, code) = target(server, args.code.as_deref())?;
     let known_hosts = match &args.known_hosts {
         Some(path) => path.clone(),
         None => KnownHosts::default_path()
@@ -54,7 +57,7 @@ pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
     let password = if args.password_stdin {
         None
     } else {
-        let prompt = format!("password for {}: ", args.user);
+        let prompt = format!("password for {user}: ");
         let typed = tokio::task::spawn_blocking(move || rpassword::prompt_password(prompt))
             .await
             .context("password prompt")?
@@ -86,7 +89,7 @@ pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
         newest_seen: None,
         marked: None,
     };
-    if let Some(code) = ui.log_in(&args.user, &password, args.register).await {
+    if let Some(code) = ui.log_in(user, &password, args.register).await {
         return Ok(code);
     }
     drop(password);
@@ -124,21 +127,19 @@ pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
 }
 
 /// The server address and join code, from a join link or the flags.
-fn target(args: &Args) -> anyhow::Result<(ServerAddr, Option<JoinCode>)> {
-    let flag_code = args
-        .code
-        .as_deref()
+fn target(server: &str, code: Option<&str>) -> anyhow::Result<(ServerAddr, Option<JoinCode>)> {
+    let flag_code = code
         .map(JoinCode::parse)
         .transpose()
         .context("--code")?;
-    if args.server.to_ascii_lowercase().starts_with("hearth://") {
-        let link: JoinLink = args.server.parse().context("join link")?;
+    if server.to_ascii_lowercase().starts_with("hearth://") {
+        let link: JoinLink = server.parse().context("join link")?;
         if flag_code.is_some_and(|c| c != link.code) {
             anyhow::bail!("--code does not match the code in the join link");
         }
         return Ok((link.addr, Some(link.code)));
     }
-    let addr: ServerAddr = args.server.parse()?;
+    let addr: ServerAddr = server.parse()?;
     Ok((addr, flag_code))
 }
 
