@@ -22,10 +22,10 @@ use hearth_discovery::Finding;
 
 use crate::error::CommandError;
 use crate::ipc::{
-    AddressArgs, ConnectArgs, ConnectResult, DiscoveryJoinArgs, DiscoveryState, HostCheckArgs, FileBytes, FileBytesArgs, HearthEvent, HistoryView,
-    HostInfo, HostStartArgs, HostStarted, LoginArgs, ParsedAddress, RoomMap, SaveFileArgs,
-    SavedLogin, SavedServer, SearchView, SendFileArgs, Session, Settings, TransferArgs,
-    TrustHostArgs, UnreadTotal, EVENT_CHANNEL,
+    AddressArgs, ConnectArgs, ConnectResult, DiscoveryJoinArgs, DiscoveryState, FileBytes,
+    FileBytesArgs, HearthEvent, HistoryView, HostCheckArgs, HostInfo, HostStartArgs, HostStarted,
+    LoginArgs, ParsedAddress, RoomMap, SaveFileArgs, SavedLogin, SavedServer, SearchView,
+    SendFileArgs, Session, Settings, TransferArgs, TrustHostArgs, UnreadTotal, EVENT_CHANNEL,
 };
 
 /// Where the generated file lives, from `src-tauri/`.

@@ -14,10 +14,10 @@ use hearth_discovery::Finding;
 
 use crate::error::CmdResult;
 use crate::ipc::{
-    AddressArgs, ConnectArgs, ConnectResult, DiscoveryJoinArgs, DiscoveryState, HostCheckArgs, FileBytes, FileBytesArgs, HistoryView, HostInfo,
-    HostStartArgs, HostStarted, LoginArgs, ParsedAddress, RoomMap, SaveFileArgs, SavedLogin,
-    SavedServer, SearchView, SendFileArgs, Session, Settings, TransferArgs, TrustHostArgs,
-    UnreadTotal,
+    AddressArgs, ConnectArgs, ConnectResult, DiscoveryJoinArgs, DiscoveryState, FileBytes,
+    FileBytesArgs, HistoryView, HostCheckArgs, HostInfo, HostStartArgs, HostStarted, LoginArgs,
+    ParsedAddress, RoomMap, SaveFileArgs, SavedLogin, SavedServer, SearchView, SendFileArgs,
+    Session, Settings, TransferArgs, TrustHostArgs, UnreadTotal,
 };
 use crate::state::Core;
 

@@ -21,8 +21,8 @@ use hearth_discovery::{Browser, Sighting};
 
 use crate::error::{AppCode, CmdResult, CommandError};
 use crate::ipc::{
-    ConnectArgs, ConnectResult, DiscoveredHost, DiscoveredTrust, DiscoveryJoinArgs,
-    DiscoveryState, HearthEvent,
+    ConnectArgs, ConnectResult, DiscoveredHost, DiscoveredTrust, DiscoveryJoinArgs, DiscoveryState,
+    HearthEvent,
 };
 use crate::state::{Core, TaskGuard};
 
@@ -160,11 +160,7 @@ impl Core {
         lock(&self.shared.discovery)
     }
 
-    async fn discovery_state(
-        &self,
-        browser: &Browser,
-        refused: &Mutex<Refused>,
-    ) -> DiscoveryState {
+    async fn discovery_state(&self, browser: &Browser, refused: &Mutex<Refused>) -> DiscoveryState {
         let sightings = browser.sightings();
         let refused = lock(refused).clone();
         let path = self.config().paths.known_hosts();

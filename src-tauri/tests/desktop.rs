@@ -9,11 +9,13 @@ use std::time::Duration;
 use hearth_desktop::error::{AppCode, ErrorCode};
 use hearth_desktop::events::Emit;
 use hearth_desktop::ipc::{
-    AddressArgs, ConnectArgs, ConnectResult, HearthEvent, HostStartArgs, LoginArgs, NotifyLevel,
-    Session, Settings, TrustHostArgs,
+    AddressArgs, ConnectArgs, ConnectResult, DiscoveredHost, DiscoveredTrust, DiscoveryJoinArgs,
+    HearthEvent, HostCheckArgs, HostStartArgs, LoginArgs, NotifyLevel, Session, Settings,
+    TrustHostArgs,
 };
 use hearth_desktop::keychain::SavedCredential;
 use hearth_desktop::{Core, CoreConfig, Paths};
+use hearth_discovery::FindingCode;
 use hearth_protocol::requests::{Create, Enter, Kick, Msg, Register};
 use hearth_protocol::{ErrorCode as ServerCode, Role};
 use serde_json::{json, Value};
@@ -33,6 +35,11 @@ fn mock_keyring() {
 }
 
 fn app() -> App {
+    app_with(|_| {})
+}
+
+/// An app whose config `change` adjusts after the test defaults.
+fn app_with(change: impl FnOnce(&mut CoreConfig)) -> App {
     mock_keyring();
     let dir = tempfile::tempdir().unwrap();
     let mut config = CoreConfig::new(Paths {
@@ -47,6 +54,7 @@ fn app() -> App {
         mdns: false,
         bind: "127.0.0.1:0".parse().unwrap(),
     };
+    change(&mut config);
     // Cheap password hashing keeps the tests fast; the app keeps the server's defaults.
     config.server_tuning = |c| {
         c.argon2_memory_kib = 256;
@@ -1167,4 +1175,202 @@ async fn the_unread_total_goes_to_the_taskbar_badge() {
             .unwrap();
     }
     assert_eq!(*shown.lock().unwrap(), [Some(3), None], "no badge at 0");
+}
+
+/// A UDP port free on 127.0.0.1 right now.
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits for a `discovery` event whose list `pick` accepts.
+async fn discovered<T>(
+    app: &mut App,
+    what: &str,
+    mut pick: impl FnMut(&[DiscoveredHost]) -> Option<T>,
+) -> T {
+    app.wait_for(what, |e| match &e.event {
+        HearthEvent::Discovery { state } => pick(&state.hosts),
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_friend_finds_the_host_on_the_lan_and_a_forged_announcement_is_never_joined() {
+    use hearth_discovery::announce::{AnnounceOptions, BeaconTargets};
+    let beacons = std::net::SocketAddr::from(([127, 0, 0, 1], free_udp_port()));
+    let host_app = app_with(|c| {
+        c.announce = Some(AnnounceOptions {
+            mdns: false,
+            targets: BeaconTargets::Only(vec![beacons]),
+        })
+    });
+    let mut friend = app_with(|c| {
+        c.browse = hearth_discovery::BrowseOptions {
+            mdns: false,
+            bind: match beacons {
+                std::net::SocketAddr::V4(v4) => v4,
+                _ => unreachable!(),
+            },
+        }
+    });
+    let started = host(&host_app, "Zed").await.host;
+    assert!(started.announcing);
+    assert_eq!(started.room_name, "Zed's room");
+    assert!(
+        started.join_qr_svg.contains("<svg"),
+        "{}",
+        started.join_qr_svg
+    );
+    let host_addr = format!("127.0.0.1:{}", started.port);
+
+    // Someone else on the LAN runs a server and announces it under Zed's name and code.
+    let impostor = app();
+    let impostor_port = host(&impostor, "Mallory").await.host.port;
+    let forged = hearth_discovery::Beacon::new(
+        "Zed's room",
+        "zed-pc",
+        impostor_port,
+        hearth_client::JoinCode::parse(&started.join_code).unwrap(),
+        2,
+    )
+    .unwrap()
+    .encode();
+
+    let first = friend.core.discovery_start().await.unwrap();
+    assert!(!first.nothing_found);
+    let std_socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    std_socket.send_to(&forged, beacons).unwrap();
+    let forged_addr = format!("127.0.0.1:{impostor_port}");
+    let hosts = discovered(&mut friend, "both hosts", |hosts| {
+        (hosts.len() == 2).then(|| hosts.to_vec())
+    })
+    .await;
+    let real = hosts.iter().find(|h| h.address == host_addr).unwrap();
+    assert_eq!(real.name, "Zed's room");
+    assert_eq!(real.join_code, started.join_code);
+    assert_eq!(real.trust, DiscoveredTrust::New);
+    assert_eq!(real.via, vec![hearth_discovery::Via::Beacon]);
+    assert!(real.online >= 1);
+
+    // Joining the forged one: its server's key does not match the code; never joined.
+    let refused = friend
+        .core
+        .discovery_join(DiscoveryJoinArgs {
+            address: forged_addr.clone(),
+            join_code: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, AppCode::NotThisHost.into());
+    assert!(
+        refused.message.contains("not \"Zed's room\""),
+        "{}",
+        refused.message
+    );
+    discovered(&mut friend, "the forged host marked", |hosts| {
+        hosts
+            .iter()
+            .any(|h| h.address == forged_addr && h.trust == DiscoveredTrust::NotThisHost)
+            .then_some(())
+    })
+    .await;
+    let not_joined = friend.core.list_rooms().await.unwrap_err();
+    assert_eq!(not_joined.code, AppCode::NotConnected.into());
+    // The host itself is not marked: the refusal is for that address and code only.
+    let again = friend.core.discovery_start().await.unwrap();
+    assert!(again
+        .hosts
+        .iter()
+        .all(|h| h.trust != DiscoveredTrust::NotThisHost));
+
+    // Joining the real one uses its announced code; no dialog; discovery then stops.
+    discovered(&mut friend, "the real host again", |hosts| {
+        hosts.iter().any(|h| h.address == host_addr).then_some(())
+    })
+    .await;
+    let joined = friend
+        .core
+        .discovery_join(DiscoveryJoinArgs {
+            address: host_addr.clone(),
+            join_code: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        joined,
+        ConnectResult::Connected {
+            server: host_addr.clone()
+        }
+    );
+    sign_up(&friend, "inna", "#3366ff", false).await;
+    let closed = friend
+        .core
+        .discovery_join(DiscoveryJoinArgs {
+            address: host_addr.clone(),
+            join_code: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(closed.code, ErrorCode::Protocol(ServerCode::InvalidInput));
+
+    // Seen again, it is a known host (its key is saved); a wrong typed code wins and fails.
+    friend.core.discovery_start().await.unwrap();
+    discovered(&mut friend, "the known host", |hosts| {
+        hosts
+            .iter()
+            .any(|h| h.address == host_addr && h.trust == DiscoveredTrust::Known)
+            .then_some(())
+    })
+    .await;
+    let typed = friend
+        .core
+        .discovery_join(DiscoveryJoinArgs {
+            address: host_addr.clone(),
+            join_code: Some("0000-0000-0000-0000".into()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(typed.code, AppCode::WrongCode.into());
+    friend.core.discovery_stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_self_check_names_a_taken_port_and_says_what_it_did_not_check() {
+    let app = app();
+    let held = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let findings = app
+        .core
+        .host_check(HostCheckArgs {
+            port: Some(u32::from(port)),
+        })
+        .await
+        .unwrap();
+    assert_eq!(findings[0].code, FindingCode::PortTaken, "{findings:?}");
+    assert!(findings.windows(2).all(|w| w[0].severity <= w[1].severity));
+    assert!(findings
+        .iter()
+        .any(|f| f.code == FindingCode::NotChecked && f.title.starts_with("Network profile")));
+    drop(held);
+    let free = app
+        .core
+        .host_check(HostCheckArgs {
+            port: Some(u32::from(port)),
+        })
+        .await
+        .unwrap();
+    assert!(free.iter().all(|f| f.code != FindingCode::PortTaken));
+    let refused = app
+        .core
+        .host_check(HostCheckArgs { port: Some(70000) })
+        .await;
+    assert_eq!(
+        refused.unwrap_err().code,
+        ErrorCode::Protocol(ServerCode::InvalidInput)
+    );
 }

@@ -161,9 +161,11 @@ fn announce(
         0,
     )
     .context("the room name (--name) must be 1 to 64 characters, without control characters")?;
-    let announcer =
-        hearth_discovery::Announcer::start(beacon, hearth_discovery::announce::AnnounceOptions::default())
-            .context("announcing on the LAN (--no-announce turns it off)")?;
+    let announcer = hearth_discovery::Announcer::start(
+        beacon,
+        hearth_discovery::announce::AnnounceOptions::default(),
+    )
+    .context("announcing on the LAN (--no-announce turns it off)")?;
     let lan: Vec<String> = hearth_discovery::adapters::lan()
         .iter()
         .map(|a| a.label())
@@ -171,7 +173,11 @@ fn announce(
     eprintln!(
         "announcing \"{}\" on {}",
         announcer.beacon().name,
-        if lan.is_empty() { "no LAN adapter yet".to_owned() } else { lan.join(", ") }
+        if lan.is_empty() {
+            "no LAN adapter yet".to_owned()
+        } else {
+            lan.join(", ")
+        }
     );
     Ok(announcer)
 }

@@ -43,6 +43,11 @@ pub struct Args {
     #[arg(long, conflicts_with_all = ["server", "user", "code", "trust_new", "register"])]
     pub discover: bool,
     /// How long --discover listens, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 3.0, requires = "discover")]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 3.0,
+        requires = "discover"
+    )]
     pub timeout: f64,
 }

@@ -22,7 +22,9 @@ fn main() -> ExitCode {
     let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     let args = args::Args::parse();
     if args.discover {
-        return discover::run(std::time::Duration::from_secs_f64(args.timeout.clamp(0.1, 3600.0)));
+        return discover::run(std::time::Duration::from_secs_f64(
+            args.timeout.clamp(0.1, 3600.0),
+        ));
     }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

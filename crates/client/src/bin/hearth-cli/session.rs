@@ -128,10 +128,7 @@ pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
 
 /// The server address and join code, from a join link or the flags.
 fn target(server: &str, code: Option<&str>) -> anyhow::Result<(ServerAddr, Option<JoinCode>)> {
-    let flag_code = code
-        .map(JoinCode::parse)
-        .transpose()
-        .context("--code")?;
+    let flag_code = code.map(JoinCode::parse).transpose().context("--code")?;
     if server.to_ascii_lowercase().starts_with("hearth://") {
         let link: JoinLink = server.parse().context("join link")?;
         if flag_code.is_some_and(|c| c != link.code) {
