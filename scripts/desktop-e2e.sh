@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # Tauri 2 on Debian/Ubuntu, plus the headless test tools.
 # openbox, wmctrl and xclock: a window manager and a "game" set fullscreen, for the
 # notification digest step.
-apt_ensure "${RUST_BUILD_PACKAGES[@]}" xvfb xauth dbus webkit2gtk-driver imagemagick \
+apt_ensure "${RUST_BUILD_PACKAGES[@]}" iproute2 xvfb xauth dbus webkit2gtk-driver imagemagick \
     openbox wmctrl x11-apps
 rust_ensure
 command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
@@ -43,6 +43,16 @@ export HEARTH_APP
 export HEARTH_CLI
 export TAURI_DRIVER="$(command -v tauri-driver)"
 export SCREENSHOT_DIR="$PWD/artifacts/screenshots"
+# Hosting announces the room on the LAN: the test runs in a network namespace of its own
+# with only loopback, so nothing it does reaches this machine's network.
+NETNS="hearth-e2e-$$"
+remove_netns() {
+    for pid in $(ip netns pids "$NETNS" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns del "$NETNS" 2>/dev/null || true
+}
+trap remove_netns EXIT
+as_root ip netns add "$NETNS"
+ip -n "$NETNS" link set lo up
 # The screen is the window's size, so the screenshots show just the app.
-xvfb-run --auto-servernum --server-args="-screen 0 1100x740x24" \
+ip netns exec "$NETNS" xvfb-run --auto-servernum --server-args="-screen 0 1100x740x24" \
     dbus-run-session -- node ui/e2e-tauri/run.mjs

@@ -16,6 +16,13 @@ cargo fmt --all -- --check
 log "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+log "Windows-only code compiles and is lint-clean: clippy --target x86_64-pc-windows-gnu"
+# The network profile and firewall probes (hearth-discovery) and the fullscreen check
+# (the desktop shell) are Windows-only; mingw's gcc builds ring's C for the target.
+rustup target list --installed | grep -qx x86_64-pc-windows-gnu || rustup target add x86_64-pc-windows-gnu
+apt_ensure gcc-mingw-w64-x86-64
+cargo clippy --locked --target x86_64-pc-windows-gnu -p hearth-discovery -p hearth-desktop -- -D warnings
+
 log "layering: only the desktop shell may depend on tauri or keyring; the protocol stays pure"
 # deps LIB: every package LIB pulls in for normal builds, one name per line.
 deps() { cargo tree -p "$1" -e normal --prefix none --format '{p}' --locked | awk '{print $1}' | sort -u; }
@@ -67,5 +74,9 @@ log "desktop app: WebView end-to-end test (the .deb's binary, under Xvfb)"
 # The app just built, and the hearth-cli that `cargo test` built (its tests run it).
 HEARTH_APP="$CARGO_TARGET_DIR/release/hearth" HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli" \
     scripts/desktop-e2e.sh
+
+log "LAN party: four network namespaces find the host by discovery alone, chat, and say why when nothing is found"
+HEARTH_APP="$CARGO_TARGET_DIR/release/hearth" HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli" \
+    scripts/lan-party-e2e.sh
 
 log "all checks passed"

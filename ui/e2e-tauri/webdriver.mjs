@@ -40,8 +40,10 @@ export function freePort() {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class WebDriver {
-  constructor(port) {
+  /** Talks to tauri-driver on 127.0.0.1:`port`, or through the Unix socket `socketPath`. */
+  constructor(port, socketPath = null) {
     this.port = port;
+    this.socketPath = socketPath;
     // One socket, kept alive for the whole run.
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     this.session = null;
@@ -52,8 +54,7 @@ export class WebDriver {
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
-          host: '127.0.0.1',
-          port: this.port,
+          ...(this.socketPath ? { socketPath: this.socketPath } : { host: '127.0.0.1', port: this.port }),
           method,
           path,
           agent: this.agent,

@@ -62,10 +62,16 @@ impl Adapter {
         u32::from(ip) & mask == u32::from(self.ip) & mask
     }
 
-    /// Where to send a subnet broadcast: the OS's address, else computed from the prefix.
+    /// Where to send a subnet broadcast: the OS's address when it is one of the subnet's
+    /// other addresses, else the subnet's last address. (An interface configured without a
+    /// broadcast address reports its own address there, as `ip addr add 10.0.0.1/24`
+    /// leaves it.)
     pub fn broadcast_addr(&self) -> Ipv4Addr {
-        self.broadcast
-            .unwrap_or_else(|| Ipv4Addr::from(u32::from(self.ip) | !mask(self.prefix_len)))
+        let computed = Ipv4Addr::from(u32::from(self.ip) | !mask(self.prefix_len));
+        match self.broadcast {
+            Some(b) if b != self.ip && !b.is_unspecified() && self.contains(b) => b,
+            _ => computed,
+        }
     }
 
     /// `eth0 (192.168.1.5)`, as the "searched" and self-check texts show it.
@@ -247,9 +253,21 @@ mod tests {
         assert!(wide.contains(Ipv4Addr::new(10, 77, 9, 9)));
         let given = Adapter {
             broadcast: Some(Ipv4Addr::new(10, 77, 0, 127)),
-            ..a
+            ..a.clone()
         };
         assert_eq!(given.broadcast_addr(), Ipv4Addr::new(10, 77, 0, 127));
+        // No broadcast address configured: the OS reports the interface's own address.
+        for reported in [a.ip, Ipv4Addr::UNSPECIFIED, Ipv4Addr::new(192, 168, 0, 255)] {
+            let odd = Adapter {
+                broadcast: Some(reported),
+                ..a.clone()
+            };
+            assert_eq!(
+                odd.broadcast_addr(),
+                Ipv4Addr::new(10, 77, 0, 255),
+                "{reported}"
+            );
+        }
     }
 
     #[test]

@@ -273,7 +273,14 @@ fn send_round(datagram: &[u8], targets: &BeaconTargets) {
             }
         }
         BeaconTargets::Lan => {
-            for adapter in adapters::lan() {
+            let lan = adapters::lan();
+            tracing::trace!("beacon round on {} adapters", lan.len());
+            for adapter in lan {
+                tracing::trace!(
+                    "beacon to {} on {}",
+                    adapter.broadcast_addr(),
+                    adapter.label()
+                );
                 if let Err(e) = send_on(datagram, adapter.ip, adapter.broadcast_addr()) {
                     tracing::debug!("beacon on {}: {e}", adapter.label());
                 }
@@ -297,8 +304,19 @@ fn send_on(datagram: &[u8], ip: Ipv4Addr, broadcast: Ipv4Addr) -> std::io::Resul
         datagram,
         &SocketAddr::from(SocketAddrV4::new(BEACON_GROUP, BEACON_PORT)).into(),
     );
-    // One path failing (multicast dropped by a firewall rule) must not hide the other.
-    broadcast_result.or(multicast_result).map(|_| ())
+    // Each path is tried whatever happened to the other; both are reported.
+    match (broadcast_result, multicast_result) {
+        (Ok(_), Ok(_)) => Ok(()),
+        (Err(e), Ok(_)) => Err(std::io::Error::new(
+            e.kind(),
+            format!("broadcast to {broadcast}: {e}"),
+        )),
+        (Ok(_), Err(e)) => Err(std::io::Error::new(e.kind(), format!("multicast: {e}"))),
+        (Err(b), Err(m)) => Err(std::io::Error::new(
+            b.kind(),
+            format!("broadcast to {broadcast}: {b}; multicast: {m}"),
+        )),
+    }
 }
 
 #[cfg(test)]
