@@ -98,6 +98,13 @@ pub async fn run(target: &Target, opts: &Options, args: &FanoutArgs) -> anyhow::
         report.metric("send_lag_us", outcome.send_lag.summary());
         report.metric("latency_from_write_us", outcome.from_write.summary());
     }
+    if let Some(cpu) = report.server_cpu_s.filter(|_| outcome.deliveries > 0) {
+        // The main figure: the server's CPU per message delivered to one recipient.
+        report.metric(
+            "server_cpu_us_per_delivery",
+            cpu * 1e6 / outcome.deliveries as f64,
+        );
+    }
     report.problems = outcome.problems;
     if outcome.deliveries < outcome.expected_deliveries {
         report.problems.push(format!(

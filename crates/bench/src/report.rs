@@ -15,6 +15,9 @@ use crate::stats::{Metered, Summary};
 pub struct Report {
     /// `fanout`, `logins` or `idle`.
     pub scenario: String,
+    /// The machine's CPU model and logical CPU count ("AMD EPYC 7B13, 2 CPUs"), so a figure
+    /// is never read without the machine it was measured on.
+    pub cpu: String,
     /// The options the scenario ran with.
     pub params: Map<String, Value>,
     /// Messages seen per second, counting each recipient (0 when nothing was sent).
@@ -27,6 +30,9 @@ pub struct Report {
     pub wall_s: f64,
     /// Things that went wrong; a run with problems exits non-zero.
     pub problems: Vec<String>,
+    /// CPU seconds the server used during the measured phase (with `--server-pid`).
+    #[serde(skip)]
+    pub server_cpu_s: Option<f64>,
     /// Scenario-specific metrics.
     #[serde(flatten)]
     pub metrics: Map<String, Value>,
@@ -37,12 +43,14 @@ impl Report {
     pub fn new(scenario: &str) -> Report {
         Report {
             scenario: scenario.to_owned(),
+            cpu: cpu_model(),
             params: Map::new(),
             deliveries_per_s: 0.0,
             latency_us: Summary::default(),
             loadgen_cpu_s: 0.0,
             wall_s: 0.0,
             problems: Vec::new(),
+            server_cpu_s: None,
             metrics: Map::new(),
         }
     }
@@ -85,6 +93,7 @@ impl Report {
             }
         }
         if let Some(cpu) = m.server_cpu_s {
+            self.server_cpu_s = Some(cpu);
             self.metric("server_cpu_s", cpu);
             self.metric("server_sys_s", m.server_sys_s.unwrap_or(0.0));
             self.metric(
@@ -111,6 +120,7 @@ impl Report {
         let mut row = |k: &str, v: String| {
             let _ = writeln!(out, "  {k:<24} {v}");
         };
+        row("cpu", self.cpu.clone());
         row("deliveries/s", number(self.deliveries_per_s));
         row("latency µs", summary(&self.latency_us));
         row("wall s", format!("{:.2}", self.wall_s));
@@ -136,6 +146,21 @@ impl Report {
         let json = serde_json::to_string_pretty(self)?;
         std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))
     }
+}
+
+/// "MODEL, N CPUs" from `/proc/cpuinfo` (Linux); "unknown CPU" elsewhere.
+pub fn cpu_model() -> String {
+    let count = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.split_whitespace().collect::<Vec<_>>().join(" "))
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    format!("{model}, {count} CPUs")
 }
 
 /// The fields of a serialized [`Summary`], read back for the table.
@@ -235,10 +260,16 @@ mod tests {
         assert_eq!(v["deliveries_per_s"], 10.0);
         assert!(v["latency_us"]["p999"].is_number());
         assert!(v["loadgen_cpu_s"].is_number());
+        assert!(
+            v["cpu"].as_str().unwrap().ends_with(" CPUs"),
+            "{}",
+            v["cpu"]
+        );
         assert_eq!(v["chat_latency_us"]["max"], 5);
         let table = r.table();
         assert!(table.contains("users=3"));
         assert!(table.contains("chat latency us"));
         assert!(table.contains("p99.9 4"));
+        assert!(table.contains(&r.cpu));
     }
 }
