@@ -146,7 +146,8 @@ pub fn typescript() -> String {
          typingShowMs: {},\n  \
          editWindowSecs: {},\n  \
          searchQueryMaxChars: {},\n  \
-         roomMention: {:?},\n\
+         roomMention: {:?},\n  \
+         hostRoomNameMaxChars: {},\n\
          }} as const;\n",
         rules::NAME_MAX_CHARS,
         rules::NAME_PUNCTUATION.iter().collect::<String>(),
@@ -165,6 +166,7 @@ pub fn typescript() -> String {
         rules::EDIT_WINDOW_SECS,
         rules::SEARCH_QUERY_MAX_CHARS,
         rules::ROOM_MENTION,
+        hearth_discovery::beacon::MAX_NAME_CHARS,
     );
     let _ = writeln!(
         out,

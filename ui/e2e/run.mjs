@@ -230,6 +230,8 @@ test('host a room, chat, private chat, admin, settings, reconnect, stop', async 
 test('join: TOFU prompt, register, keychain notice, kicked countdown, key changed, wrong code', async ({ page, mock, shot, base }) => {
   await page.goto(base + APP);
   await page.getByRole('button', { name: /Join a room/ }).click();
+  await until(async () => (await page.getByTestId('discovered-host').count()) === 2, 'the hosts on the network');
+  await page.getByRole('button', { name: 'Join by address' }).click();
   await shot('join');
   const addr = '192.168.1.50:7878';
   await page.getByLabel('Address').fill('not an address!');
@@ -294,6 +296,7 @@ test('join: TOFU prompt, register, keychain notice, kicked countdown, key change
   await page.getByRole('button', { name: 'Back' }).click();
 
   // a code for another host: refusal
+  await page.getByRole('button', { name: 'Join by address' }).click();
   await page.getByLabel('Address').fill('10.0.0.9:7878');
   await page.getByLabel(/Join code/).fill('ABCD-EFGH-JKMN-PQRS');
   await page.getByRole('button', { name: 'Join', exact: true }).click();
@@ -322,6 +325,156 @@ test('join: TOFU prompt, register, keychain notice, kicked countdown, key change
   await mock('bye', 'The host stopped hosting. Goodbye!');
   await page.getByTestId('ended-message').getByText('The host stopped hosting. Goodbye!').waitFor();
   await shot('disconnected');
+});
+
+/** A screenshot in the dark theme, then the same in the light one. */
+async function bothThemes(page, shot, name) {
+  await shot(name);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await shot(`${name}-light`);
+  await page.emulateMedia({ colorScheme: 'dark' });
+}
+
+test('join from the list: hosts on the network, trust, a typed code, not this host, both themes', async ({ page, mock, shot, base }) => {
+  // tall enough for the whole list
+  await page.setViewportSize({ width: 1280, height: 1150 });
+  await page.goto(base + APP);
+  // the LAN: one host trusted before, one whose key changed since, one new, and one pretending to be Mara
+  await mock('setAnnouncements', [
+    { name: "Mara's room", host_name: 'mara-desktop', address: '192.168.1.31:7878', online: 4, via: ['mdns', 'beacon'], afterMs: 300 },
+    { name: 'Friday LAN party', host_name: 'tobi-pc', address: '192.168.1.42:7878', online: 7, via: ['beacon'], afterMs: 500 },
+    { name: 'The basement server of the Thursday night LAN party association', host_name: 'old-box', address: '192.168.1.60:7878', online: 1, via: ['mdns'], afterMs: 700 },
+    { name: "Mara's room", host_name: 'mara-laptop', address: '192.168.1.66:7878', online: 0, via: ['beacon'], afterMs: 900 },
+  ]);
+  await mock('knowHost', '192.168.1.31:7878');
+  await mock('knowHost', '192.168.1.60:7878');
+  await mock('changeHostKey', '192.168.1.60:7878');
+  await mock('forgeAnnouncement', '192.168.1.66:7878');
+  await page.getByRole('button', { name: /Join a room/ }).click();
+  await page.getByText('Looking for hosts on your network…').waitFor();
+  assert.equal(await mock('discovering'), true);
+  await bothThemes(page, shot, 'join-looking');
+
+  const rows = page.getByTestId('discovered-host');
+  const row = (address) => page.locator(`[data-testid="discovered-host"][data-address="${address}"]`);
+  await until(async () => (await rows.count()) === 4, 'four hosts listed');
+  assert.deepEqual(await rows.evaluateAll((els) => els.map((el) => [el.dataset.address, el.dataset.trust])), [
+    ['192.168.1.66:7878', 'new'],
+    ['192.168.1.60:7878', 'key_changed'],
+    ['192.168.1.42:7878', 'new'],
+    ['192.168.1.31:7878', 'known'],
+  ]);
+  assert.equal(await row('192.168.1.60:7878').getByTestId('discovered-join').isDisabled(), true);
+  assert.equal(await row('192.168.1.31:7878').getByTestId('discovered-join').isEnabled(), true);
+  await row('192.168.1.42:7878').getByText(`Code ${await mock('codeFor', '192.168.1.42:7878')}`, { exact: false }).waitFor();
+  // "I have a code" on one row
+  await row('192.168.1.31:7878').getByRole('button', { name: 'I have a code' }).click();
+  await row('192.168.1.31:7878').getByLabel(/Code from the host/).fill(await mock('codeFor', '192.168.1.31:7878'));
+  // nothing sticks out of the rows
+  const overflow = await rows.evaluateAll((els) =>
+    els.flatMap((li) => {
+      const box = li.getBoundingClientRect();
+      return [...li.querySelectorAll('*')].filter((el) => el.getBoundingClientRect().right > box.right + 0.5).map((el) => el.className);
+    }),
+  );
+  assert.deepEqual(overflow, []);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await bothThemes(page, shot, 'join-list');
+
+  // the one pretending: refused, then listed as not this host
+  await row('192.168.1.66:7878').getByTestId('discovered-join').click();
+  await page.getByTestId('not-this-host').getByText('This is not the host it claims to be.').waitFor();
+  await bothThemes(page, shot, 'join-not-this-host');
+  await page.getByRole('button', { name: 'Back' }).click();
+  await until(async () => (await row('192.168.1.66:7878').getAttribute('data-trust')) === 'not_this_host', 'the row marked not this host');
+  assert.equal(await row('192.168.1.66:7878').getByTestId('discovered-join').isDisabled(), true);
+  await bothThemes(page, shot, 'join-list-refused');
+
+  // a new host, with its announced code: straight to login, and the list stops
+  await row('192.168.1.42:7878').getByTestId('discovered-join').click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  assert.equal(await mock('discovering'), false);
+  await page.getByLabel('Name', { exact: true }).fill('tobi');
+  await page.getByLabel('Password').fill('secret');
+  await page.getByLabel('Remember me on this computer').uncheck();
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Lobby' }).waitFor();
+});
+
+test('join: nothing found on the network, then by address, both themes', async ({ page, mock, shot, base }) => {
+  await page.goto(base + APP);
+  await mock('announceNothing', {
+    afterMs: 1200,
+    searched: ['eth0 (192.168.1.77)', 'wlan0 (10.0.0.12)'],
+    problems: ['cannot listen for beacons on UDP port 7879: Address already in use (os error 98)'],
+  });
+  await page.getByRole('button', { name: /Join a room/ }).click();
+  await page.getByText('Looking for hosts on your network…').waitFor();
+  assert.equal(await page.getByLabel('Address').count(), 0, 'Join by address starts closed');
+  const nothing = page.getByTestId('discovery-nothing-found');
+  await nothing.waitFor();
+  await nothing.getByText('No host found on your network.').waitFor();
+  assert.match(await page.getByTestId('discovery-searched').textContent(), /eth0 \(192\.168\.1\.77\), wlan0 \(10\.0\.0\.12\)/);
+  await nothing.getByText('Address already in use', { exact: false }).waitFor();
+  // the manual path opened by itself
+  await page.getByLabel('Address').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Join by address' }).getAttribute('aria-expanded'), 'true');
+  await bothThemes(page, shot, 'join-nothing-found');
+  const addr = '192.168.1.50:7878';
+  await page.getByLabel('Address').fill(`hearth://${addr}/${await mock('codeFor', addr)}`);
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  // leaving the Join screen stops the search
+  await until(async () => (await mock('discovering')) === false, 'discovery stopped');
+});
+
+test('host panel: room name, QR code, announcement, network check, both themes', async ({ page, mock, shot, base }) => {
+  await page.goto(base + APP);
+  await mock('setFirewall', 'drops');
+  await page.getByRole('button', { name: /Host a room/ }).click();
+  await page.getByLabel('Your name').fill('owner');
+  await page.getByLabel('Password').fill('pass1234');
+  const room = page.getByTestId('host-room-name');
+  assert.equal(await room.getAttribute('placeholder'), "owner's room");
+  await room.fill('Friday LAN party');
+  await bothThemes(page, shot, 'host-setup-room-name');
+  await page.getByRole('button', { name: 'Start hosting' }).click();
+  await page.getByRole('heading', { name: 'Your room is open' }).waitFor();
+
+  await page.getByTestId('host-room').getByText('Friday LAN party').waitFor();
+  await page.getByText('Friends on your network see “Friday LAN party” in their Join list.').waitFor();
+  const qr = page.getByTestId('host-qr');
+  assert.equal(await qr.getAttribute('alt'), `QR code of the join link ${(await mock('state')).host.join_link}`);
+  await until(() => qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR image decoded');
+  const checks = page.getByTestId('host-checks');
+  const findings = checks.getByTestId('host-finding');
+  await until(async () => (await findings.count()) > 0, 'the network check');
+  assert.equal(await findings.first().getAttribute('data-code'), 'firewall_drops');
+  assert.equal(await findings.last().getAttribute('data-code'), 'lan_ready');
+  assert.equal(await findings.first().locator('code').first().textContent(), 'sudo ufw allow 7878/tcp');
+  await page.getByText('1 problem', { exact: true }).waitFor();
+  await bothThemes(page, shot, 'host-panel-room');
+  await page.getByRole('heading', { name: 'Network check' }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await bothThemes(page, shot, 'host-panel-network-check');
+
+  // fixed: check again
+  await mock('setFirewall', 'open');
+  await page.getByRole('button', { name: 'Check again' }).click();
+  await page.getByText('Nothing in the way', { exact: true }).waitFor();
+  assert.equal(await checks.locator('[data-code="firewall_drops"]').count(), 0);
+  await checks.locator('[data-code="firewall_open"]').waitFor();
+
+  // not announced: the panel says how friends join instead
+  await page.getByRole('button', { name: 'Stop hosting' }).click();
+  await page.getByRole('button', { name: 'Stop now' }).click();
+  await mock('setAnnouncing', false);
+  await page.getByRole('button', { name: /Host a room/ }).click();
+  await page.getByLabel('Your name').fill('owner');
+  await page.getByLabel('Password').fill('pass1234');
+  await page.getByRole('button', { name: 'Start hosting' }).click();
+  await page.getByText('Not announced: friends join by address and code.').waitFor();
+  await page.getByTestId('host-room').getByText("owner's room").waitFor();
+  await bothThemes(page, shot, 'host-panel-not-announced');
 });
 
 test('XSS payloads are shown as text', async ({ page, mock, base }) => {
@@ -357,6 +510,7 @@ test('signed-in devices: list, sign out with confirmation, both themes', async (
   const addr = '192.168.1.50:7878';
   await page.goto(base + APP);
   await page.getByRole('button', { name: /Join a room/ }).click();
+  await page.getByRole('button', { name: 'Join by address' }).click();
   await page.getByLabel('Address').fill(`hearth://${addr}/${await mock('codeFor', addr)}`);
   await page.getByRole('button', { name: 'Join', exact: true }).click();
   await page.getByLabel('Name', { exact: true }).fill('tobi');

@@ -353,3 +353,122 @@ describe('signed-in devices (login tokens)', () => {
     expect(await list()).toHaveLength(2);
   });
 });
+
+describe('MockBackend finds hosts on the LAN like the shell', () => {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** The list in the last `discovery` event. */
+  const lastList = (events: HearthEvent[]) => {
+    const e = lastOf(events, 'discovery');
+    return e?.kind === 'discovery' ? e.state : null;
+  };
+  const quick = [
+    { name: 'One', host_name: 'pc-1', address: '192.168.1.31:7878', online: 2, via: ['mdns' as const], afterMs: 5 },
+    { name: 'Two', host_name: 'pc-2', address: '192.168.1.42:7878', online: 3, via: ['beacon' as const], afterMs: 25 },
+  ];
+
+  it('answers the start with an empty list, then sends two hosts within a second, newest first', async () => {
+    const { mock, events } = make();
+    expect(await mock.invoke('discovery_start')).toEqual({ hosts: [], searched: ['eth0 (192.168.1.77)'], problems: [], nothing_found: false });
+    await wait(1000);
+    const list = lastList(events)!;
+    expect(list.hosts.map((h) => h.name)).toEqual(['Friday LAN party', "Mara's room"]);
+    for (const h of list.hosts) {
+      expect(h.join_code).toBe(mock.control.codeFor(h.address));
+      expect(h.trust).toBe('new');
+    }
+    expect(list.nothing_found).toBe(false);
+  });
+
+  it('says nothing was found only once the wait is over, with the interfaces searched and the problems', async () => {
+    const { mock, events } = make();
+    mock.control.announceNothing({ afterMs: 60, searched: ['wlan0 (10.0.0.12)'], problems: ['mDNS: no multicast'] });
+    expect((await mock.invoke('discovery_start')).nothing_found).toBe(false);
+    await wait(20);
+    expect(lastList(events)?.nothing_found).toBe(false);
+    await wait(80);
+    expect(lastList(events)).toEqual({ hosts: [], searched: ['wlan0 (10.0.0.12)'], problems: ['mDNS: no multicast'], nothing_found: true });
+  });
+
+  it('joins with the announced code, stops listening, and lists the host as known next time', async () => {
+    const { mock, events } = make();
+    mock.control.setAnnouncements(quick);
+    await mock.invoke('discovery_start');
+    await wait(50);
+    expect(await mock.invoke('discovery_join', { address: '192.168.1.31:7878' })).toEqual({ status: 'connected', server: '192.168.1.31:7878' });
+    expect(mock.control.discovering()).toBe(false);
+    expect(await code(mock.invoke('discovery_join', { address: '192.168.1.31:7878' }))).toBe('invalid_input');
+    await mock.invoke('disconnect');
+    await mock.invoke('discovery_start');
+    await wait(50);
+    expect(lastList(events)!.hosts.map((h) => [h.address, h.trust])).toEqual([
+      ['192.168.1.42:7878', 'new'],
+      ['192.168.1.31:7878', 'known'],
+    ]);
+  });
+
+  it('refuses a host whose key does not match the code it announced, lists it as not this host, and lets a typed code win', async () => {
+    const { mock, events } = make();
+    const forged = '192.168.1.42:7878';
+    mock.control.setAnnouncements(quick);
+    mock.control.forgeAnnouncement(forged);
+    await mock.invoke('discovery_start');
+    await wait(50);
+    const announced = lastList(events)!.hosts.find((h) => h.address === forged)!;
+    expect(announced.join_code).not.toBe(mock.control.codeFor(forged));
+    const refused = await mock.invoke('discovery_join', { address: forged }).catch((e) => e);
+    expect(refused.code).toBe('not_this_host');
+    expect(refused.message).toContain(`The computer at ${forged} is not "Two"`);
+    await settle();
+    expect(lastList(events)!.hosts.find((h) => h.address === forged)?.trust).toBe('not_this_host');
+    // again without a code: refused at once; a wrong typed code: wrong_code; the right one: joined
+    expect(await code(mock.invoke('discovery_join', { address: forged }))).toBe('not_this_host');
+    expect(await code(mock.invoke('discovery_join', { address: forged, join_code: 'ABCD-EFGH-JKMN-PQRS' }))).toBe('wrong_code');
+    expect((await mock.invoke('discovery_join', { address: forged, join_code: mock.control.codeFor(forged) })).status).toBe('connected');
+  });
+
+  it('lists a host whose trusted key changed as key_changed, and will not join it', async () => {
+    const { mock, events } = make();
+    mock.control.setAnnouncements(quick);
+    mock.control.knowHost('192.168.1.31:7878');
+    mock.control.changeHostKey('192.168.1.31:7878');
+    await mock.invoke('discovery_start');
+    await wait(50);
+    expect(lastList(events)!.hosts.find((h) => h.address === '192.168.1.31:7878')?.trust).toBe('key_changed');
+    expect(await code(mock.invoke('discovery_join', { address: '192.168.1.31:7878' }))).toBe('key_changed');
+  });
+
+  it('refuses a host that is not in the list, and any join while the list is closed', async () => {
+    const { mock } = make();
+    expect(await code(mock.invoke('discovery_join', { address: '192.168.1.31:7878' }))).toBe('invalid_input');
+    await mock.invoke('discovery_start');
+    expect(await code(mock.invoke('discovery_join', { address: '10.9.9.9:7878' }))).toBe('invalid_input');
+    await mock.invoke('discovery_stop');
+    expect(mock.control.discovering()).toBe(false);
+  });
+
+  it('names the room "<user>\'s room" unless given one, says whether it is announced, and draws the link as an SVG document', async () => {
+    const { mock } = make();
+    expect(await code(mock.invoke('host_start', { username: 'o', password: 'pppp', room_name: 'x'.repeat(65) }))).toBe('invalid_input');
+    mock.control.setAnnouncing(false);
+    const { host } = await mock.invoke('host_start', { username: 'o', password: 'pppp', room_name: '  ' });
+    expect(host).toMatchObject({ room_name: "o's room", announcing: false });
+    expect(host.join_qr_svg).toMatch(/^<\?xml [^>]*\?><svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>$/);
+    expect(new DOMParser().parseFromString(host.join_qr_svg, 'image/svg+xml').querySelector('parsererror')).toBeNull();
+  });
+
+  it('checks the network most serious first: a taken port before hosting, a firewall that drops the room port', async () => {
+    const { mock } = make();
+    mock.control.occupyPort(7900);
+    const before = await mock.invoke('host_check', { port: 7900 });
+    expect(before[0]).toMatchObject({ code: 'port_taken', severity: 'problem', title: 'Port 7900 is used by another program.' });
+    expect(await code(mock.invoke('host_check', { port: 0 }))).toBe('invalid_input');
+    mock.control.setFirewall('drops');
+    await mock.invoke('host_start', { username: 'o', password: 'pppp', port: 7901 });
+    const found = await mock.invoke('host_check', { port: 1234 });
+    expect(found[0]).toMatchObject({ code: 'firewall_drops', title: 'The firewall drops connections to port 7901.' });
+    expect(found[0].detail).toContain('`sudo ufw allow 7901/tcp`');
+    const ranks = found.map((f) => ['problem', 'warning', 'info', 'ok'].indexOf(f.severity));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(found.at(-1)?.code).toBe('lan_ready');
+  });
+});

@@ -108,10 +108,13 @@ describe('Host panel', () => {
 
 describe('Join dialog', () => {
   const addr = '192.168.1.50:7878';
+  /** The form for an address and a code is one click away. */
+  const openManual = (user: ReturnType<typeof userEvent.setup>) => user.click(screen.getByRole('button', { name: 'Join by address' }));
 
   it('asks to trust an unknown host, showing the full fingerprint', async () => {
     const { hearth, control } = await renderApp(({ hearth }) => void (hearth.app.screen = 'join'));
     const user = userEvent.setup();
+    await openManual(user);
     await user.type(screen.getByLabelText('Address'), '192.168.1.50');
     await user.click(screen.getByRole('button', { name: 'Join' }));
     const fp = await screen.findByTestId('fingerprint');
@@ -143,6 +146,7 @@ describe('Join dialog', () => {
   it('refuses a wrong join code', async () => {
     await renderApp(({ hearth }) => void (hearth.app.screen = 'join'));
     const user = userEvent.setup();
+    await openManual(user);
     await user.type(screen.getByLabelText('Address'), addr);
     await user.type(screen.getByLabelText('Join code (optional)'), 'ABCD-EFGH-JKMN-PQRS');
     await user.click(screen.getByRole('button', { name: 'Join' }));
@@ -152,6 +156,7 @@ describe('Join dialog', () => {
   it('checks the address and code shape before connecting', async () => {
     await renderApp(({ hearth }) => void (hearth.app.screen = 'join'));
     const user = userEvent.setup();
+    await openManual(user);
     await user.type(screen.getByLabelText('Address'), 'a b');
     await user.click(screen.getByRole('button', { name: 'Join' }));
     expect(screen.getByRole('alert')).toHaveTextContent('Enter an address like');
@@ -165,6 +170,7 @@ describe('Join dialog', () => {
   it('fills address and code from a pasted join link and connects without a prompt', async () => {
     const { hearth, control } = await renderApp(({ hearth }) => void (hearth.app.screen = 'join'));
     const user = userEvent.setup();
+    await openManual(user);
     const code = control.codeFor(addr);
     await user.click(screen.getByLabelText('Address'));
     await user.paste(`hearth://${addr}/${code}`);
@@ -193,6 +199,7 @@ describe('Join dialog', () => {
       control.setUnreachable(addr);
     });
     const user = userEvent.setup();
+    await openManual(user);
     await user.type(screen.getByLabelText('Address'), addr);
     await user.click(screen.getByRole('button', { name: 'Join' }));
     expect(await screen.findByRole('alert')).toHaveTextContent(`Could not reach ${addr}`);

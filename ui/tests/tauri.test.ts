@@ -11,15 +11,19 @@ afterEach(() => clearMocks());
 
 /** Every command of the generated list with sample arguments (null: it takes none). */
 const CASES: { [K in Command]: ArgsOf<K> } = {
-  host_start: { port: 7878, username: 'a', password: 'pppp', color: '#112233' },
+  host_start: { port: 7878, username: 'a', password: 'pppp', color: '#112233', room_name: 'LAN night' },
   host_stop: null,
   host_status: null,
+  host_check: { port: 7879 },
   connect: { address: '10.0.0.1:7878', join_code: 'ABCD' },
   trust_host: { address: 'h:1', fingerprint: 'SHA256:ab' },
   forget_host: { address: 'h:1' },
   disconnect: null,
   saved_servers: null,
   parse_address: { address: 'hearth://h:1/ABCD' },
+  discovery_start: null,
+  discovery_stop: null,
+  discovery_join: { address: '192.168.1.31:7878', join_code: 'ABCD-EFGH-JKMN-PQRS' },
   register: { username: 'a', password: 'pppp', color: null },
   login: { username: 'a', password: 'pppp', remember: true },
   login_saved: null,

@@ -3,6 +3,8 @@ import { BackendError, errorCode, errorMessage } from '../src/lib/backend/errors
 import { wantsMock } from '../src/lib/backend';
 import { ago, countdown, dateTime, day, hhmm } from '../src/lib/util/time';
 import { LIMITS } from '../src/lib/backend/types';
+import type { Finding } from '../src/lib/backend/types';
+import { codeSpans, sortFindings, svgDataUrl } from '../src/lib/util/findings';
 import {
   charCount,
   formatAddress,
@@ -12,6 +14,7 @@ import {
   normalizeCode,
   passwordProblem,
   reasonProblem,
+  roomNameProblem,
   safeColor,
   textProblem,
 } from '../src/lib/util/validate';
@@ -105,6 +108,46 @@ describe('join codes', () => {
     expect(isPlausibleCode('abcd-efgh-jkmn-pqrs')).toBe(true);
     expect(isPlausibleCode('ABCD-EFGH')).toBe(false);
     expect(isPlausibleCode('ABCD-EFGH-JKMN-PQR!')).toBe(false);
+  });
+});
+
+describe('room names', () => {
+  it('are optional, at most 64 code points, without control characters', () => {
+    expect(roomNameProblem('')).toBeNull();
+    expect(roomNameProblem('🔥'.repeat(64))).toBeNull();
+    expect(roomNameProblem('🔥'.repeat(65))).toBe('The room name must be at most 64 characters.');
+    expect(roomNameProblem(`  ${'x'.repeat(64)}  `)).toBeNull();
+    expect(roomNameProblem('tab\there')).toBe('The room name cannot hold control characters.');
+  });
+});
+
+describe('network check findings', () => {
+  const f = (code: Finding['code'], severity: Finding['severity']): Finding => ({ code, severity, title: code, detail: '' });
+
+  it('sort most serious first, keeping the order of equally serious ones', () => {
+    const sorted = sortFindings([f('lan_ready', 'ok'), f('not_checked', 'info'), f('no_lan', 'problem'), f('adapters_skipped', 'info'), f('only_virtual', 'warning')]);
+    expect(sorted.map((x) => x.code)).toEqual(['no_lan', 'only_virtual', 'not_checked', 'adapters_skipped', 'lan_ready']);
+  });
+
+  it('split backticked commands from the text', () => {
+    expect(codeSpans('Run `sudo ufw allow 7878/tcp` or `nft`.')).toEqual([
+      { text: 'Run ', code: false },
+      { text: 'sudo ufw allow 7878/tcp', code: true },
+      { text: ' or ', code: false },
+      { text: 'nft', code: true },
+      { text: '.', code: false },
+    ]);
+    expect(codeSpans('no commands')).toEqual([{ text: 'no commands', code: false }]);
+    expect(codeSpans('an ` alone')).toEqual([{ text: 'an ` alone', code: false }]);
+    expect(codeSpans('')).toEqual([]);
+  });
+
+  it('turn an SVG document into a data: URL that decodes back to it', () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0h1v1h-1z#%"/></svg>';
+    const url = svgDataUrl(svg);
+    expect(url.startsWith('data:image/svg+xml;charset=utf-8,')).toBe(true);
+    expect(url).not.toMatch(/[<>"#]/);
+    expect(decodeURIComponent(url.slice(url.indexOf(',') + 1))).toBe(svg);
   });
 });
 

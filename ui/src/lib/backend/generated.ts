@@ -1407,6 +1407,7 @@ export const LIMITS = {
   editWindowSecs: 86400,
   searchQueryMaxChars: 200,
   roomMention: "room",
+  hostRoomNameMaxChars: 64,
 } as const;
 
 /** The name colours the server hands out, in order. */

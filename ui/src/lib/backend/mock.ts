@@ -12,9 +12,9 @@ import { BackendError } from './errors';
 import { LIMITS, PALETTE } from './types';
 import type { AuditEntry, DeviceInfo, ErrorCode, ErrorPayload, EventHandler, HearthEvent, History, HostInfo } from './types';
 import type { FileInfo, MessageView, NoticeKind, ParsedAddress, PrivateLinks, Role, RoomMap, Session, Settings } from './types';
-import type { Reaction, UnreadCount } from './types';
+import type { DiscoveredTrust, DiscoveryState, Finding, Reaction, Severity, UnreadCount, Via } from './types';
 import { fromBase64, humanSize, toBase64 } from '../util/files';
-import { isColor, isEmoji, mentionSpans, nameProblem, normalizeCode, passwordProblem, queryProblem, reasonProblem, textProblem } from '../util/validate';
+import { isColor, isEmoji, mentionSpans, nameProblem, normalizeCode, passwordProblem, queryProblem, reasonProblem, roomNameProblem, textProblem } from '../util/validate';
 
 export interface MockOptions {
   /** Latency of every command, in ms. */
@@ -117,13 +117,25 @@ function fnv(text: string): number {
   return h;
 }
 
+/**
+ * FNV-1a with murmur3's finalizer: every bit depends on the whole text (FNV-1a's low
+ * bits alone depend only on the low bits of each character, so codes made from them
+ * would repeat across addresses).
+ */
+function mixed(text: string): number {
+  let h = fnv(text);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** A fake certificate fingerprint and join code for a server. */
 function fakeKey(seed: string): { fingerprint: string; code: string } {
   const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
   let hex = '';
   let code = '';
   for (let i = 0; hex.length < 64; i++) hex += fnv(`${seed}/${i}`).toString(16).padStart(8, '0');
-  for (let i = 0; code.length < 16; i++) code += crockford[fnv(`${seed}#${i}`) % 32];
+  for (let i = 0; code.length < 16; i++) code += crockford[mixed(`${seed}#${i}`) % 32];
   return { fingerprint: `SHA256:${hex.slice(0, 64)}`, code: code.match(/.{4}/g)!.join('-') };
 }
 
@@ -144,6 +156,74 @@ const FRIEND_LINES = [
   'pizza is here!',
   'I am on the blue team this time',
 ];
+
+/** A host announcing its room on the mock's LAN. */
+export interface MockAnnouncement {
+  /** The room name it announces. */
+  name: string;
+  /** The host computer's name. */
+  host_name: string;
+  /** `ip:port` of its chat server. */
+  address: string;
+  /** Users logged in there. */
+  online: number;
+  /** How it is heard. */
+  via: Via[];
+  /** When discovery hears it, in ms after `discovery_start`. */
+  afterMs: number;
+}
+
+/** Who announces on the mock's LAN unless a test says otherwise: both heard within a second. */
+const ANNOUNCEMENTS: MockAnnouncement[] = [
+  { name: "Mara's room", host_name: 'mara-desktop', address: '192.168.1.31:7878', online: 4, via: ['mdns', 'beacon'], afterMs: 300 },
+  { name: 'Friday LAN party', host_name: 'tobi-pc', address: '192.168.1.42:7878', online: 7, via: ['beacon'], afterMs: 800 },
+];
+
+/** With nothing heard for this long, the list says so (the shell's NOTHING_FOUND_AFTER). */
+const NOTHING_FOUND_AFTER_MS = 5000;
+/** How often a running discovery looks at its list again (the shell's REFRESH). */
+const DISCOVERY_REFRESH_MS = 1000;
+/** The UDP port of the beacons (hearth_discovery::BEACON_PORT), for the network check's advice. */
+const BEACON_PORT = 7879;
+
+/** Most serious first, as the shell sorts findings. */
+const SEVERITY_ORDER: Severity[] = ['problem', 'warning', 'info', 'ok'];
+
+/**
+ * A QR-like picture for the mock's host panel: the three finder squares and a
+ * pattern from the link's hash, black on white, as a complete SVG document.
+ * It is NOT a QR code (the shell draws the real one with the qrcode crate);
+ * it only gives the panel an image of the same kind.
+ */
+function mockQrSvg(link: string): string {
+  const n = 25;
+  const finder = (x: number, y: number) => x < 8 && y < 8;
+  const inFinder = (x: number, y: number) => finder(x, y) || finder(n - 1 - x, y) || finder(x, n - 1 - y);
+  let d = '';
+  for (const [x, y] of [[0, 0], [n - 7, 0], [0, n - 7]]) d += `M${x} ${y}h7v7h-7zM${x + 1} ${y + 1}v5h5v-5zM${x + 2} ${y + 2}h3v3h-3z`;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) if (!inFinder(x, y) && mixed(`${link}/${x},${y}`) % 2 === 1) d += `M${x} ${y}h1v1h-1z`;
+  }
+  return (
+    `<?xml version="1.0" standalone="yes"?><svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="200" height="200" viewBox="0 0 ${n + 8} ${n + 8}" shape-rendering="crispEdges">` +
+    `<title>A stand-in for the join link's QR code (mock data, not scannable)</title>` +
+    `<rect width="${n + 8}" height="${n + 8}" fill="#ffffff"/><path transform="translate(4 4)" fill="#000000" fill-rule="evenodd" d="${d}"/></svg>`
+  );
+}
+
+/** The Join screen's discovery while it runs. */
+interface MockDiscovery {
+  started: number;
+  /** Address -> the order it was first heard in (the list shows the newest first). */
+  heard: Map<string, number>;
+  nextHeard: number;
+  /** Announcements (`address/code`) whose server's key did not match the code. */
+  refused: Set<string>;
+  /** The list as last sent. */
+  last: string;
+  timers: ReturnType<typeof setTimeout>[];
+  refresh: ReturnType<typeof setInterval>;
+}
 
 export type MockControl = MockBackend['control'];
 
@@ -204,6 +284,21 @@ export class MockBackend implements Backend {
   /** What the save dialog answers: a directory, or null for "cancelled". */
   private saveDirectory: string | null = '/home/you/Downloads';
 
+  // the LAN: hosts announcing their rooms, and the Join screen's discovery
+  private announcements: MockAnnouncement[] = structuredClone(ANNOUNCEMENTS);
+  /** Addresses whose beacon announces a code its server's key does not match. */
+  private forged = new Set<string>();
+  /** The interfaces discovery listens on, as the shell labels them. */
+  private searched: string[] = [`eth0 (${MY_IP})`];
+  /** Listeners that could not start. */
+  private discoveryProblems: string[] = [];
+  private nothingFoundAfterMs = NOTHING_FOUND_AFTER_MS;
+  private discovery: MockDiscovery | null = null;
+  // hosting: announcing the room, and what the network check finds
+  private announcing = true;
+  private firewall: 'none' | 'open' | 'drops' = 'none';
+  private hostFindings: Finding[] | null = null;
+
   constructor(options: MockOptions = {}) {
     this.delayMs = options.delayMs ?? 0;
     this.auto = options.auto ?? false;
@@ -251,6 +346,7 @@ export class MockBackend implements Backend {
     this.timers.clear();
     for (const t of this.typingTimers.values()) clearTimeout(t);
     this.typingTimers.clear();
+    this.stopDiscovery();
     this.listeners.clear();
   }
 
@@ -672,6 +768,124 @@ export class MockBackend implements Backend {
     return fail('key_changed', `The host at ${address} has a different key than last time.`, { fingerprint });
   }
 
+  // ------------------------------------------------------------ discovery
+
+  /** The key a host's beacon names by its code: its server's own, unless forged. */
+  private announcedKey(address: string): { fingerprint: string; code: string } {
+    return this.forged.has(address) ? fakeKey(`forged/${address}`) : this.keyFor(address);
+  }
+
+  /** Refused after a join, else what known hosts say of the address (as the shell's `trust_of`). */
+  private trustOf(address: string, code: string, refused: Set<string>): DiscoveredTrust {
+    if (refused.has(`${address}/${code}`)) return 'not_this_host';
+    const known = this.knownHosts.get(address);
+    if (known === undefined) return 'new';
+    return known === this.announcedKey(address).fingerprint ? 'known' : 'key_changed';
+  }
+
+  private discoveryState(): DiscoveryState {
+    const d = this.discovery;
+    const heard = d ? [...d.heard].sort((a, b) => b[1] - a[1]) : [];
+    const hosts = heard.flatMap(([address]) => {
+      const a = this.announcements.find((x) => x.address === address);
+      if (!a || !d) return [];
+      const code = this.announcedKey(address).code;
+      return [{ name: a.name, host_name: a.host_name, address, join_code: code, online: a.online, via: [...a.via], trust: this.trustOf(address, code, d.refused) }];
+    });
+    const waited = d !== null && Date.now() - d.started >= this.nothingFoundAfterMs;
+    return { hosts, searched: [...this.searched], problems: [...this.discoveryProblems], nothing_found: hosts.length === 0 && waited };
+  }
+
+  /** Sends the list when it changed since it was last sent. */
+  private refreshDiscovery(): void {
+    const d = this.discovery;
+    if (!d) return;
+    const state = this.discoveryState();
+    const text = JSON.stringify(state);
+    if (text === d.last) return;
+    d.last = text;
+    this.emit({ kind: 'discovery', state });
+  }
+
+  /** A running discovery hears `a` once its time comes. */
+  private scheduleHearing(a: MockAnnouncement): void {
+    const d = this.discovery;
+    if (!d) return;
+    const wait = Math.max(0, d.started + a.afterMs - Date.now());
+    d.timers.push(
+      setTimeout(() => {
+        if (this.discovery !== d || d.heard.has(a.address) || !this.announcements.includes(a)) return;
+        d.heard.set(a.address, d.nextHeard++);
+        this.refreshDiscovery();
+      }, wait),
+    );
+  }
+
+  /** Looks at the list again when "nothing found" is due. */
+  private scheduleNothingFound(): void {
+    const d = this.discovery;
+    if (!d) return;
+    d.timers.push(setTimeout(() => this.refreshDiscovery(), Math.max(0, d.started + this.nothingFoundAfterMs - Date.now())));
+  }
+
+  private startDiscovery(): DiscoveryState {
+    this.stopDiscovery();
+    const d: MockDiscovery = {
+      started: Date.now(),
+      heard: new Map(),
+      nextHeard: 0,
+      refused: new Set(),
+      last: '',
+      timers: [],
+      refresh: setInterval(() => this.refreshDiscovery(), DISCOVERY_REFRESH_MS),
+    };
+    this.discovery = d;
+    for (const a of this.announcements) this.scheduleHearing(a);
+    this.scheduleNothingFound();
+    // the shell's task sends the first list at once, beside the command's answer
+    this.refreshDiscovery();
+    return this.discoveryState();
+  }
+
+  private stopDiscovery(): void {
+    const d = this.discovery;
+    if (!d) return;
+    for (const t of d.timers) clearTimeout(t);
+    clearInterval(d.refresh);
+    this.discovery = null;
+  }
+
+  /** What would stop friends from finding or reaching this computer on `port` (a Linux host on two LANs). */
+  private networkCheck(port: number): Finding[] {
+    const out: Finding[] = [
+      { code: 'lan_ready', severity: 'ok', title: 'Announcing on eth0 (192.168.1.23), wlan0 (10.0.0.5).', detail: 'Friends on these networks see this room in their Join list.' },
+      {
+        code: 'adapters_skipped',
+        severity: 'info',
+        title: 'Not announcing on docker0 (172.17.0.1).',
+        detail: 'VPN and virtual machine adapters are left out: friends are not on them. Someone reaching you through one can still join by address.',
+      },
+      { code: 'not_checked', severity: 'info', title: 'Network profile: not checked.', detail: 'Only Windows has network profiles.' },
+      { code: 'not_checked', severity: 'info', title: 'Windows Firewall rule: not checked.', detail: 'Only Windows Firewall keeps a rule per app.' },
+    ];
+    if (!this.hosting && this.portsInUse.has(port)) {
+      out.push({ code: 'port_taken', severity: 'problem', title: `Port ${port} is used by another program.`, detail: 'Choose another port in the host settings, or close the program that uses it.' });
+    }
+    if (this.firewall === 'drops') {
+      out.push({
+        code: 'firewall_drops',
+        severity: 'problem',
+        title: `The firewall drops connections to port ${port}.`,
+        detail:
+          `Let the port in: \`sudo ufw allow ${port}/tcp\` with ufw, or \`sudo nft add rule inet filter input tcp dport ${port} accept\` with nftables ` +
+          `(for the table and chain your ruleset uses). For discovery, also allow UDP ${BEACON_PORT}.`,
+      });
+    } else if (this.firewall === 'open') {
+      out.push({ code: 'firewall_open', severity: 'ok', title: `The firewall lets port ${port} in.`, detail: '' });
+    }
+    return out.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
+  }
+
   // ------------------------------------------------------------ the commands
 
   readonly commands: Handlers = {
@@ -689,6 +903,8 @@ export class MockBackend implements Backend {
         throw fail('port_in_use', `Port ${port} is already in use on this computer.`, { suggested_port: free });
       }
       this.checkAccount(args.username, args.password, args.color);
+      check(roomNameProblem(args.room_name ?? ''));
+      const room_name = args.room_name?.trim() || `${args.username.trim()}'s room`;
       const existing = this.accounts.get(key(args.username));
       if (existing && existing.password !== args.password) throw fail('auth_failed', 'That name already has an account here with a different password.');
       const acc = existing ?? this.addAccount(args.username, args.color ?? PALETTE[0], 'owner', args.password);
@@ -697,7 +913,8 @@ export class MockBackend implements Backend {
       const address = `192.168.1.23:${port}`;
       const { fingerprint, code } = this.keyFor(address);
       const addresses = [{ ip: '192.168.1.23', port }, { ip: '10.0.0.5', port }];
-      this.hosting = { addresses, port, join_code: code, fingerprint, join_link: `hearth://${address}/${code}`, connected: 0 };
+      const link = `hearth://${address}/${code}`;
+      this.hosting = { addresses, port, join_code: code, fingerprint, join_link: link, connected: 0, room_name, announcing: this.announcing, join_qr_svg: mockQrSvg(link) };
       this.server = `127.0.0.1:${port}`;
       this.me = { server: this.server, username: acc.username, color: acc.color, role: 'owner', unread: this.unreadOf(acc) };
       this.myDevice = null;
@@ -714,6 +931,47 @@ export class MockBackend implements Backend {
       return null;
     },
     host_status: () => this.hosting,
+    host_check: (args) => {
+      const port = this.hosting?.port ?? args.port ?? LIMITS.defaultPort;
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw fail('invalid_input', 'The port must be a number from 1 to 65535.');
+      return this.hostFindings ?? this.networkCheck(port);
+    },
+
+    // discovery
+    discovery_start: () => this.startDiscovery(),
+    discovery_stop: () => {
+      this.stopDiscovery();
+      return null;
+    },
+    discovery_join: async (args) => {
+      const d = this.discovery;
+      if (!d) throw fail('invalid_input', 'The list of hosts is closed. Open Join again.');
+      const address = args.address.trim();
+      const heard = this.announcements.find((a) => a.address === address && d.heard.has(address));
+      if (!heard) throw fail('invalid_input', `${address} is no longer announcing. Wait for it to reappear, or join by address.`);
+      const typed = args.join_code?.trim() || null;
+      const announced = this.announcedKey(address).code;
+      const beacon = `${address}/${announced}`;
+      const notThisHost = () =>
+        fail(
+          'not_this_host',
+          `The computer at ${address} is not "${heard.name}": its key does not match the code it announced (${announced}). Hearth did not join. Ask the host for the address and join code.`,
+        );
+      if (typed === null && d.refused.has(beacon)) throw notThisHost();
+      try {
+        // the typed code wins; else the announced one is trusted on first use
+        const res = await this.commands.connect({ address, join_code: typed ?? announced });
+        this.stopDiscovery();
+        return res;
+      } catch (err) {
+        if (typed === null && err instanceof BackendError && err.code === 'wrong_code') {
+          d.refused.add(beacon);
+          this.refreshDiscovery();
+          throw notThisHost();
+        }
+        throw err;
+      }
+    },
 
     // joining
     parse_address: (args) => parseAddress(args.address),
@@ -1289,6 +1547,35 @@ export class MockBackend implements Backend {
     badge: (): number => this.badge,
     /** The settings as the shell saved them. */
     settings: (): Settings => structuredClone(this.settings),
+    /** The hosts announcing on the LAN from now on (a running discovery hears new ones after their `afterMs`, and drops the rest). */
+    setAnnouncements: (list: MockAnnouncement[]): void => {
+      this.announcements = structuredClone(list);
+      const d = this.discovery;
+      if (!d) return;
+      for (const address of [...d.heard.keys()]) if (!this.announcements.some((a) => a.address === address)) d.heard.delete(address);
+      for (const a of this.announcements) this.scheduleHearing(a);
+      this.refreshDiscovery();
+    },
+    /** Nobody announces: after `afterMs` (the shell waits 5 s) the list says so, with the interfaces searched and what could not start. */
+    announceNothing: (opts: { afterMs?: number; searched?: string[]; problems?: string[] } = {}): void => {
+      this.nothingFoundAfterMs = opts.afterMs ?? NOTHING_FOUND_AFTER_MS;
+      if (opts.searched) this.searched = [...opts.searched];
+      if (opts.problems) this.discoveryProblems = [...opts.problems];
+      this.control.setAnnouncements([]);
+      this.scheduleNothingFound();
+    },
+    /** The beacon at `address` announces a code its server's key does not match (someone pretending to be a host there). */
+    forgeAnnouncement: (address: string): void => void this.forged.add(address),
+    /** This computer trusted the key of the host at `address` before (it is in known hosts). */
+    knowHost: (address: string): void => void this.knownHosts.set(address, this.keyFor(address).fingerprint),
+    /** True while the Join screen's discovery runs. */
+    discovering: (): boolean => this.discovery !== null,
+    /** Whether hosting announces the room on the LAN (the shell's config can switch it off, or announcing can fail). */
+    setAnnouncing: (on: boolean): void => void (this.announcing = on),
+    /** What the firewall does to the chat port, for the network check. */
+    setFirewall: (verdict: 'none' | 'open' | 'drops'): void => void (this.firewall = verdict),
+    /** The network check's findings exactly as given (null: the mock's own, from the port and the firewall). */
+    setHostFindings: (findings: Finding[] | null): void => void (this.hostFindings = findings && structuredClone(findings)),
     state: () => ({ place: this.place(), me: this.me?.username ?? null, privates: this.privateLinks(), host: this.hosting }),
   };
 }

@@ -1,10 +1,11 @@
 import { getContext, setContext } from 'svelte';
 import type { Backend } from '../backend/backend';
-import { BackendError } from '../backend/errors';
+import { BackendError, errorMessage } from '../backend/errors';
 import { LIMITS } from '../backend/types';
 import type { ConnectResult, EventOf, HearthEvent, HostStartArgs, Kick, LoginArgs, Profile, SearchView, Session, SetRole, Settings } from '../backend/types';
 import { AppStore } from './app.svelte';
 import { ChatStore, MAIN_TAB, PAGE, dmKey, roomKey } from './chat.svelte';
+import { DiscoveryStore } from './discovery.svelte';
 import { PrivateStore } from './privates.svelte';
 import { TransferStore } from './transfers.svelte';
 
@@ -17,6 +18,8 @@ export class Hearth {
   readonly app = new AppStore();
   readonly chat = new ChatStore();
   readonly privates = new PrivateStore();
+  /** The Join screen's hosts on the LAN. */
+  readonly discovery = new DiscoveryStore();
   readonly transfers: TransferStore;
   /** `data:` URLs of images shown, by `id:thumb|full` (each fetched once). */
   private images = new Map<string, Promise<string>>();
@@ -141,6 +144,9 @@ export class Hearth {
       case 'host_status':
         if (app.host) app.host.connected = e.connected;
         break;
+      case 'discovery':
+        this.discovery.update(e.state);
+        break;
       case 'join_link':
         if (app.session) {
           app.toast(`Leave ${app.server ?? 'this server'} first to join ${e.address}.`);
@@ -218,6 +224,35 @@ export class Hearth {
   async connect(address: string, joinCode: string | null): Promise<ConnectResult> {
     const res = await this.backend.invoke('connect', { address, join_code: joinCode || null });
     if (res.status === 'connected') this.connected(res.server);
+    return res;
+  }
+
+  /** Listen for hosts on the LAN (the Join screen opened); `discovery` events follow. */
+  async startDiscovery(): Promise<void> {
+    const generation = this.discovery.begin();
+    try {
+      const state = await this.backend.invoke('discovery_start');
+      // closed before the shell answered: stop what it started (a newer start replaces it by itself)
+      if (!this.discovery.started(generation, state) && !this.discovery.running) await this.backend.invoke('discovery_stop').catch(() => {});
+    } catch (err) {
+      this.discovery.failed(generation, errorMessage(err));
+    }
+  }
+
+  /** Stop listening (the Join screen closed). */
+  async stopDiscovery(): Promise<void> {
+    this.discovery.end();
+    await this.backend.invoke('discovery_stop').catch(() => {});
+  }
+
+  /** Join a host of the list: with the code the user typed, else the one it announces. */
+  async discoveryJoin(address: string, joinCode: string | null): Promise<ConnectResult> {
+    const res = await this.backend.invoke('discovery_join', { address, join_code: joinCode?.trim() || null });
+    if (res.status === 'connected') {
+      // the shell stopped listening
+      this.discovery.end();
+      this.connected(res.server);
+    }
     return res;
   }
 

@@ -63,6 +63,16 @@ export function textProblem(text: string): string | null {
   return null;
 }
 
+/** The longest room name a host announces on the LAN (hearth_discovery::beacon::MAX_NAME_CHARS, generated). */
+export const ROOM_NAME_MAX_CHARS = LIMITS.hostRoomNameMaxChars;
+
+/** Error text for an announced room name (empty: the shell's "NAME's room"), or null when the shell takes it. */
+export function roomNameProblem(name: string): string | null {
+  if (charCount(name.trim()) > ROOM_NAME_MAX_CHARS) return `The room name must be at most ${ROOM_NAME_MAX_CHARS} characters.`;
+  if (/\p{Cc}/u.test(name)) return 'The room name cannot hold control characters.';
+  return null;
+}
+
 /** Error text for a kick reason, or null when the server will take it. */
 export function reasonProblem(reason: string): string | null {
   if (isBlank(reason)) return 'Say why: the reason is shown to them.';
