@@ -65,11 +65,13 @@ fn online(server: &RunningServer) -> u32 {
     u32::try_from(server.stats().borrow().online).unwrap_or(u32::MAX)
 }
 
-/// Every LAN address of this computer (loopback excluded), each with `port`.
+/// Every LAN address of this computer, each with `port`: loopback and IPv6 link-local
+/// addresses (`fe80::/10`, useless without the interface's scope) excluded.
 pub fn lan_addresses(port: u16) -> Vec<HostAddress> {
     hearth_certs::local_addresses()
         .into_iter()
         .filter(|ip| !ip.is_loopback())
+        .filter(|ip| !matches!(ip, IpAddr::V6(v6) if v6.is_unicast_link_local()))
         .map(|ip| HostAddress {
             ip: ip.to_string(),
             port,
@@ -428,7 +430,7 @@ mod tests {
         assert_eq!(join_link(&[], 9000, "X"), "hearth://127.0.0.1:9000/X");
         assert!(lan_addresses(1)
             .iter()
-            .all(|a| a.ip != "127.0.0.1" && a.ip != "::1"));
+            .all(|a| a.ip != "127.0.0.1" && a.ip != "::1" && !a.ip.starts_with("fe80:")));
     }
 
     #[test]
