@@ -4,6 +4,8 @@
 # prints the median of the key numbers. JSON of every run lands in $OUT.
 # Heavy: run it on a quiet machine (check `uptime`), never in CI.
 # Usage: crates/bench/measure.sh [RUNS] [SCENARIO...]
+#   SERVER=PATH measures another hearth-server binary (an older build, for a before/after
+#   comparison) with this hearth-bench.
 #   SCENARIO: fanout-max-100 fanout-open-100 fanout-max-500 fanout-open-500
 #             idle-10k logins-100 logins-100-cheap   (default: all)
 set -euo pipefail
@@ -33,7 +35,7 @@ trap stop_server EXIT
 # start_server FLAGS...: a fresh server in a temp dir, flood control off.
 start_server() {
     work=$(mktemp -d)
-    "$BIN/hearth-server" --listen 127.0.0.1:0 --data-dir "$work/data" --msg-rate 0 "$@" \
+    "${SERVER:-$BIN/hearth-server}" --listen 127.0.0.1:0 --data-dir "$work/data" --msg-rate 0 "$@" \
         >"$work/out" 2>/dev/null &
     server_pid=$!
     for _ in $(seq 100); do
@@ -90,7 +92,7 @@ done
 python3 - "$OUT" "${selected[@]}" <<'EOF'
 import glob, json, re, statistics, sys
 out, names = sys.argv[1], sys.argv[2:]
-keys = ["deliveries_per_s", "messages_per_s", "latency_us.p50", "latency_us.p99", "latency_us.p999", "latency_us.max",
+keys = ["deliveries_per_s", "server_cpu_us_per_delivery", "messages_per_s", "latency_us.p50", "latency_us.p99", "latency_us.p999", "latency_us.max",
         "latency_from_write_us.p99", "send_lag_us.p99", "loadgen_cpu_util", "server_cpu_util", "server_sys_s", "server_cpu_s", "others_cpu_util",
         "server_rss_per_conn_kib", "connections_alive", "connections_per_s", "logins_per_s", "chat_latency_us.p99",
         "chat_latency_us.max", "chat_latency_from_write_us.p99"]
@@ -105,7 +107,7 @@ for name in names:
     runs = [json.load(open(f)) for f in files]
     if not runs:
         continue
-    print(f"{name}: median of {len(runs)} runs")
+    print(f"{name}: median of {len(runs)} runs on {runs[0].get('cpu', 'an unrecorded CPU')}")
     for k in keys:
         vals = [v for v in (get(r, k) for r in runs) if isinstance(v, (int, float))]
         if vals:

@@ -32,6 +32,38 @@ pub(crate) type ConnId = u64;
 /// Index of a room in the hub; rooms are never removed, so indexes are stable.
 pub(crate) type RoomIdx = usize;
 
+/// One stored room message, encoded, for [`Hub::send_room_run`].
+#[derive(Debug, Clone)]
+pub(crate) struct RoomMessage {
+    /// Its id.
+    pub(crate) id: i64,
+    /// The sender's connection.
+    pub(crate) sender: ConnId,
+    /// The `msg` push for everyone.
+    pub(crate) shared: Bytes,
+    /// The sender's own copy (with its request's id; else the shared frame).
+    pub(crate) own: Bytes,
+    /// The `activity` push for those outside the room.
+    pub(crate) activity: Option<Bytes>,
+}
+
+/// Frames joined into one buffer (no copy for a single frame).
+fn join<'a>(mut frames: impl Iterator<Item = &'a Bytes> + Clone) -> Bytes {
+    let len: usize = frames.clone().map(Bytes::len).sum();
+    let Some(first) = frames.next() else {
+        return Bytes::new();
+    };
+    if first.len() == len {
+        return first.clone();
+    }
+    let mut out = bytes::BytesMut::with_capacity(len);
+    out.extend_from_slice(first);
+    for frame in frames {
+        out.extend_from_slice(frame);
+    }
+    out.freeze()
+}
+
 /// The lobby is always the first room.
 pub(crate) const LOBBY: RoomIdx = 0;
 
@@ -584,6 +616,49 @@ impl Hub {
             if Some(member) != except {
                 self.send(member, frame.clone());
             }
+        }
+    }
+
+    /// Delivers a run of stored messages of one room, in order, with one queued frame per
+    /// recipient however many messages the run has: members get the messages' frames joined
+    /// (a sender its own copies in place of the shared ones), everyone outside the room the
+    /// `activity` frames joined. One push and one writer wake-up per recipient per run,
+    /// instead of one per message, is what keeps a busy room's cost per delivery low.
+    /// A sender who left the room meanwhile still gets its own copies, after the run's
+    /// other frames.
+    pub(crate) fn send_room_run(&mut self, room: RoomIdx, run: &[RoomMessage]) {
+        let Some(last) = run.last() else { return };
+        self.mark_broadcast(room, last.id);
+        let common = join(run.iter().map(|m| &m.shared));
+        let mut senders: Vec<ConnId> = run.iter().map(|m| m.sender).collect();
+        senders.sort_unstable();
+        senders.dedup();
+        // Index loop: `send` needs `&mut self` while the member list is read.
+        for i in 0..self.rooms[room].members.len() {
+            let member = self.rooms[room].members[i];
+            let frame = if senders.binary_search(&member).is_ok() {
+                join(run.iter().map(|m| {
+                    if m.sender == member {
+                        &m.own
+                    } else {
+                        &m.shared
+                    }
+                }))
+            } else {
+                common.clone()
+            };
+            self.send(member, frame);
+        }
+        for sender in senders {
+            if !self.rooms[room].members.contains(&sender) {
+                for m in run.iter().filter(|m| m.sender == sender) {
+                    self.send(sender, m.own.clone());
+                }
+            }
+        }
+        if run.iter().any(|m| m.activity.is_some()) {
+            let activity = join(run.iter().filter_map(|m| m.activity.as_ref()));
+            self.send_outside_room(room, &activity);
         }
     }
 

@@ -18,6 +18,7 @@ use hearth_protocol::{ChatMessage, ErrorCode, PUBLIC};
 use hearth_storage::{ts::format_ts, NewMessage, Store};
 use tokio::sync::mpsc;
 
+use crate::hub::RoomMessage;
 use crate::message::{file_info, AcceptedMessage, Target};
 use crate::shared::Shared;
 
@@ -105,6 +106,10 @@ fn store_and_deliver(shared: Option<&Shared>, store: &Store, batch: &mut Vec<Acc
         .map(|((p, row), id)| encode(p, row.text, *id))
         .collect();
     shared.with_hub(|hub| {
+        // Consecutive messages of one room go out as one run (one frame per recipient);
+        // a private message, or another room's, ends the run.
+        let mut run: Vec<RoomMessage> = Vec::new();
+        let mut run_room = None;
         for ((p, id), frames) in batch.drain(..).zip(ids).zip(frames) {
             let Frames {
                 shared: shared_frame,
@@ -114,15 +119,26 @@ fn store_and_deliver(shared: Option<&Shared>, store: &Store, batch: &mut Vec<Acc
             let own = own.unwrap_or_else(|| shared_frame.clone());
             match p.target {
                 Target::Room { idx, .. } => {
-                    hub.mark_broadcast(idx, id);
-                    hub.send_room_except(idx, &shared_frame, Some(p.sender_conn));
-                    // The sender always gets its own copy, even if it left meanwhile.
-                    hub.send(p.sender_conn, own);
-                    if let Some(activity) = activity {
-                        hub.send_outside_room(idx, &activity);
+                    if run_room != Some(idx) {
+                        if let Some(room) = run_room {
+                            hub.send_room_run(room, &run);
+                        }
+                        run.clear();
+                        run_room = Some(idx);
                     }
+                    run.push(RoomMessage {
+                        id,
+                        sender: p.sender_conn,
+                        shared: shared_frame,
+                        own,
+                        activity,
+                    });
                 }
                 Target::Private { user_id, .. } => {
+                    if let Some(room) = run_room.take() {
+                        hub.send_room_run(room, &run);
+                        run.clear();
+                    }
                     hub.send(p.sender_conn, own);
                     if let Some(conn) = hub.conn_of_user(user_id) {
                         if conn != p.sender_conn {
@@ -131,6 +147,9 @@ fn store_and_deliver(shared: Option<&Shared>, store: &Store, batch: &mut Vec<Acc
                     }
                 }
             }
+        }
+        if let Some(room) = run_room {
+            hub.send_room_run(room, &run);
         }
     });
 }
