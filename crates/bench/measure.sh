@@ -5,7 +5,7 @@
 # Heavy: run it on a quiet machine (check `uptime`), never in CI.
 # Usage: crates/bench/measure.sh [RUNS] [SCENARIO...]
 #   SERVER=PATH measures another hearth-server binary (an older build, for a before/after
-#   comparison) with this hearth-bench.
+#   comparison) with this hearth-bench; SERVER_FLAGS="..." adds flags to every server start.
 #   SCENARIO: fanout-max-100 fanout-open-100 fanout-max-500 fanout-open-500
 #             idle-10k logins-100 logins-100-cheap   (default: all)
 set -euo pipefail
@@ -35,7 +35,7 @@ trap stop_server EXIT
 # start_server FLAGS...: a fresh server in a temp dir, flood control off.
 start_server() {
     work=$(mktemp -d)
-    "${SERVER:-$BIN/hearth-server}" --listen 127.0.0.1:0 --data-dir "$work/data" --msg-rate 0 "$@" \
+    "${SERVER:-$BIN/hearth-server}" --listen 127.0.0.1:0 --data-dir "$work/data" --msg-rate 0 "$@" ${SERVER_FLAGS:-} \
         >"$work/out" 2>/dev/null &
     server_pid=$!
     for _ in $(seq 100); do

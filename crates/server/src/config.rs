@@ -5,6 +5,10 @@ use std::time::Duration;
 
 use hearth_protocol::frame::DEFAULT_MAX_CLIENT_FRAME;
 
+/// How long a busy room's message batch is held open by default ([`Config::batch_linger`]):
+/// zero (off) until a measured value replaces it (docs/PERFORMANCE.md).
+pub const DEFAULT_BATCH_LINGER: Duration = Duration::ZERO;
+
 /// Bytes one connection's outgoing queue may hold by default (8 MiB).
 pub const DEFAULT_QUEUE_BYTES: usize = 8 * 1024 * 1024;
 
@@ -51,6 +55,11 @@ pub struct Config {
     pub argon2_iterations: u32,
     /// How long presence changes are gathered before `list`/`list_room` pushes go out.
     pub presence_delay: Duration,
+    /// While messages keep arriving (the previous batch began less than four lingers ago),
+    /// how long the message pipeline keeps a batch open for more before storing and
+    /// delivering it, so that several messages share each recipient's write. A lone message
+    /// in a quiet room is never held. Zero turns it off.
+    pub batch_linger: Duration,
     /// Longest delay before a failed login on an account that keeps failing is
     /// answered (the delays double from 1 s up to this; zero turns them off).
     pub max_login_delay: Duration,
@@ -111,6 +120,7 @@ impl Config {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             presence_delay: Duration::from_millis(15),
+            batch_linger: DEFAULT_BATCH_LINGER,
             max_login_delay: Duration::from_secs(30),
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             files_quota_bytes: DEFAULT_FILES_QUOTA_BYTES,

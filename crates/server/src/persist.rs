@@ -10,6 +10,7 @@
 
 use std::sync::Weak;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hearth_protocol::envelope::{encode_error, encode_push};
@@ -30,19 +31,23 @@ pub(crate) fn spawn_writer(
     shared: Weak<Shared>,
     store: Store,
     mut rx: mpsc::Receiver<AcceptedMessage>,
+    linger: Duration,
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("hearth-messages".into())
         .spawn(move || {
             let mut batch = Vec::with_capacity(MAX_BATCH);
+            let mut previous: Option<Instant> = None;
             while let Some(first) = rx.blocking_recv() {
+                let began = Instant::now();
                 batch.push(first);
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(p) => batch.push(p),
-                        Err(_) => break,
-                    }
-                }
+                // Messages are flowing when the previous batch began shortly before: then
+                // hold this one open a little, so its messages share each recipient's write.
+                let busy = !linger.is_zero()
+                    && previous.is_some_and(|p| began.duration_since(p) < linger * 4);
+                previous = Some(began);
+                take_more(&mut rx, &mut batch, busy.then(|| began + linger));
+
                 // Store even when the server is gone: an accepted message is never dropped.
                 let shared = shared.upgrade();
                 store_and_deliver(shared.as_deref(), &store, &mut batch);
@@ -54,6 +59,33 @@ pub(crate) fn spawn_writer(
                 }
             }
         })
+}
+
+/// Adds what is queued to `batch` (up to [`MAX_BATCH`]); with a deadline, keeps looking
+/// until then.
+fn take_more(
+    rx: &mut mpsc::Receiver<AcceptedMessage>,
+    batch: &mut Vec<AcceptedMessage>,
+    until: Option<Instant>,
+) {
+    /// How often a held batch looks for more.
+    const POLL: Duration = Duration::from_micros(50);
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(p) => batch.push(p),
+            Err(mpsc::error::TryRecvError::Disconnected) => return,
+            Err(mpsc::error::TryRecvError::Empty) => match until {
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return;
+                    }
+                    std::thread::sleep(left.min(POLL));
+                }
+                None => return,
+            },
+        }
+    }
 }
 
 fn store_and_deliver(shared: Option<&Shared>, store: &Store, batch: &mut Vec<AcceptedMessage>) {

@@ -190,7 +190,12 @@ pub(crate) async fn open(config: Config) -> Result<Opened, ServerError> {
         Arc::new(AtomicBool::new(false)),
         Arc::new(disk),
     ));
-    let writer = persist::spawn_writer(Arc::downgrade(&shared), store.clone(), msg_rx)?;
+    let writer = persist::spawn_writer(
+        Arc::downgrade(&shared),
+        store.clone(),
+        msg_rx,
+        shared.config.batch_linger,
+    )?;
     tokio::spawn(presence::run(Arc::clone(&shared)));
     Ok(Opened {
         shared,

@@ -193,3 +193,88 @@ async fn two_rooms_are_isolated() {
         .collect();
     assert_eq!(texts, vec![&json!("only for B")]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batched_messages_reach_everyone_once_in_order_with_the_senders_own_copies() {
+    // A long linger puts both senders' messages into shared batches, so each member gets
+    // runs of several messages joined into one frame, and the senders their own copies.
+    let server = start_server(|c| {
+        c.msg_rate = 0;
+        c.batch_linger = std::time::Duration::from_millis(20);
+    })
+    .await;
+    let mut a = server.user("amy").await;
+    let mut b = server.user("bo").await;
+    let mut c = server.user("cy").await;
+    let mut lobby = server.user("dee").await;
+    a.ok("create", json!({ "room": "Den" })).await;
+    for m in [&mut a, &mut b, &mut c] {
+        m.enter("Den").await;
+    }
+    const EACH: usize = 30;
+    for i in 0..EACH {
+        a.send_with_id(
+            "msg",
+            json!({ "to": "public", "text": format!("a{i}") }),
+            json!(format!("a-{i}")),
+        )
+        .await;
+        b.send_with_id(
+            "msg",
+            json!({ "to": "public", "text": format!("b{i}") }),
+            json!(format!("b-{i}")),
+        )
+        .await;
+    }
+    let texts = |d: &Value| {
+        d["text"]
+            .as_str()
+            .is_some_and(|t| t.len() > 1 && (t.starts_with('a') || t.starts_with('b')))
+    };
+    // Everyone in the room sees all 60, ids rising; a sender's own copies carry its ids.
+    for (who, m) in [("amy", &mut a), ("bo", &mut b), ("cy", &mut c)] {
+        let mut seen = Vec::new();
+        while seen.len() < 2 * EACH {
+            let push = m.push("msg", texts).await;
+            let d = push.d();
+            let text = d["text"].as_str().unwrap().to_owned();
+            let own = text.starts_with(&who[..1]) && who != "cy";
+            let id = serde_json::to_value(&push.id).unwrap();
+            if own {
+                assert_eq!(
+                    id,
+                    json!(format!("{}-{}", &text[..1], &text[1..])),
+                    "{who}: {push:?}"
+                );
+            } else {
+                assert_eq!(id, Value::Null, "{who}: {push:?}");
+            }
+            seen.push((d["id"].as_i64().unwrap(), text));
+        }
+        assert!(
+            seen.windows(2).all(|w| w[0].0 < w[1].0),
+            "{who}: ids rise: {seen:?}"
+        );
+        for prefix in ["a", "b"] {
+            let mine: Vec<String> = seen
+                .iter()
+                .filter(|(_, t)| t.starts_with(prefix))
+                .map(|(_, t)| t.clone())
+                .collect();
+            let want: Vec<String> = (0..EACH).map(|i| format!("{prefix}{i}")).collect();
+            assert_eq!(mine, want, "{who} sees {prefix}'s messages once, in order");
+        }
+        m.sync().await;
+        assert!(
+            m.pending_of("msg", texts).is_empty(),
+            "{who}: nothing twice"
+        );
+    }
+    // Outside the room, one activity push per message, in order.
+    let mut ids = Vec::new();
+    while ids.len() < 2 * EACH {
+        let push = lobby.push("activity", |d| d["room"] == "Den").await;
+        ids.push(push.d()["id"].as_i64().unwrap());
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+}

@@ -68,6 +68,10 @@ struct Args {
     /// MiB one user may upload per hour.
     #[arg(long, default_value_t = hearth_server::config::DEFAULT_UPLOAD_BYTES_PER_HOUR >> 20)]
     upload_mib_per_hour: u64,
+    /// While a room is busy, µs a batch of messages is held open for more, so they share
+    /// each recipient's write (0: off).
+    #[arg(long, default_value_t = hearth_server::config::DEFAULT_BATCH_LINGER.as_micros() as u64)]
+    batch_linger_us: u64,
     /// The room name friends see in their Join list (default: this computer's name).
     #[arg(long)]
     name: Option<String>,
@@ -111,6 +115,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     config.max_file_bytes = args.max_file_mib << 20;
     config.files_quota_bytes = args.files_quota_mib << 20;
     config.upload_bytes_per_hour = args.upload_mib_per_hour << 20;
+    config.batch_linger = std::time::Duration::from_micros(args.batch_linger_us);
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
