@@ -42,7 +42,7 @@ one_run() {
     if [ "${COLD:-0}" = 1 ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi
     start=$(date +%s%N)
     DISPLAY=":$display" XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" \
-        XDG_CACHE_HOME="$home/cache" WEBKIT_DISABLE_COMPOSITING_MODE=1 \
+        XDG_CACHE_HOME="$home/cache" \
         dbus-run-session -- "$APP" >/dev/null 2>&1 &
     local session=$!
     painted=

@@ -52,6 +52,7 @@ mod notify;
 mod settings;
 pub mod state;
 mod transfers;
+mod webview;
 
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -171,6 +172,7 @@ pub fn run() {
         .plugin(log)
         .setup(|app| {
             manage_core(app)?;
+            webview::tune(app);
             links::setup(app);
             exit_on_signal(app.handle().clone());
             Ok(())
