@@ -7,7 +7,7 @@
 #   SERVER=PATH measures another hearth-server binary (an older build, for a before/after
 #   comparison) with this hearth-bench; SERVER_FLAGS="..." adds flags to every server start.
 #   SCENARIO: fanout-max-100 fanout-open-100 fanout-max-500 fanout-open-500
-#             idle-10k logins-100 logins-100-cheap   (default: all)
+#             idle-10k logins-100 logins-100-cheap logins-tokens   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -72,7 +72,7 @@ scenario() {
     done
 }
 
-all=(fanout-max-100 fanout-open-100 fanout-max-500 fanout-open-500 idle-10k logins-100 logins-100-cheap)
+all=(fanout-max-100 fanout-open-100 fanout-max-500 fanout-open-500 idle-10k logins-100 logins-100-cheap logins-tokens)
 selected=("$@")
 [ ${#selected[@]} -gt 0 ] || selected=("${all[@]}")
 for s in "${selected[@]}"; do
@@ -84,6 +84,7 @@ for s in "${selected[@]}"; do
     idle-10k) scenario "$s" "${CHEAP[*]} --max-connections 12000" idle --connections 10000 --hold 10 ;;
     logins-100) scenario "$s" "" logins --users 500 --concurrency 100 --with-chat ;;
     logins-100-cheap) scenario "$s" "${CHEAP[*]}" logins --users 500 --concurrency 100 --with-chat ;;
+    logins-tokens) scenario "$s" "" logins --users 100 --concurrency 100 --tokens --with-chat --chat-users 10 --chat-rate 200 ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
     esac
 done
