@@ -11,36 +11,10 @@ cd "$(dirname "$0")/.."
 # Tauri 2 on Debian/Ubuntu, plus the headless test tools.
 # openbox, wmctrl and xclock: a window manager and a "game" set fullscreen, for the
 # notification digest step.
-apt_ensure "${RUST_BUILD_PACKAGES[@]}" iproute2 xvfb xauth dbus webkit2gtk-driver imagemagick \
-    openbox wmctrl x11-apps
-rust_ensure
-command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
-if ! command -v tauri-driver >/dev/null 2>&1; then
-    log "installing tauri-driver"
-    cargo install tauri-driver --locked
-fi
-
-# HEARTH_APP may name an app binary built already (scripts/test.sh passes the one
-# `tauri build` just made); otherwise build a debug one with the UI embedded. HEARTH_CLI
-# likewise names a hearth-cli built already.
-if [ -z "${HEARTH_APP:-}" ]; then
-    log "building the UI"
-    npm_ci ui
-    (cd ui && npm run build)
-    log "building the app (UI embedded)"
-    # custom-protocol serves the built UI from the binary instead of the dev server.
-    cargo build --locked -p hearth-desktop --features tauri/custom-protocol
-    HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth"
-fi
-if [ -z "${HEARTH_CLI:-}" ]; then
-    log "building hearth-cli"
-    cargo build --locked -p hearth-client --bin hearth-cli
-    HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli"
-fi
+webview_test_ensure openbox wmctrl x11-apps
+app_and_cli_ensure
 
 log "WebView end-to-end test (Xvfb + D-Bus session + tauri-driver)"
-export HEARTH_APP
-export HEARTH_CLI
 export TAURI_DRIVER="$(command -v tauri-driver)"
 export SCREENSHOT_DIR="$PWD/artifacts/screenshots"
 # Hosting announces the room on the LAN: the test runs in a network namespace of its own

@@ -21,25 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-apt_ensure "${RUST_BUILD_PACKAGES[@]}" iproute2 nftables xvfb xauth dbus webkit2gtk-driver imagemagick
-rust_ensure
-command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
-if ! command -v tauri-driver >/dev/null 2>&1; then
-    log "installing tauri-driver"
-    cargo install tauri-driver --locked
-fi
-if [ -z "${HEARTH_APP:-}" ]; then
-    log "building the UI and the app (UI embedded)"
-    npm_ci ui
-    (cd ui && npm run build)
-    cargo build --locked -p hearth-desktop --features tauri/custom-protocol
-    HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth"
-fi
-if [ -z "${HEARTH_CLI:-}" ]; then
-    log "building hearth-cli"
-    cargo build --locked -p hearth-client --bin hearth-cli
-    HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli"
-fi
+webview_test_ensure nftables
+app_and_cli_ensure
 
 # Names carry this run's PID, so a parallel or left-over run never collides.
 suffix="$$"
@@ -77,7 +60,6 @@ for machine in "${MACHINES[@]}"; do
     ip -n "$ns" link set lo up
 done
 
-export HEARTH_APP HEARTH_CLI
 export TAURI_DRIVER="$(command -v tauri-driver)"
 export SCREENSHOT_DIR="$PWD/artifacts/screenshots"
 export LP_SWITCH="$SWITCH"

@@ -69,3 +69,36 @@ npm_ci() {
         (cd "$1" && npm ci --no-audit --no-fund)
     fi
 }
+
+# webview_test_ensure [PKG...]: what the WebView tests need (Tauri's build packages, Xvfb,
+# D-Bus, WebKitWebDriver, ImageMagick, network namespaces, Node, tauri-driver), plus PKG.
+webview_test_ensure() {
+    apt_ensure "${RUST_BUILD_PACKAGES[@]}" iproute2 xvfb xauth dbus webkit2gtk-driver imagemagick "$@"
+    rust_ensure
+    command -v npm >/dev/null 2>&1 || apt_ensure nodejs npm
+    if ! command -v tauri-driver >/dev/null 2>&1; then
+        log "installing tauri-driver"
+        cargo install tauri-driver --locked
+    fi
+}
+
+# app_and_cli_ensure: HEARTH_APP and HEARTH_CLI may name binaries built already (scripts/test.sh
+# passes the app `tauri build` made and the hearth-cli `cargo test` built); otherwise debug
+# ones are built, the app with the UI embedded. Exports both.
+app_and_cli_ensure() {
+    if [ -z "${HEARTH_APP:-}" ]; then
+        log "building the UI"
+        npm_ci ui
+        (cd ui && npm run build)
+        log "building the app (UI embedded)"
+        # custom-protocol serves the built UI from the binary instead of the dev server.
+        cargo build --locked -p hearth-desktop --features tauri/custom-protocol
+        HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth"
+    fi
+    if [ -z "${HEARTH_CLI:-}" ]; then
+        log "building hearth-cli"
+        cargo build --locked -p hearth-client --bin hearth-cli
+        HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli"
+    fi
+    export HEARTH_APP HEARTH_CLI
+}

@@ -144,7 +144,7 @@ impl Core {
                 );
                 // The list shows it as "not this host" from now on.
                 if let Some(d) = self.shared_discovery().as_ref() {
-                    d.browser_changed();
+                    d.browser.nudge();
                 }
                 Err(not_this_host(&sighting))
             }
@@ -189,13 +189,6 @@ impl Core {
             searched: browser.searched().iter().map(|a| a.label()).collect(),
             problems: browser.problems().to_vec(),
         }
-    }
-}
-
-impl Discovery {
-    /// Makes the emitting task send the list again (after a refusal changed it).
-    fn browser_changed(&self) {
-        self.browser.nudge();
     }
 }
 

@@ -25,6 +25,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as page from './page.mjs';
 import { WebDriver, sleep } from './webdriver.mjs';
 
 const need = (name) => {
@@ -47,27 +48,13 @@ const ROOM_NAME = 'LAN party';
 const IPS = { 'lp-host': HOST_IP, 'lp-app': '10.77.0.2', 'lp-cli1': '10.77.0.3', 'lp-cli2': '10.77.0.4' };
 const ENTER = '\uE007';
 
-const LIB = `
-const norm = (s) => (s ?? '').replace(/\\s+/g, ' ').trim();
-const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
-const nameOf = (el) => norm(el.getAttribute('aria-label') || el.textContent);
-const matches = (name, want) => (want.startsWith('re:') ? new RegExp(want.slice(3)).test(name) : name === want);
-const ROLES = { button: 'button,[role=button],[role=tab]', heading: 'h1,h2,h3,h4,h5,h6,[role=heading]', dialog: '[role=dialog],dialog[open]' };
-const byRole = (role, want, root = document) =>
-  [...root.querySelectorAll(ROLES[role])].find((el) => visible(el) && matches(nameOf(el), want)) ?? null;
-const byLabel = (want, root = document) => {
-  for (const label of root.querySelectorAll('label')) {
-    if (!norm(label.textContent).startsWith(want)) continue;
-    const c = label.control ?? label.querySelector('input,textarea,select');
-    if (c && visible(c)) return c;
-  }
-  return null;
-};
+// The room's messages as {from, text}, on top of the shared page helpers.
+const MESSAGES = `
 const messages = () => [...document.querySelectorAll('[data-testid=messages] .msg')].map((m) => ({
   from: norm(m.querySelector('.username')?.textContent), text: norm(m.querySelector('.text')?.textContent),
 }));
 `;
-const js = (body) => `${LIB}\n${body}`;
+const js = (body) => page.js(`${MESSAGES}\n${body}`);
 
 const log = (...a) => console.log('[lan-party]', ...a);
 const ns = (machine) => `${machine}-${SUFFIX}`;
@@ -150,7 +137,7 @@ class Desktop {
   }
 
   async noDialog(when) {
-    const open = await this.wd.exec(js(`return byRole('dialog', 're:.') ? nameOf(byRole('dialog', 're:.')) : null;`));
+    const open = await this.wd.exec(js(`const d = [...document.querySelectorAll('[role=dialog],dialog[open]')].find(visible); return d ? nameOf(d) || 'a dialog' : null;`));
     assert.equal(open, null, `no dialog ${when}`);
   }
 
@@ -221,7 +208,7 @@ async function appFriendJoins(friend, code) {
   assert.ok(row.includes(ROOM_NAME), `the row names the room: ${row}`);
   assert.ok(row.includes(code), `the row shows the join code to compare: ${row}`);
   await wd.click(await wd.exec(js(`return document.querySelector('[data-testid=discovered-host][data-address="' + arguments[0] + '"] [data-testid=discovered-join]');`), HOST_ADDR));
-  await wd.click(await wd.waitFor('the account screen', js(`return byRole('button', 're:New here');`), [], 20_000));
+  await wd.click(await wd.waitFor('the account screen', js(`return byRole('tab', 're:New here');`), [], 20_000));
   await friend.noDialog('after joining through the list');
   await wd.fill(await wd.waitFor('name field', js(`return byLabel('Name');`)), 'inna');
   await wd.fill(await wd.exec(js(`return byLabel('Password');`)), 'innapass1');

@@ -31,6 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { png } from '../e2e/png.mjs';
+import { js } from './page.mjs';
 import { WebDriver, freePort, sleep, waitForPort } from './webdriver.mjs';
 
 const need = (name) => {
@@ -46,36 +47,6 @@ const BOB_COLOR = '#3b82f6';
 const BOB_RGB = 'rgb(59, 130, 246)';
 const MESSAGE = 'hello from the terminal <b>not bold</b>';
 
-// Page-side helpers, prepended to every script: find things the way a person (or a
-// screen reader) names them.
-const LIB = `
-const norm = (s) => (s ?? '').replace(/\\s+/g, ' ').trim();
-const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
-const nameOf = (el) => {
-  const by = el.getAttribute('aria-labelledby');
-  if (by) return norm(by.split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' '));
-  return norm(el.getAttribute('aria-label') || el.textContent);
-};
-const matches = (name, want) => (want.startsWith('re:') ? new RegExp(want.slice(3)).test(name) : name === want);
-const ROLES = {
-  button: 'button,[role=button]',
-  heading: 'h1,h2,h3,h4,h5,h6,[role=heading]',
-  menuitem: '[role=menuitem]',
-  dialog: '[role=dialog],dialog',
-  list: 'ul,ol,[role=list]',
-};
-const byRole = (role, want, root = document) =>
-  [...root.querySelectorAll(ROLES[role])].find((el) => visible(el) && matches(nameOf(el), want)) ?? null;
-const byLabel = (want, root = document) => {
-  for (const label of root.querySelectorAll('label')) {
-    if (!norm(label.textContent).startsWith(want)) continue;
-    const c = label.control ?? label.querySelector('input,textarea,select');
-    if (c && visible(c)) return c;
-  }
-  return null;
-};
-`;
-const js = (body) => `${LIB}\n${body}`;
 
 fs.mkdirSync(SHOTS, { recursive: true });
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-'));

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{start_server, EnvelopeExt, ErrorCode};
+use common::{start_server, EnvelopeExt, ErrorCode, TestClient, TestServer};
 use serde_json::{json, Value};
 
 fn is_ts(v: &Value) -> bool {
@@ -13,17 +13,23 @@ fn is_ts(v: &Value) -> bool {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn public_msg_reaches_every_member_and_only_the_sender_copy_has_the_id() {
-    let server = start_server(|_| {}).await;
+/// amy, bo and cy in the room "Den" (amy made it), and dee in the lobby.
+async fn den(server: &TestServer) -> [TestClient; 4] {
     let mut a = server.user("amy").await;
     let mut b = server.user("bo").await;
     let mut c = server.user("cy").await;
-    let mut lobby = server.user("dee").await;
+    let lobby = server.user("dee").await;
     a.ok("create", json!({ "room": "Den" })).await;
     for m in [&mut a, &mut b, &mut c] {
         m.enter("Den").await;
     }
+    [a, b, c, lobby]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_msg_reaches_every_member_and_only_the_sender_copy_has_the_id() {
+    let server = start_server(|_| {}).await;
+    let [mut a, mut b, mut c, mut lobby] = den(&server).await;
     let color = a.ok("profile", json!({ "color": "#123abc" })).await.d()["color"].clone();
 
     a.send_with_id(
@@ -203,14 +209,7 @@ async fn batched_messages_reach_everyone_once_in_order_with_the_senders_own_copi
         c.batch_linger = std::time::Duration::from_millis(20);
     })
     .await;
-    let mut a = server.user("amy").await;
-    let mut b = server.user("bo").await;
-    let mut c = server.user("cy").await;
-    let mut lobby = server.user("dee").await;
-    a.ok("create", json!({ "room": "Den" })).await;
-    for m in [&mut a, &mut b, &mut c] {
-        m.enter("Den").await;
-    }
+    let [mut a, mut b, mut c, mut lobby] = den(&server).await;
     const EACH: usize = 30;
     for i in 0..EACH {
         a.send_with_id(
