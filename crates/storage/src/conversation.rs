@@ -79,11 +79,7 @@ pub struct UnreadCount {
 }
 
 /// Inserts the mention rows of message `id` (inside its transaction).
-pub(crate) fn insert_mentions(
-    tx: &Transaction<'_>,
-    id: i64,
-    mentions: &[(i64, bool)],
-) -> Result<()> {
+pub(crate) fn insert_mentions(tx: &Connection, id: i64, mentions: &[(i64, bool)]) -> Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO mentions (user_id, message_id, by_name) VALUES (?1, ?2, ?3)
          ON CONFLICT DO UPDATE SET by_name = max(by_name, excluded.by_name)",
@@ -176,11 +172,12 @@ impl Store {
     pub fn index_pending(&self, at_least: i64) -> Result<usize> {
         let mut conn = self.conn();
         if at_least > 0 {
-            let pending: i64 = conn.query_row(
-                "SELECT coalesce(max(id), 0) - (SELECT indexed_to FROM fts_state) FROM messages",
-                [],
-                |r| r.get(0),
-            )?;
+            // Asked after every stored batch: a cached statement.
+            let pending: i64 = conn
+                .prepare_cached(
+                    "SELECT coalesce(max(id), 0) - (SELECT indexed_to FROM fts_state) FROM messages",
+                )?
+                .query_row([], |r| r.get(0))?;
             if pending < at_least {
                 return Ok(0);
             }

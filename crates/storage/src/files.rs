@@ -95,7 +95,7 @@ pub(crate) fn file_from_row(
 
 /// Inserts the attachment row of a message just stored (inside its transaction).
 pub(crate) fn insert_attachment(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     message_id: i64,
     file: &FileMeta,
 ) -> rusqlite::Result<()> {

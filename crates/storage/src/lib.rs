@@ -12,6 +12,7 @@ mod conversation;
 mod devices;
 mod error;
 mod files;
+mod hot_tx;
 mod messages;
 mod rooms;
 mod schema;
@@ -73,6 +74,9 @@ impl Store {
         }
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_millis(5000))?;
+        // Room for every statement the store prepares with `prepare_cached` (about
+        // 35), so the message pipeline's never fall out of rusqlite's default 16.
+        conn.set_prepared_statement_cache_capacity(64);
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {

@@ -271,10 +271,9 @@ impl Store {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let mut ids = Vec::with_capacity(batch.len());
-        {
+        let conn = self.conn();
+        let ids = crate::hot_tx::in_transaction(&conn, |tx| {
+            let mut ids = Vec::with_capacity(batch.len());
             let mut stmt = tx.prepare_cached(INSERT)?;
             for m in batch {
                 let id = stmt.insert(params![
@@ -286,13 +285,13 @@ impl Store {
                     m.mention_room,
                 ])?;
                 if let Some(file) = &m.file {
-                    insert_attachment(&tx, id, file)?;
+                    insert_attachment(tx, id, file)?;
                 }
-                crate::conversation::insert_mentions(&tx, id, &m.mentions)?;
+                crate::conversation::insert_mentions(tx, id, &m.mentions)?;
                 ids.push(id);
             }
-        }
-        tx.commit()?;
+            Ok(ids)
+        })?;
         Ok(ids)
     }
 
