@@ -43,7 +43,8 @@ one_run() {
     start=$(date +%s%N)
     DISPLAY=":$display" XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" \
         XDG_CACHE_HOME="$home/cache" \
-        dbus-run-session -- "$APP" >/dev/null 2>&1 &
+        setsid dbus-run-session -- "$APP" >/dev/null 2>&1 &
+    # Its own process group (setsid), so the session bus and whatever it started go with it.
     local session=$!
     painted=
     for _ in $(seq 400); do
@@ -56,9 +57,13 @@ one_run() {
         sleep 0.05
     done
     sleep 5
-    # The app is the dbus-run-session's child that runs $APP.
-    local app_pid total=0 line name pss
-    app_pid=$(pgrep -n -f "^$APP" || true)
+    # The app is the session's child whose executable is $APP (matching by command line could
+    # pick another program whose path starts the same, such as hearth-bench).
+    local app_pid="" total=0 name pss child exe
+    exe=$(readlink -f "$APP")
+    for child in $(pgrep -P "$session"); do
+        [ "$(readlink -f /proc/"$child"/exe 2>/dev/null)" = "$exe" ] && app_pid=$child
+    done
     local report=""
     if [ -n "$app_pid" ]; then
         for pid in $(pids_of "$app_pid"); do
@@ -70,9 +75,9 @@ one_run() {
     fi
     echo "run $run: first paint ${painted:-none} ms; PSS total $((total / 1024)) MiB:$report"
     echo "$run ${painted:-0} $((total / 1024))" >> "$RESULTS"
-    kill "$session" 2>/dev/null || true
-    [ -z "$app_pid" ] || kill "$app_pid" 2>/dev/null || true
+    kill -- -"$session" 2>/dev/null || true
     sleep 1
+    kill -KILL -- -"$session" 2>/dev/null || true
     kill "$xvfb" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$home"

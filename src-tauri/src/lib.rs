@@ -145,6 +145,7 @@ pub fn manage_core<R: Runtime>(app: &App<R>) -> tauri::Result<()> {
 
 /// Runs the app until it exits.
 pub fn run() {
+    webview::prepare_process();
     let log = tauri_plugin_log::Builder::new()
         .clear_targets()
         .targets([

@@ -8,8 +8,39 @@
 //! UI never uses are off: WebGL, Web Audio, media elements and capture, WebSQL, the
 //! offline application cache and DNS prefetching (the UI loads nothing from the network).
 //! Other platforms keep their defaults.
+//!
+//! Before GTK starts, [`prepare_process`] also keeps OpenGL out of the app's own process: with
+//! hardware acceleration off nothing in it draws with GL, yet WebKit's UI process opened an
+//! EGL display (to pick a render device for the web process and for its DMA-BUF renderer) and
+//! GTK a GLX context, which loaded Mesa and LLVM (~24 MiB PSS) for nothing.
 
 use tauri::{Manager, Runtime};
+
+/// Environment that keeps OpenGL out of the UI process, each with why (WebKitGTK 2.50, GTK 3).
+/// All three are needed: any two still load Mesa.
+#[cfg(target_os = "linux")]
+const NO_GL_IN_UI_PROCESS: [(&str, &str); 3] = [
+    // A render device named up front: the UI process skips opening EGL to find one (the web
+    // process, which cannot open this path, falls back to a device-less display).
+    ("WEBKIT_WEB_RENDER_DEVICE_FILE", "/nonexistent"),
+    // No DMA-BUF renderer, the other reason the UI process opens EGL (also the usual
+    // workaround for blank WebKitGTK windows on NVIDIA).
+    ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+    // GTK does not load GLX when it opens the display.
+    ("GDK_GL", "disable"),
+];
+
+/// Sets the process environment the WebView should start with. Call first in `run`, before
+/// GTK starts or any thread exists. A variable the user already set is left as it is, so each
+/// can still be overridden from outside.
+pub fn prepare_process() {
+    #[cfg(target_os = "linux")]
+    for (name, value) in NO_GL_IN_UI_PROCESS {
+        if std::env::var_os(name).is_none() {
+            std::env::set_var(name, value);
+        }
+    }
+}
 
 /// Applies the settings to the main window's WebView, if it exists.
 pub fn tune<R: Runtime>(app: &tauri::App<R>) {
