@@ -134,7 +134,9 @@ pub(crate) async fn serve_stream<S>(
     let (reader, writer) = tokio::io::split(stream);
     let (outbox, rx) = Outbox::new(shared.config.queue_frames, shared.config.queue_bytes);
     let id = shared.with_hub(|hub| hub.add_conn(outbox.clone(), peer));
-    let writer_task = tokio::spawn(run_writer(writer, rx, outbox.clone()).instrument(span.clone()));
+    // The writer logs nothing, so it runs outside the span: entering and leaving a span on
+    // every wake-up was ~2% of the server's CPU in an open-loop fan-out profile.
+    let writer_task = tokio::spawn(run_writer(writer, rx, outbox.clone()));
     tracing::debug!(conn = id, "connected");
 
     let mut conn = ConnState {

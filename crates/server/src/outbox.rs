@@ -159,6 +159,10 @@ pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
     // handles are gone.
     drop(outbox);
     // Made once: building a fresh `cancelled()` future per frame showed up in profiles.
+    // It is polled last in each `select!` below: polling it takes the token's lock, and
+    // while frames flow and writes complete at once it is not polled at all. A kill is
+    // still seen as soon as the queue runs dry or a write has to wait (a client that
+    // stopped reading), and the connection's reader ends at once either way.
     let killed = kill.cancelled();
     tokio::pin!(killed);
     // Frames gathered for one write. Starts empty, grows while traffic keeps
@@ -168,8 +172,8 @@ pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
     loop {
         let first = tokio::select! {
             biased;
-            _ = &mut killed => break,
             out = rx.recv() => out,
+            _ = &mut killed => break,
         };
         // A lone frame is written as it is; only several are copied together.
         let mut single = None;
@@ -197,8 +201,8 @@ pub(crate) async fn run_writer<W: AsyncWrite + Unpin>(
         if !bytes.is_empty() {
             let wrote = tokio::select! {
                 biased;
-                _ = &mut killed => break,
                 r = write_batch(&mut stream, bytes) => r,
+                _ = &mut killed => break,
             };
             if wrote.is_err() {
                 break;

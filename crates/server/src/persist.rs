@@ -53,7 +53,7 @@ pub(crate) fn spawn_writer(
                 store_and_deliver(shared.as_deref(), &store, &mut batch);
                 batch.clear();
                 // After delivery, off the messages' latency: index for search in
-                // large steps (search itself indexes what is left first).
+                // steps of `INDEX_BATCH` (search itself indexes what is left first).
                 if let Err(e) = store.index_pending(hearth_storage::INDEX_BATCH) {
                     tracing::warn!(error = %e, "indexing messages for search failed");
                 }

@@ -8,6 +8,7 @@
 //! [`name_key`] and stored with the case given.
 
 mod audit;
+mod checkpointer;
 mod conversation;
 mod devices;
 mod error;
@@ -58,6 +59,8 @@ pub struct Store {
     // can never be held across an `.await`. SQLite serialises writers anyway, so a pool
     // would buy little for a LAN chat server.
     conn: Arc<Mutex<Connection>>,
+    /// Checkpoints the log off the callers' threads; stops with the last clone.
+    checkpointer: Arc<checkpointer::Checkpointer>,
     /// Names the last migration found colliding (see [`NameClash`]).
     clashes: Arc<Vec<NameClash>>,
 }
@@ -66,6 +69,8 @@ impl Store {
     /// Opens (creating if needed, parent directory included) the database at `path`,
     /// applies connection settings (WAL, `synchronous=NORMAL`, foreign keys, 5 s busy
     /// timeout), runs pending migrations and makes sure the room [`LOBBY`] exists.
+    /// Starts the thread that checkpoints the write-ahead log (see `checkpointer.rs`);
+    /// it stops when the last clone of the store is dropped.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(parent) = path.parent() {
             if !parent.as_os_str().is_empty() {
@@ -91,8 +96,12 @@ impl Store {
         conn.pragma_update(None, "secure_delete", "ON")?;
         let clashes = schema::migrate(&mut conn)?;
         rooms::ensure_lobby(&conn)?;
+        // Checkpoints happen on their own thread (see `checkpointer`), never in a commit.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = checkpointer::Checkpointer::start(path)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
+            checkpointer: Arc::new(checkpointer),
             clashes: Arc::new(clashes),
         })
     }
@@ -106,8 +115,9 @@ impl Store {
     /// Checkpoints the WAL into the main file and truncates it; call on graceful shutdown.
     pub fn checkpoint(&self) -> Result<()> {
         let conn = self.conn();
-        // The pragma returns one row (busy, log pages, checkpointed pages); ignore it.
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        if !checkpointer::truncate_log(&conn)? {
+            tracing::warn!("the database log could not be emptied (busy for 5 s)");
+        }
         Ok(())
     }
 

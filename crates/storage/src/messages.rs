@@ -292,6 +292,7 @@ impl Store {
             }
             Ok(ids)
         })?;
+        self.checkpointer.committed();
         Ok(ids)
     }
 
