@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the desktop app as a user meets it: time to the first painted screen and the memory
-# of the idle start screen, over every process of the app.
+# of the idle start screen, over every process of the app; with HOSTING=1, the memory while it
+# hosts a room with friends connected.
 #
 #   first paint: the app is started under a fresh Xvfb and the screen is captured every 50 ms
 #                until it shows the start screen (more than 64 distinct colours: text has
@@ -8,44 +9,121 @@
 #   PSS:         5 s after the first paint, `Pss` from /proc/PID/smaps_rollup of the app and
 #                every process it started (WebKitWebProcess, WebKitNetworkProcess), summed.
 #
-# Runs RUNS times (default 3) and prints each run and the medians. With COLD=1 (root) the page
-# cache is dropped before each start, as after a reboot. Needs the app built with the UI
-# embedded; HEARTH_APP names it (default: the release binary `tauri build` makes).
+# HOSTING=1: the app is driven as a user would (ui/e2e-tauri/measure-hosting.mjs, through
+# tauri-driver + WebKitWebDriver, as the WebView end-to-end test drives it): it hosts a room,
+# creates the room "games" and stays in it; FRIENDS (default 4) hearth-cli friends join with
+# the join code, register, log in, enter "games", say two lines each and stay connected. PSS is
+# taken 5 s after the app shows every friend's lines, summed the same way (the app and what it
+# started: not the driver, not the friends). Hosting announces the room on the LAN, so each run
+# happens in a network namespace of its own with only loopback, as scripts/desktop-e2e.sh does.
+# WEBDRIVER=1 (without HOSTING): the idle start screen, under the same automation, so what
+# WebDriver itself adds to the app is known (no first paint in either: the driver starts it).
+#
+# Runs RUNS times (default 3) and prints each run and the medians, per process too. With COLD=1
+# (root) the page cache is dropped before each start, as after a reboot. Needs the app built
+# with the UI embedded; HEARTH_APP names it (default: the release binary `tauri build` makes),
+# HEARTH_CLI the hearth-cli HOSTING=1 uses (default: the debug one `cargo build` makes).
 # Heavy on a busy machine: run it quiet, never in CI.
 # Usage: scripts/measure-app.sh [RUNS]
+#        HOSTING=1 [FRIENDS=4] scripts/measure-app.sh [RUNS]
+#        WEBDRIVER=1 scripts/measure-app.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 RUNS=${1:-3}
 APP=${HEARTH_APP:-$CARGO_TARGET_DIR/release/hearth}
+CLI=${HEARTH_CLI:-$CARGO_TARGET_DIR/debug/hearth-cli}
+FRIENDS=${FRIENDS:-4}
+MODE=idle
+if [ "${HOSTING:-0}" = 1 ]; then MODE=hosting; elif [ "${WEBDRIVER:-0}" = 1 ]; then MODE=webdriver; fi
 [ -x "$APP" ] || { echo "no app at $APP (build it: cd src-tauri && npx tauri build --bundles deb)" >&2; exit 1; }
 apt_ensure xvfb xauth dbus imagemagick
+if [ "$MODE" != idle ]; then
+    # What the WebView test needs to drive the app (see webview_test_ensure), short of the
+    # build tools: nothing is built here.
+    apt_ensure iproute2 webkit2gtk-driver
+    command -v node >/dev/null 2>&1 || apt_ensure nodejs
+    command -v tauri-driver >/dev/null 2>&1 || { echo "no tauri-driver (cargo install tauri-driver --locked)" >&2; exit 1; }
+    [ "$MODE" = webdriver ] || [ -x "$CLI" ] || { echo "no hearth-cli at $CLI (build it: cargo build -p hearth-client --bin hearth-cli)" >&2; exit 1; }
+fi
 
 # pids_of ROOT: ROOT and all its descendants.
 pids_of() {
     local all=("$1") i=0 child
     while [ $i -lt ${#all[@]} ]; do
+        # shellcheck disable=SC2013 # the children file is one line of space-separated ids
         for child in $(cat /proc/"${all[$i]}"/task/*/children 2>/dev/null); do all+=("$child"); done
         i=$((i + 1))
     done
     echo "${all[@]}"
 }
 
+# What one run started, for stop_run; a trap calls it too, so an interrupted or failed run
+# leaves nothing behind.
+SESSION="" XVFB="" NETNS="" HOME_DIR=""
+stop_run() {
+    if [ -n "$SESSION" ]; then
+        kill -- -"$SESSION" 2>/dev/null || true
+        sleep 1
+        kill -KILL -- -"$SESSION" 2>/dev/null || true
+    fi
+    if [ -n "$NETNS" ]; then
+        # Whatever left the process group (a daemon that called setsid) is still in the namespace.
+        for pid in $(ip netns pids "$NETNS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+        ip netns del "$NETNS" 2>/dev/null || true
+    fi
+    [ -z "$XVFB" ] || kill "$XVFB" 2>/dev/null || true
+    wait 2>/dev/null || true
+    [ -z "$HOME_DIR" ] || rm -rf "$HOME_DIR"
+    SESSION="" XVFB="" NETNS="" HOME_DIR=""
+}
+trap 'stop_run; rm -f "${RESULTS:-}" "${PROCS:-}" "${PAINTS:-}"' EXIT
+trap 'exit 130' INT TERM
+
+# measure RUN LABEL: sums the PSS of the app (the process under $SESSION running $APP) and
+# its descendants; prints the run, appends to $RESULTS and $PROCS.
+measure() {
+    local run=$1 label=$2 app_pid="" total=0 name pss pid exe report=""
+    # By its executable: matching by command line could pick another program whose path starts
+    # the same (such as hearth-bench); under WebDriver the app is WebKitWebDriver's child.
+    exe=$(readlink -f "$APP")
+    for pid in $(pids_of "$SESSION"); do
+        [ "$(readlink -f /proc/"$pid"/exe 2>/dev/null)" = "$exe" ] && app_pid=$pid
+    done
+    if [ -z "$app_pid" ]; then
+        echo "run $run: $label; no app process found"
+        return 1
+    fi
+    for pid in $(pids_of "$app_pid"); do
+        pss=$(awk '/^Pss:/ {print $2}' /proc/"$pid"/smaps_rollup 2>/dev/null || echo 0)
+        # The executable's name: comm is cut at 15 characters (WebKitWebProces).
+        name=$(basename "$(readlink /proc/"$pid"/exe 2>/dev/null || cat /proc/"$pid"/comm 2>/dev/null || echo "?")")
+        total=$((total + ${pss:-0}))
+        report+=" $name=$(((${pss:-0} + 512) / 1024))MiB"
+        echo "$run $name ${pss:-0}" >> "$PROCS"
+    done
+    # Rounded to the nearest MiB, as the medians are.
+    echo "run $run: $label; PSS total $(((total + 512) / 1024)) MiB:$report"
+    echo "$run $total" >> "$RESULTS"
+}
+
+# The default mode: the app started as from the desktop, the first paint timed from its start.
 one_run() {
-    local run=$1 display=$((90 + run)) home shot start painted now
-    home=$(mktemp -d)
-    shot="$home/shot.png"
+    local run=$1 display shot start painted now
+    display=$(free_display "$run")
+    HOME_DIR=$(mktemp -d)
+    shot="$HOME_DIR/shot.png"
     Xvfb ":$display" -screen 0 1100x740x24 -nolisten tcp >/dev/null 2>&1 &
-    local xvfb=$!
+    XVFB=$!
     while [ ! -e "/tmp/.X11-unix/X$display" ]; do sleep 0.05; done
     if [ "${COLD:-0}" = 1 ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi
     start=$(date +%s%N)
-    DISPLAY=":$display" XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" \
-        XDG_CACHE_HOME="$home/cache" \
+    DISPLAY=":$display" XDG_DATA_HOME="$HOME_DIR/data" XDG_CONFIG_HOME="$HOME_DIR/config" \
+        XDG_CACHE_HOME="$HOME_DIR/cache" \
         setsid dbus-run-session -- "$APP" >/dev/null 2>&1 &
     # Its own process group (setsid), so the session bus and whatever it started go with it.
-    local session=$!
+    SESSION=$!
     painted=
     for _ in $(seq 400); do
         import -display ":$display" -window root "$shot" 2>/dev/null || true
@@ -57,39 +135,99 @@ one_run() {
         sleep 0.05
     done
     sleep 5
-    # The app is the session's child whose executable is $APP (matching by command line could
-    # pick another program whose path starts the same, such as hearth-bench).
-    local app_pid="" total=0 name pss child exe
-    exe=$(readlink -f "$APP")
-    for child in $(pgrep -P "$session"); do
-        [ "$(readlink -f /proc/"$child"/exe 2>/dev/null)" = "$exe" ] && app_pid=$child
-    done
-    local report=""
-    if [ -n "$app_pid" ]; then
-        for pid in $(pids_of "$app_pid"); do
-            pss=$(awk '/^Pss:/ {print $2}' /proc/"$pid"/smaps_rollup 2>/dev/null || echo 0)
-            name=$(cat /proc/"$pid"/comm 2>/dev/null || echo "?")
-            total=$((total + ${pss:-0}))
-            report+=" $name=$((${pss:-0} / 1024))MiB"
-        done
+    if measure "$run" "first paint ${painted:-none} ms"; then
+        echo "$run ${painted:-0}" >> "$PAINTS"
+    else
+        FAILED=$((FAILED + 1))
     fi
-    echo "run $run: first paint ${painted:-none} ms; PSS total $((total / 1024)) MiB:$report"
-    echo "$run ${painted:-0} $((total / 1024))" >> "$RESULTS"
-    kill -- -"$session" 2>/dev/null || true
-    sleep 1
-    kill -KILL -- -"$session" 2>/dev/null || true
-    kill "$xvfb" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$home"
+    stop_run
+}
+
+# HOSTING=1 and WEBDRIVER=1: measure-hosting.mjs puts the app in the state and holds it there
+# until told the measuring is done.
+driven_run() {
+    local run=$1 display start ready="" status=0
+    display=$(free_display "$run")
+    HOME_DIR=$(mktemp -d)
+    Xvfb ":$display" -screen 0 1100x740x24 -nolisten tcp >/dev/null 2>&1 &
+    XVFB=$!
+    while [ ! -e "/tmp/.X11-unix/X$display" ]; do sleep 0.05; done
+    # Only loopback in it, so the room's announcements reach no real network. Xvfb stays
+    # outside: the app reaches it through its socket file, which namespaces share.
+    NETNS="hearth-measure-$$-$run"
+    as_root ip netns add "$NETNS"
+    ip -n "$NETNS" link set lo up
+    if [ "${COLD:-0}" = 1 ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi
+    start=$(date +%s%N)
+    DISPLAY=":$display" XDG_DATA_HOME="$HOME_DIR/data" XDG_CONFIG_HOME="$HOME_DIR/config" \
+        XDG_CACHE_HOME="$HOME_DIR/cache" HEARTH_APP="$APP" HEARTH_CLI="$CLI" \
+        TAURI_DRIVER="$(command -v tauri-driver)" MEASURE_DIR="$HOME_DIR" FRIENDS="$FRIENDS" \
+        MEASURE_MODE="$DRIVEN" \
+        setsid ip netns exec "$NETNS" dbus-run-session -- node ui/e2e-tauri/measure-hosting.mjs \
+        > "$HOME_DIR/driver.log" 2>&1 &
+    # Its own process group, as in one_run (`ip netns exec` execs what it runs).
+    SESSION=$!
+    for _ in $(seq 1800); do
+        if [ -e "$HOME_DIR/ready" ]; then ready=$((($(date +%s%N) - start) / 1000000)); break; fi
+        kill -0 "$SESSION" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -n "$ready" ]; then
+        sleep 5
+        measure "$run" "$LABEL, ready after $ready ms" || status=1
+        touch "$HOME_DIR/done"
+        # It ends the session, the friends and the driver, and fails if a friend dropped out
+        # meanwhile (then the numbers are not those of the whole party).
+        for _ in $(seq 150); do kill -0 "$SESSION" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$SESSION" 2>/dev/null; then status=1; else wait "$SESSION" || status=1; fi
+    else
+        echo "run $run: $LABEL; never got ready"
+        status=1
+    fi
+    if [ "$status" != 0 ]; then
+        FAILED=$((FAILED + 1))
+        # A measurement taken before the failure does not count.
+        sed -i "/^$run /d" "$RESULTS" "$PROCS"
+        echo "run $run failed; the driver said:"
+        tail -n 40 "$HOME_DIR/driver.log"
+    fi
+    stop_run
+}
+
+# free_display RUN: an X display number no server uses, from 90 + RUN.
+free_display() {
+    local display=$((90 + $1))
+    while [ -e "/tmp/.X$display-lock" ] || [ -e "/tmp/.X11-unix/X$display" ]; do display=$((display + 1)); done
+    echo "$display"
 }
 
 RESULTS=$(mktemp)
-echo "app: $APP; cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs; cold: ${COLD:-0}"
-for run in $(seq "$RUNS"); do one_run "$run"; done
-python3 - "$RESULTS" <<'EOF'
-import statistics, sys
-rows = [list(map(int, l.split())) for l in open(sys.argv[1]) if l.strip()]
-print(f"median of {len(rows)}: first paint {statistics.median(r[1] for r in rows):.0f} ms, "
-      f"PSS {statistics.median(r[2] for r in rows):.0f} MiB")
+PROCS=$(mktemp)
+PAINTS=$(mktemp)
+FAILED=0
+case $MODE in
+    hosting) LABEL="hosting, $FRIENDS friends connected, under WebDriver" DRIVEN=hosting ;;
+    webdriver) LABEL="idle start screen under WebDriver" DRIVEN=idle ;;
+    *) LABEL="idle start screen" ;;
+esac
+echo "app: $APP; cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs; cold: ${COLD:-0}; measuring: $LABEL"
+for run in $(seq "$RUNS"); do
+    if [ "$MODE" = idle ]; then one_run "$run"; else driven_run "$run"; fi
+done
+python3 - "$RESULTS" "$PROCS" "$PAINTS" "$LABEL" <<'EOF'
+import collections, statistics, sys
+totals = [int(l.split()[1]) for l in open(sys.argv[1]) if l.strip()]
+paints = [int(l.split()[1]) for l in open(sys.argv[3]) if l.strip()]
+procs = collections.defaultdict(lambda: collections.defaultdict(int))
+for l in open(sys.argv[2]):
+    if l.strip():
+        run, name, kib = l.split()
+        procs[name][run] += int(kib)  # one process of that name per run, or their sum
+if not totals:
+    sys.exit(f"no run measured ({sys.argv[4]})")
+paint = f"first paint {statistics.median(paints):.0f} ms, " if paints else ""
+each = ", ".join(f"{n} {statistics.median(v.values()) / 1024:.0f} MiB" for n, v in procs.items())
+print(f"median of {len(totals)} ({sys.argv[4]}): {paint}PSS {statistics.median(totals) / 1024:.0f} MiB: {each}")
 EOF
-rm -f "$RESULTS"
+rm -f "$RESULTS" "$PROCS" "$PAINTS"
+[ "$FAILED" = 0 ] || { echo "$FAILED run(s) failed" >&2; exit 1; }

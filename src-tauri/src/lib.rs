@@ -34,6 +34,7 @@ mod command_list;
 
 pub mod attention;
 
+mod allocator;
 mod auth;
 pub mod bindings;
 mod chat;
@@ -145,6 +146,7 @@ pub fn manage_core<R: Runtime>(app: &App<R>) -> tauri::Result<()> {
 
 /// Runs the app until it exits.
 pub fn run() {
+    allocator::return_large_blocks();
     webview::prepare_process();
     let log = tauri_plugin_log::Builder::new()
         .clear_targets()

@@ -165,13 +165,7 @@ async function hostTheRoom(host) {
   const wd = host.wd;
   await wd.start(APP);
   await wd.click(await wd.waitFor('the start screen', js(`return byRole('button', 're:Host a room');`), [], 30_000));
-  await wd.fill(await wd.waitFor('name field', js(`return byLabel('Your name');`)), 'zed');
-  await wd.fill(await wd.exec(js(`return byLabel('Password');`)), 'zedpass12');
-  await wd.fill(await wd.exec(js(`return byLabel('Port');`)), String(ROOM_PORT));
-  await wd.fill(await wd.exec(js(`return document.querySelector('[data-testid=host-room-name]');`)), ROOM_NAME);
-  await wd.click(await wd.exec(js(`return byRole('button', 'Start hosting');`)));
-  await wd.waitFor('the host panel', js(`return byRole('heading', 'Your room is open');`), [], 30_000);
-  const code = await wd.exec(js(`return norm(document.querySelector('[data-testid=join-code]')?.textContent);`));
+  const code = await page.startHosting(wd, { name: 'zed', password: 'zedpass12', port: ROOM_PORT, roomName: ROOM_NAME });
   assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
   await wd.waitFor('the QR code', js(`return document.querySelector('[data-testid=host-qr]')?.naturalWidth > 0;`));
   // The self-check ran and found the LAN adapter it announces on.

@@ -1,5 +1,6 @@
-// Page-side helpers for the WebView tests (run.mjs, lan-party.mjs), prepended to every
-// script they run in the page: find things the way a person (or a screen reader) names them.
+// What the WebView tests (run.mjs, lan-party.mjs) and measure-hosting.mjs share: the page-side
+// helpers prepended to every script they run in the page (find things the way a person, or a
+// screen reader, names them), and the steps they all take in the app.
 
 export const LIB = `
 const norm = (s) => (s ?? '').replace(/\\s+/g, ' ').trim();
@@ -32,3 +33,19 @@ const byLabel = (want, root = document) => {
 
 /** A page script: the helpers, then `body`. */
 export const js = (body) => `${LIB}\n${body}`;
+
+/**
+ * On the open "Host a room" form: fills it in (`roomName` only when given), starts hosting and
+ * waits for the host panel; returns the join code it shows.
+ */
+export async function startHosting(wd, { name, password, port, roomName }) {
+  await wd.fill(await wd.waitFor('name field', js(`return byLabel('Your name');`)), name);
+  await wd.fill(await wd.exec(js(`return byLabel('Password');`)), password);
+  await wd.fill(await wd.exec(js(`return byLabel('Port');`)), String(port));
+  if (roomName !== undefined) {
+    await wd.fill(await wd.exec(js(`return document.querySelector('[data-testid=host-room-name]');`)), roomName);
+  }
+  await wd.click(await wd.exec(js(`return byRole('button', 'Start hosting');`)));
+  await wd.waitFor('the host panel', js(`return byRole('heading', 'Your room is open');`), [], 30_000);
+  return wd.exec(js(`return norm(document.querySelector('[data-testid=join-code]')?.textContent);`));
+}

@@ -31,7 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { png } from '../e2e/png.mjs';
-import { js } from './page.mjs';
+import { js, startHosting } from './page.mjs';
 import { WebDriver, freePort, sleep, waitForPort } from './webdriver.mjs';
 
 const need = (name) => {
@@ -120,12 +120,7 @@ async function flow(wd) {
 
   // 2. Host a room, registering the owner.
   const roomPort = await freePort();
-  await wd.fill(await wd.waitFor('name field', js(`return byLabel('Your name');`)), 'owner');
-  await wd.fill(await wd.exec(js(`return byLabel('Password');`)), 'pass1234');
-  await wd.fill(await wd.exec(js(`return byLabel('Port');`)), String(roomPort));
-  await wd.click(await wd.exec(js(`return byRole('button', 'Start hosting');`)));
-  await wd.waitFor('the host panel', js(`return byRole('heading', 'Your room is open');`), [], 30_000);
-  const code = await wd.exec(js(`return norm(document.querySelector('[data-testid=join-code]')?.textContent);`));
+  const code = await startHosting(wd, { name: 'owner', password: 'pass1234', port: roomPort });
   assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/, 'a join code is shown');
   const shown = await wd.exec(js(`return norm(document.querySelector('section[aria-label="Hosting details"]')?.textContent);`));
   assert.ok(shown.includes(`port ${roomPort}`), `the panel shows the port: ${shown}`);
@@ -307,12 +302,7 @@ async function waitForText(text, re, what, timeoutMs = 20_000) {
 async function hostAgain(wd, roomPort) {
   const host = await wd.waitFor('the start screen', js(`return byRole('button', 're:Host a room');`), [], 30_000);
   await wd.click(host);
-  await wd.fill(await wd.waitFor('name field', js(`return byLabel('Your name');`)), 'owner');
-  await wd.fill(await wd.exec(js(`return byLabel('Password');`)), 'pass1234');
-  await wd.fill(await wd.exec(js(`return byLabel('Port');`)), String(roomPort));
-  await wd.click(await wd.exec(js(`return byRole('button', 'Start hosting');`)));
-  await wd.waitFor('the host panel', js(`return byRole('heading', 'Your room is open');`), [], 30_000);
-  return wd.exec(js(`return norm(document.querySelector('[data-testid=join-code]')?.textContent);`));
+  return startHosting(wd, { name: 'owner', password: 'pass1234', port: roomPort });
 }
 
 // 6. A power cut while hosting: the app is killed with SIGKILL (no shutdown code runs),
