@@ -22,7 +22,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { js, startHosting } from './page.mjs';
-import { WebDriver, freePort, sleep, waitForPort } from './webdriver.mjs';
+import { freePort, sleep, startDriver } from './webdriver.mjs';
 
 const need = (name) => {
   const v = process.env[name];
@@ -42,17 +42,8 @@ const log = (...a) => console.log('[measure]', ...a);
 const children = [];
 
 async function main() {
-  const port = await freePort();
-  const nativePort = await freePort();
-  const driver = spawn(DRIVER, ['--port', String(port), '--native-port', String(nativePort)], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const { driver, wd } = await startDriver(DRIVER);
   children.push(driver);
-  await waitForPort(port);
-  // tauri-driver starts WebKitWebDriver itself; make sure it answers too.
-  await waitForPort(nativePort);
-
-  const wd = new WebDriver(port);
   try {
     log('starting', APP);
     await wd.start(APP);

@@ -32,7 +32,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { png } from '../e2e/png.mjs';
 import { js, startHosting } from './page.mjs';
-import { WebDriver, freePort, sleep, waitForPort } from './webdriver.mjs';
+import { freePort, sleep, startDriver } from './webdriver.mjs';
 
 const need = (name) => {
   const v = process.env[name];
@@ -77,18 +77,8 @@ async function screenshot(wd, name) {
 }
 
 async function main() {
-  const port = await freePort();
-  const nativePort = await freePort();
-  const driver = spawn(DRIVER, ['--port', String(port), '--native-port', String(nativePort)], {
-    env: appEnv,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const { driver, wd } = await startDriver(DRIVER, appEnv);
   children.push(driver);
-  await waitForPort(port);
-  // tauri-driver starts WebKitWebDriver itself; make sure it answers too.
-  await waitForPort(nativePort);
-
-  const wd = new WebDriver(port);
   try {
     const hosted = await flow(wd);
     await powerCut(wd, hosted);

@@ -3,6 +3,7 @@
 // Known here: every request goes over ONE persistent keep-alive connection. Requests sent
 // with `Connection: close` get dropped by tauri-driver and leave stuck sessions behind.
 
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 
@@ -38,6 +39,23 @@ export function freePort() {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts tauri-driver (`command`, with `env` for the app it starts) on two free ports and waits
+ * until it and the WebKitWebDriver it starts both answer; returns the driver's process and a
+ * WebDriver client for it.
+ */
+export async function startDriver(command, env = process.env) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = spawn(command, ['--port', String(port), '--native-port', String(nativePort)], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await waitForPort(port);
+  await waitForPort(nativePort);
+  return { driver, wd: new WebDriver(port) };
+}
 
 export class WebDriver {
   /** Talks to tauri-driver on 127.0.0.1:`port`, or through the Unix socket `socketPath`. */
