@@ -12,7 +12,8 @@
 //! Before GTK starts, [`prepare_process`] also keeps OpenGL out of the app's own process: with
 //! hardware acceleration off nothing in it draws with GL, yet WebKit's UI process opened an
 //! EGL display (to pick a render device for the web process and for its DMA-BUF renderer) and
-//! GTK a GLX context, which loaded Mesa and LLVM (~24 MiB PSS) for nothing.
+//! GTK a GLX context, which loaded Mesa and LLVM (~24 MiB PSS) for nothing. JavaScript runs
+//! without JIT compilers (see [`INTERPRETED_JS`]).
 
 use tauri::{Manager, Runtime};
 
@@ -30,12 +31,20 @@ const NO_GL_IN_UI_PROCESS: [(&str, &str); 3] = [
     ("GDK_GL", "disable"),
 ];
 
+/// Environment for JavaScriptCore in the web process: no JIT compilers. The UI is a small
+/// Svelte app whose work is a few DOM updates per message; interpreted, building 2,000 message
+/// objects took 13 ms instead of 9, while the JIT's compiler memory, code and the JIT-only
+/// parts of the engine cost ~4 MiB idle and ~13 MiB in a busy room (`scripts/measure-app.sh`,
+/// docs/PERFORMANCE.md). WebAssembly and the regex JIT go with it; the UI uses neither.
+#[cfg(target_os = "linux")]
+const INTERPRETED_JS: [(&str, &str); 1] = [("JSC_useJIT", "0")];
+
 /// Sets the process environment the WebView should start with. Call first in `run`, before
 /// GTK starts or any thread exists. A variable the user already set is left as it is, so each
 /// can still be overridden from outside.
 pub fn prepare_process() {
     #[cfg(target_os = "linux")]
-    for (name, value) in NO_GL_IN_UI_PROCESS {
+    for (name, value) in NO_GL_IN_UI_PROCESS.into_iter().chain(INTERPRETED_JS) {
         if std::env::var_os(name).is_none() {
             std::env::set_var(name, value);
         }
