@@ -467,3 +467,146 @@ async fn a_file_sent_with_slash_file_is_saved_with_slash_save_byte_for_byte() {
     .await
     .unwrap();
 }
+
+/// Everything a `hearth-cli` running on a terminal (a pseudo-terminal that
+/// util-linux's `script` gives it) has written, stdout and stderr together.
+struct OnTerminal {
+    child: Child,
+    stdin: ChildStdin,
+    output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl OnTerminal {
+    fn spawn(args: &[&str]) -> OnTerminal {
+        let quoted: Vec<String> = std::iter::once(CLI)
+            .chain(args.iter().copied())
+            .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+            .collect();
+        let mut child = Command::new("script")
+            .args(["-qfec", &quoted.join(" "), "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("util-linux's `script` runs (package bsdutils)");
+        let mut stdout = child.stdout.take().unwrap();
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&output);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        OnTerminal {
+            stdin: child.stdin.take().unwrap(),
+            child,
+            output,
+        }
+    }
+
+    fn say(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
+    /// Waits until the output so far satisfies `pred`.
+    fn expect(&self, what: &str, pred: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !pred(&self.text()) {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: not on the terminal; it shows:\n{:?}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for OnTerminal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_typing_is_a_status_line_that_goes_when_the_message_lands() {
+    use hearth_client::{Client, Secret, Trust};
+    use hearth_protocol::requests::Typing;
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir.path().join("data"), "127.0.0.1:0").await;
+    let addr = server.addr_text();
+    let code = server.code().to_string();
+    let bob_hosts = kh(dir.path(), "bob_known_hosts");
+
+    let (alice, _events) = Client::connect_with(&addr, Trust::Code(server.code()), common::quick())
+        .await
+        .expect("alice connects");
+    let pw = Secret::new("alice-password");
+    alice.register("alice", &pw, None).await.unwrap();
+    alice.login("alice", &pw).await.unwrap();
+    alice.create("fun").await.unwrap();
+    alice.enter("fun").await.unwrap();
+
+    let (cli_addr, cli_code) = (addr.clone(), code.clone());
+    let bob = tokio::task::spawn_blocking(move || {
+        let mut bob = OnTerminal::spawn(&[
+            &cli_addr,
+            "--code",
+            &cli_code,
+            "--user",
+            "bob",
+            "--register",
+            "--password-stdin",
+            "--known-hosts",
+            &bob_hosts,
+        ]);
+        bob.say("bob-password");
+        bob.say("/join fun");
+        bob.expect("bob in #fun", |t| t.contains("you are in #fun"));
+        bob
+    })
+    .await
+    .unwrap();
+
+    alice
+        .typing(Typing {
+            room: Some("fun".into()),
+            with: None,
+        })
+        .await
+        .unwrap();
+    let bob = tokio::task::spawn_blocking(move || {
+        // Drawn in place (erase the line, write, no newline), not printed as a line.
+        bob.expect("the status line", |t| {
+            t.contains("\r\x1b[2K* alice is typing in #fun…")
+        });
+        assert!(
+            !bob.text().contains("alice is typing in #fun…\r\n"),
+            "typing must not be a line of its own on a terminal:\n{:?}",
+            bob.text()
+        );
+        bob
+    })
+    .await
+    .unwrap();
+
+    alice.send_public("done typing").await.unwrap();
+    tokio::task::spawn_blocking(move || {
+        // The message wipes the status line and takes its place; nothing is drawn after it.
+        bob.expect("alice's message", |t| t.contains("alice: done typing"));
+        bob.expect("the status line gone", |t| {
+            let after = &t[t.rfind("alice: done typing").unwrap()..];
+            t.contains("\r\x1b[2K[") && !after.contains("is typing")
+        });
+    })
+    .await
+    .unwrap();
+}

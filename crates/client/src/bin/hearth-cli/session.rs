@@ -2,7 +2,9 @@
 //! the input ends, `/quit`, or the connection is gone for good.
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use anyhow::Context;
 use hearth_client::known_hosts::KnownHostsError;
@@ -18,6 +20,7 @@ use tokio::sync::mpsc;
 use crate::args::Args;
 use crate::command::{self, Command, HELP};
 use crate::print::Format;
+use crate::status::TypingStatus;
 
 /// Exit status for connection, trust and login failures.
 const FAILED: u8 = 1;
@@ -84,6 +87,8 @@ pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
         events,
         fmt,
         json: args.json,
+        status: (!args.json && std::io::stdout().is_terminal() && std::io::stderr().is_terminal())
+            .then(TypingStatus::default),
         files: HashMap::new(),
         unread: HashMap::new(),
         newest_seen: None,
@@ -122,7 +127,20 @@ pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
                 }
                 None => return Ok(ExitCode::from(FAILED)),
             },
+            () = until(ui.status.as_ref().and_then(TypingStatus::next_expiry)) => {
+                if let Some(status) = &mut ui.status {
+                    status.expire(Instant::now());
+                }
+            }
         }
+    }
+}
+
+/// Sleeps until `at`; never returns without one.
+async fn until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -222,6 +240,8 @@ struct Ui {
     events: EventStream,
     fmt: Format,
     json: bool,
+    /// The typing status line, on a terminal (see `status.rs`).
+    status: Option<TypingStatus>,
     /// The files seen in messages, by message id (for `/save`'s default name
     /// and hash check).
     files: HashMap<i64, FileInfo>,
@@ -425,7 +445,7 @@ impl Ui {
             Ok(lines) => {
                 if !self.json {
                     for line in lines {
-                        println!("{line}");
+                        self.say(&line);
                     }
                 }
             }
@@ -442,17 +462,29 @@ impl Ui {
             .notice_line(None, message.as_deref().unwrap_or(default))]
     }
 
-    fn notice(&self, text: &str) {
+    fn notice(&mut self, text: &str) {
         if !self.json {
-            println!("{}", self.fmt.notice_line(None, text));
+            let line = self.fmt.notice_line(None, text);
+            self.say(&line);
         }
     }
 
-    fn error(&self, text: &str) {
+    fn error(&mut self, text: &str) {
         if self.json {
             eprintln!("hearth-cli: {text}");
         } else {
-            println!("! {text}");
+            self.say(&format!("! {text}"));
+        }
+    }
+
+    /// Prints one line on stdout, keeping the typing status line under it.
+    fn say(&mut self, line: &str) {
+        if let Some(status) = &mut self.status {
+            status.before_print();
+        }
+        println!("{line}");
+        if let Some(status) = &mut self.status {
+            status.after_print();
         }
     }
 
@@ -582,10 +614,10 @@ impl Ui {
     }
 
     /// Prints one event; `Some(status)` when the client has stopped for good.
-    fn show(&self, event: Event) -> Option<ExitCode> {
+    fn show(&mut self, event: Event) -> Option<ExitCode> {
         if let Event::Connection(ConnectionState::Disconnected { reason }) = &event {
             if !self.json {
-                println!("! disconnected: {reason}");
+                self.say(&format!("! disconnected: {reason}"));
             }
             return Some(fail(&format!("disconnected: {reason}")));
         }
@@ -594,6 +626,16 @@ impl Ui {
             let me = self.client.status().username;
             if me.as_deref() == Some(n.user()) && !self.json {
                 return None;
+            }
+        }
+        if let Some(status) = &mut self.status {
+            match &event {
+                Event::Typing { user, room } => {
+                    status.typing(user, room.as_deref(), Instant::now());
+                    return None;
+                }
+                Event::Message(m) => status.spoke(&m.from),
+                _ => {}
             }
         }
         if self.json {
@@ -608,7 +650,7 @@ impl Ui {
             }
         } else {
             for line in self.fmt.event(&event) {
-                println!("{line}");
+                self.say(&line);
             }
         }
         None
@@ -641,6 +683,10 @@ impl Ui {
             ) {
                 self.show(event);
             }
+        }
+        if let Some(status) = &mut self.status {
+            // Leave the terminal on a clean line.
+            status.before_print();
         }
         ExitCode::SUCCESS
     }
