@@ -42,6 +42,8 @@ if deps hearth-client | grep -Eqx 'rusqlite|hearth-storage'; then
 fi
 
 log "cargo test (unit + integration, real TLS on 127.0.0.1, SQLite in temp dirs; also fails when ui/src/lib/backend/generated.ts or ui/tests/fixtures are stale)"
+# util-linux's `script` gives hearth-cli a terminal in its typing status-line test.
+apt_ensure bsdutils
 cargo test --workspace --locked
 
 log "the original Python client's frame model against a real hearth-server"
