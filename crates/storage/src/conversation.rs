@@ -145,9 +145,10 @@ pub fn fts_query(text: &str) -> Option<String> {
 
 /// Messages not yet in the search index at which [`Store::index_pending`]
 /// with `at_least` = this indexes them (the persist thread's threshold).
-/// Small enough that one step (about 0.3 ms here) does not hold up the
-/// messages queued behind it (512 took 1–3.5 ms, a visible share of the
-/// open-loop p99), large enough that the index grows by segments of many rows.
+/// Small enough that one step seldom holds up the messages queued behind it
+/// (steps of 512 took 1–3.5 ms, a visible share of the open-loop p99; a step
+/// of 128 still passes 1 ms now and then, when FTS5 merges segments), large
+/// enough that the index grows by segments of many rows.
 pub const INDEX_BATCH: i64 = 128;
 
 /// Adds the messages after `fts_state.indexed_to` to the search index, in the

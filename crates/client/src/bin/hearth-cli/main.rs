@@ -3,9 +3,9 @@
 //!
 //! Layout: `args` (flags), `command` (what a line of input means), `print`
 //! (how events look), `session` (the loop that ties stdin, the client and
-//! stdout together), `status` (the typing status line on a terminal). Exit status: 0 after `/quit` or end of input, 1 when the
-//! connection, the server's key, or the login fails (reason on stderr), 2 for
-//! bad flags.
+//! stdout together), `status` (the typing status line on a terminal). Exit
+//! status: 0 after `/quit` or end of input, 1 when the connection, the
+//! server's key, or the login fails (reason on stderr), 2 for bad flags.
 
 mod args;
 mod command;

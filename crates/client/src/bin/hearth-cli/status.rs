@@ -36,17 +36,18 @@ impl TypingStatus {
 
     /// `user`'s message landed: they are no longer typing it.
     pub fn spoke(&mut self, user: &str) {
-        let before = self.typing.len();
-        self.typing.retain(|(name, _, _)| name != user);
-        if self.typing.len() != before {
-            self.redraw();
-        }
+        self.keep(|(name, _, _)| name != user);
     }
 
     /// Drops what is shown longer than [`SHOWN_FOR`] as of `now`.
     pub fn expire(&mut self, now: Instant) {
+        self.keep(|(_, _, until)| *until > now);
+    }
+
+    /// Keeps the entries `wanted` accepts; redraws when any went.
+    fn keep(&mut self, wanted: impl FnMut(&(String, Option<String>, Instant)) -> bool) {
         let before = self.typing.len();
-        self.typing.retain(|(_, _, until)| *until > now);
+        self.typing.retain(wanted);
         if self.typing.len() != before {
             self.redraw();
         }
