@@ -622,7 +622,25 @@ pub struct UploadChunk {
     /// 1 to [`crate::files::UPLOAD_CHUNK_BYTES`] bytes, base64.
     pub data: Base64,
 }
-request!(UploadChunk = "upload_chunk" => UploadProgress);
+impl Request for UploadChunk {
+    const TYPE: &'static str = "upload_chunk";
+    type Reply = UploadProgress;
+
+    /// Writes the base64 straight into the frame (see
+    /// [`crate::files::fill_base64`]).
+    fn frame(&self, id: Option<&crate::RequestId>) -> bytes::Bytes {
+        let shell = crate::request::encode_generic(
+            &UploadChunk {
+                upload: self.upload.clone(),
+                offset: self.offset,
+                data: Base64::default(),
+            },
+            id,
+        );
+        crate::files::fill_base64(&shell, &self.data.0)
+            .unwrap_or_else(|| crate::request::encode_generic(self, id))
+    }
+}
 
 /// `upload_cancel {upload}`: drops an unfinished upload and its bytes.
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]

@@ -14,7 +14,6 @@ use hearth_protocol::push::{Bye, ByeReason};
 use hearth_protocol::{ErrorCode, FrameError, FrameReader};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio_rustls::TlsAcceptor;
 use tracing::Instrument;
 
 use crate::audit;
@@ -87,7 +86,7 @@ fn bye(reason: ByeReason) -> bytes::Bytes {
 /// Serves one accepted TCP connection until it ends.
 pub(crate) async fn serve(
     shared: Arc<Shared>,
-    acceptor: TlsAcceptor,
+    acceptor: crate::tls::Acceptor,
     tcp: TcpStream,
     peer: SocketAddr,
 ) {
@@ -99,7 +98,7 @@ pub(crate) async fn serve(
 
 async fn serve_in_span(
     shared: Arc<Shared>,
-    acceptor: TlsAcceptor,
+    acceptor: crate::tls::Acceptor,
     tcp: TcpStream,
     peer: SocketAddr,
     span: tracing::Span,

@@ -15,7 +15,6 @@ use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinHandle;
-use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -110,7 +109,7 @@ impl Drop for RunningServer {
 pub async fn start(config: Config, listener: TcpListener) -> Result<RunningServer, ServerError> {
     let addr = listener.local_addr()?;
     let opened = open(config).await?;
-    let acceptor = tls::acceptor(&opened.identity)?;
+    let acceptor = tls::Acceptor::new(&opened.identity)?;
     let Opened {
         shared,
         store,
@@ -265,7 +264,7 @@ fn ensure_owner(store: &Store, name: &str) -> Result<(), ServerError> {
 async fn run(
     shared: Arc<Shared>,
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    acceptor: tls::Acceptor,
     store: Store,
     writer: std::thread::JoinHandle<()>,
 ) -> Result<(), ServerError> {

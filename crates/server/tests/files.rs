@@ -493,3 +493,33 @@ async fn deleting_a_file_message_deletes_the_file_unless_another_message_has_it(
         );
     }
 }
+
+/// PROTOCOL.md: the last chunk is answered `complete: true`, and only then
+/// is the file's message pushed. The push comes from the message pipeline,
+/// so it could once overtake the answer; many small uploads give it chances.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_chunk_is_answered_before_the_file_message_is_pushed() {
+    let server = start_server(|c| c.msg_rate = 0).await;
+    let mut alice = in_room(&server, "alice", "order").await;
+    for i in 0..200u32 {
+        let bytes = i.to_be_bytes();
+        let name = format!("f{i}.bin");
+        let start = alice.ok("upload", announce(&name, &bytes)).await;
+        let id = start.data.unwrap()["upload"].as_str().unwrap().to_owned();
+        alice
+            .send(
+                "upload_chunk",
+                json!({"upload": id, "offset": 0, "data": b64(&bytes)}),
+            )
+            .await;
+        let first = loop {
+            let frame = alice.next().await;
+            if frame.kind == "upload_chunk" || frame.kind == "msg" {
+                break frame;
+            }
+        };
+        assert_eq!(first.kind, "upload_chunk", "upload {i}: {first:?}");
+        assert_eq!(first.data.unwrap()["complete"], true);
+        file_push(&mut alice, &name).await;
+    }
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{assert_refusal, start_server, EnvelopeExt, ErrorCode, TestClient, WAIT};
 use serde_json::{json, Value};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Sends one raw frame body and returns the error reply it must get, which
 /// must carry `code`.
@@ -307,6 +307,36 @@ async fn handshake_timeout_closes_a_silent_tcp_connection() {
     assert_eq!(n, 0, "no bytes, just a close");
     // The server still takes TLS connections.
     server.user("after").await.sync().await;
+}
+
+/// Handshakes compute one at a time here (two workers, one kept for chat),
+/// but only while computing: clients stalled before or after the server's
+/// answer to their ClientHello hold up no one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_stalled_mid_handshake_hold_up_no_one() {
+    let server = start_server(|c| c.handshake_timeout = Duration::from_secs(60)).await;
+    let hello = common::client_hello(server.fingerprint());
+    let mut partial = common::within("connect", tokio::net::TcpStream::connect(server.addr()))
+        .await
+        .expect("connect");
+    partial
+        .write_all(&hello[..hello.len() / 2])
+        .await
+        .expect("half a ClientHello");
+    let mut answered = common::within("connect", tokio::net::TcpStream::connect(server.addr()))
+        .await
+        .expect("connect");
+    answered.write_all(&hello).await.expect("a ClientHello");
+    let mut record = [0u8; 5];
+    common::within("the server's answer", answered.read_exact(&mut record))
+        .await
+        .expect("the server answers the ClientHello");
+    assert_eq!(record[0], 0x16, "a handshake record: {record:?}");
+    // Both now wait for bytes that never come; everyone else gets in.
+    for name in ["first", "second", "third"] {
+        server.user(name).await.sync().await;
+    }
+    drop((partial, answered));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,10 +7,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use hearth_protocol::envelope::encode_reply;
 use hearth_protocol::files::{
-    clean_file_name, file_message_text, human_size, is_sha256_hex, Base64, DOWNLOAD_CHUNK_BYTES,
-    FILE_NAME_MAX_CHARS, UPLOAD_CHUNK_BYTES,
+    clean_file_name, encode_download_reply, file_message_text, human_size, is_sha256_hex, Base64,
+    DOWNLOAD_CHUNK_BYTES, FILE_NAME_MAX_CHARS, UPLOAD_CHUNK_BYTES,
 };
 use hearth_protocol::requests::{
     Download, FileChunk, Upload, UploadCancel, UploadChunk, UploadProgress,
@@ -113,7 +112,7 @@ impl Handle for Upload {
                     complete: false,
                 })))
             }
-            Started::Done(done) => finish(conn, done).await,
+            Started::Done(done) => finish::<Upload>(conn, done).await,
         }
     }
 }
@@ -148,14 +147,18 @@ impl Handle for UploadChunk {
                 received,
                 complete: false,
             }))),
-            Chunked::Done(done) => finish(conn, done).await,
+            Chunked::Done(done) => finish::<UploadChunk>(conn, done).await,
         }
     }
 }
 
-/// Keeps a complete upload and sends its message; answers with the upload's
-/// final progress (the message follows as a `msg` push).
-async fn finish(conn: &mut ConnState, done: Done<Target>) -> Outcome<UploadProgress> {
+/// Keeps a complete upload, answers the request `R` with the upload's final
+/// progress, then sends the file's message: its `msg` push reaches the
+/// uploader after the answer, as PROTOCOL.md says.
+async fn finish<R: Request<Reply = UploadProgress>>(
+    conn: &mut ConnState,
+    done: Done<Target>,
+) -> Outcome<UploadProgress> {
     let shared = Arc::clone(&conn.shared);
     let (owner, size) = (done.owner, done.announce.size);
     let kept = in_span(move || {
@@ -202,14 +205,18 @@ async fn finish(conn: &mut ConnState, done: Done<Target>) -> Outcome<UploadProgr
             mentions: Default::default(),
         })
     })?;
-    if conn.shared.messages.send(accepted).await.is_err() {
-        return Err(Refusal::internal("the message pipeline is closed"));
-    }
-    Ok(Handled::Reply(Answer::data(UploadProgress {
-        upload: done.id,
+    // The answer goes first: once the message is in the pipeline, its push
+    // may be queued for this connection before the handler returns.
+    conn.push(conn.reply_frame::<R>(&Answer::data(UploadProgress {
+        upload: done.id.clone(),
         received: size,
         complete: true,
-    })))
+    })));
+    if conn.shared.messages.send(accepted).await.is_err() {
+        // Only while the server shuts down; the request has its answer.
+        tracing::warn!(upload = %done.id, "file kept, but its message was not sent: shutting down");
+    }
+    Ok(Handled::Sent)
 }
 
 impl Handle for UploadCancel {
@@ -304,7 +311,7 @@ impl Handle for Download {
                 size,
                 data: Base64(data),
             };
-            let frame = encode_reply(Download::REPLY_TYPE, None, &chunk, request_id.as_ref());
+            let frame = encode_download_reply(&chunk, request_id.as_ref());
             Ok::<_, std::io::Error>((frame, size))
         })
         .await?;

@@ -179,6 +179,16 @@ fn connector(key: Fingerprint) -> TlsConnector {
     TlsConnector::from(Arc::new(PinnedVerifier::exactly(key).client_config()))
 }
 
+/// The first bytes a TLS client pinning `key` sends: its ClientHello record.
+pub fn client_hello(key: Fingerprint) -> Vec<u8> {
+    let config = Arc::new(PinnedVerifier::exactly(key).client_config());
+    let name = ServerName::try_from("localhost").expect("server name");
+    let mut tls = rustls::ClientConnection::new(config, name).expect("client connection");
+    let mut hello = Vec::new();
+    tls.write_tls(&mut hello).expect("writing to memory");
+    hello
+}
+
 /// What one read from the server produced.
 #[derive(Debug)]
 pub enum Recv {
