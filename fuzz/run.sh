@@ -28,7 +28,10 @@ for target in frame_decoder request_parser join_parsers connection; do
     mkdir -p "corpus/$target"
     echo "fuzzing $target for ${SECONDS_PER_TARGET}s"
     log="$CARGO_TARGET_DIR/fuzz-$target.log"
-    if ! cargo +nightly fuzz run --debug-assertions "$target" "corpus/$target" "$seeds" -- \
+    # libFuzzer's -detect_leaks only covers its per-input check; LeakSanitizer's own check when
+    # the process exits follows ASAN_OPTIONS, so both are set.
+    if ! ASAN_OPTIONS="detect_leaks=$leaks${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+        cargo +nightly fuzz run --debug-assertions "$target" "corpus/$target" "$seeds" -- \
         -max_total_time="$SECONDS_PER_TARGET" -timeout=20 -max_len=8192 -detect_leaks="$leaks" \
         -print_final_stats=1 >"$log" 2>&1; then
         tail -60 "$log" >&2
