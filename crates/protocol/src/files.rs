@@ -166,7 +166,8 @@ pub(crate) fn fill_base64(shell: &[u8], bytes: &[u8]) -> Option<bytes::Bytes> {
 }
 
 /// The `download` reply frame carrying `chunk`: the same bytes as
-/// [`crate::envelope::encode_reply`] gives, made faster (see [`fill_base64`]).
+/// [`crate::envelope::encode_reply`] gives, made without a base64 `String`
+/// and without scanning it for characters to escape (base64 has none).
 pub fn encode_download_reply(
     chunk: &crate::requests::FileChunk,
     id: Option<&crate::RequestId>,

@@ -626,8 +626,8 @@ impl Request for UploadChunk {
     const TYPE: &'static str = "upload_chunk";
     type Reply = UploadProgress;
 
-    /// Writes the base64 straight into the frame (see
-    /// [`crate::files::fill_base64`]).
+    /// Writes the base64 straight into the frame: no base64 `String`, no
+    /// scan for characters to escape. The bytes are what serde would write.
     fn frame(&self, id: Option<&crate::RequestId>) -> bytes::Bytes {
         let shell = crate::request::encode_generic(
             &UploadChunk {
