@@ -120,6 +120,16 @@ impl RawRequest {
     pub fn parse(body: &[u8]) -> Result<RawRequest, RequestError> {
         let text = std::str::from_utf8(body)
             .map_err(|_| RequestError::Malformed("the frame is not valid UTF-8".into()))?;
+        // serde's derived structs also read arrays, field by field: without this,
+        // `["msg",{"to":"public","text":"hi"}]` would be a message.
+        if !text
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .starts_with('{')
+        {
+            return Err(RequestError::Malformed(
+                "a frame must be a JSON object".into(),
+            ));
+        }
         let raw: EnvelopeIn =
             serde_json::from_str(text).map_err(|e| RequestError::Malformed(e.to_string()))?;
         Ok(RawRequest {
@@ -259,6 +269,12 @@ mod tests {
     }
 
     #[test]
+    fn whitespace_may_come_before_the_object() {
+        let r = RawRequest::parse(b" \r\n\t{\"type\":\"ping\"}").unwrap();
+        assert_eq!(r.kind, "ping");
+    }
+
+    #[test]
     fn malformed_envelopes() {
         for bad in [
             &b"not json"[..],
@@ -269,6 +285,9 @@ mod tests {
             br#"{"type":"x","id":[1]}"#,
             b"{\"type\":\"ping\",\"x\":\"\xed\xa0\x80\"}",
             b"{\"type\":\"ping\"}\xff",
+            br#"["ping"]"#,
+            br#"["public","hi"]"#,
+            br#" ["msg",{"to":"public","text":"hi"}]"#,
         ] {
             let err = RawRequest::parse(bad).unwrap_err();
             assert_eq!(err.code(), ErrorCode::BadRequest);

@@ -56,6 +56,20 @@ async fn bad_requests_get_error_replies_and_the_connection_stays_usable() {
             ErrorCode::BadRequest,
         ),
         (b"null", "error", "malformed request", ErrorCode::BadRequest),
+        // An array is no envelope, even one serde could read field by field
+        // (found by the `connection` fuzz target).
+        (
+            br#"["ping"]"#,
+            "error",
+            "malformed request",
+            ErrorCode::BadRequest,
+        ),
+        (
+            br#"["msg",{"to":"public","text":"hi"}]"#,
+            "error",
+            "malformed request",
+            ErrorCode::BadRequest,
+        ),
         (
             b"\"ping\"",
             "error",
@@ -530,6 +544,22 @@ async fn data_that_is_not_an_object_is_refused_and_does_nothing() {
         seen.d()["text"],
         "the real one",
         "the array message was never delivered"
+    );
+
+    // Nor is a whole request written as an array.
+    let (kind, _) = error_for(
+        &mut a,
+        br#"["msg",{"to":"public","text":"an array"}]"#,
+        ErrorCode::BadRequest,
+    )
+    .await;
+    assert_eq!(kind, "error");
+    a.say("the second real one").await;
+    let seen = b.push("msg", |_| true).await;
+    assert_eq!(
+        seen.d()["text"],
+        "the second real one",
+        "the array request was never delivered"
     );
 
     let mut lobby = server.user("lee").await;
