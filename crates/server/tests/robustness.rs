@@ -518,6 +518,14 @@ async fn closing_for_good_says_a_final_bye() {
     c.expect_closed().await;
 }
 
+/// `a` says `text` and it is the next message `b` hears: what `a` sent
+/// before it was never delivered.
+async fn says_and_is_heard_next(a: &mut TestClient, b: &mut TestClient, text: &str) {
+    a.say(text).await;
+    let seen = b.push("msg", |_| true).await;
+    assert_eq!(seen.d()["text"], text, "a refused message was delivered");
+}
+
 /// `data` that is an array (or any non-object) is refused with `bad_request`
 /// and does nothing, where serde's derived structs used to accept sequences.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -538,13 +546,7 @@ async fn data_that_is_not_an_object_is_refused_and_does_nothing() {
     )
     .await;
     assert_eq!((kind.as_str(), text), ("msg", refused("msg")));
-    a.say("the real one").await;
-    let seen = b.push("msg", |_| true).await;
-    assert_eq!(
-        seen.d()["text"],
-        "the real one",
-        "the array message was never delivered"
-    );
+    says_and_is_heard_next(&mut a, &mut b, "the real one").await;
 
     // Nor is a whole request written as an array.
     let (kind, _) = error_for(
@@ -554,13 +556,7 @@ async fn data_that_is_not_an_object_is_refused_and_does_nothing() {
     )
     .await;
     assert_eq!(kind, "error");
-    a.say("the second real one").await;
-    let seen = b.push("msg", |_| true).await;
-    assert_eq!(
-        seen.d()["text"],
-        "the second real one",
-        "the array request was never delivered"
-    );
+    says_and_is_heard_next(&mut a, &mut b, "the second real one").await;
 
     let mut lobby = server.user("lee").await;
     let (_, text) = error_for(
