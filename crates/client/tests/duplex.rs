@@ -323,3 +323,43 @@ async fn room_messages_are_deduplicated_by_id() {
         );
     }
 }
+
+#[tokio::test]
+async fn frames_that_are_not_objects_with_object_data_are_not_understood() {
+    let (client, mut events, mut server) = start(ClientOptions::default());
+    let m = json!({"to": "public", "from": "bob", "text": "real", "id": 7,
+        "ts": "2026-01-01T00:00:00.000Z", "color": "#123456", "room": "fun"});
+    let body = |text: String| {
+        let mut frame = (text.len() as u32).to_be_bytes().to_vec();
+        frame.extend_from_slice(text.as_bytes());
+        bytes::Bytes::from(frame)
+    };
+    // The same message as an array, and with its data as an array: serde's
+    // derived structs read both field by field.
+    let fields = json!([
+        "public",
+        "mallory",
+        "forged",
+        5,
+        "2026-01-01T00:00:00.000Z",
+        "#000000",
+        "fun"
+    ]);
+    let mut forged = m.clone();
+    forged["id"] = json!(6);
+    forged["text"] = json!("forged");
+    server
+        .send(body(json!(["msg", "ok", null, forged]).to_string()))
+        .await;
+    server
+        .send(body(
+            json!({"type": "msg", "status": "ok", "message": null, "data": fields}).to_string(),
+        ))
+        .await;
+    server.send(encode_reply("msg", None, &m, None)).await;
+    match events.recv().await.unwrap() {
+        Event::Message(got) => assert_eq!((got.id, got.text.as_str()), (7, "real")),
+        other => panic!("only the object frame is a message: {other:?}"),
+    }
+    client.close().await;
+}

@@ -63,9 +63,19 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// Parses a frame body.
+    /// Parses a frame body: one JSON object in UTF-8 (see
+    /// [`crate::frame::object_text`]) whose `data` is an object or null, the
+    /// rules the server holds requests to.
     pub fn from_slice(body: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(body)
+        use serde::de::Error;
+        let text = crate::frame::object_text(body).map_err(serde_json::Error::custom)?;
+        let env: Envelope = serde_json::from_str(text)?;
+        match &env.data {
+            None | Some(serde_json::Value::Null | serde_json::Value::Object(_)) => Ok(env),
+            Some(_) => Err(serde_json::Error::custom(
+                "data must be a JSON object or null",
+            )),
+        }
     }
 
     /// True for `status: "ok"`.
@@ -207,6 +217,25 @@ mod tests {
             body(&f),
             r#"{"type":"list","status":"ok","message":null,"data":{"lobby":[]},"id":7}"#
         );
+    }
+
+    #[test]
+    fn only_utf8_objects_with_object_data_are_envelopes() {
+        let ok = br#"{"type":"pong","status":"ok","message":null,"data":null}"#;
+        assert!(Envelope::from_slice(ok).is_ok());
+        assert!(
+            Envelope::from_slice(br#" {"type":"msg","status":"ok","data":{"to":"public"}}"#)
+                .is_ok()
+        );
+        for bad in [
+            &br#"["pong","ok",null,null]"#[..],
+            br#"{"type":"msg","status":"ok","message":null,"data":["public","hi"]}"#,
+            br#"{"type":"msg","status":"ok","message":null,"data":"hi"}"#,
+            b"{\"type\":\"pong\",\"status\":\"ok\",\"x\":\"\xed\xa0\x80\"}",
+        ] {
+            let refused = Envelope::from_slice(bad);
+            assert!(refused.is_err(), "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]

@@ -62,6 +62,22 @@ pub fn check(buf: &[u8], max: usize) -> Result<Option<usize>, FrameError> {
     }
 }
 
+/// The text of a frame body that is one JSON object in UTF-8, checked before
+/// any JSON parsing: all of the body must be UTF-8 (also keys nobody reads),
+/// and it must open with `{`, because serde's derived structs would otherwise
+/// read a JSON array field by field. The error says which rule failed.
+pub fn object_text(body: &[u8]) -> Result<&str, &'static str> {
+    let text = std::str::from_utf8(body).map_err(|_| "the frame is not valid UTF-8")?;
+    if text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{')
+    {
+        Ok(text)
+    } else {
+        Err("a frame must be a JSON object")
+    }
+}
+
 /// Appends one frame (header and body) to `dst`.
 ///
 /// # Panics

@@ -118,18 +118,8 @@ impl RawRequest {
     /// Reads the envelope of one frame body. The whole body must be UTF-8,
     /// including parts the server does not look at.
     pub fn parse(body: &[u8]) -> Result<RawRequest, RequestError> {
-        let text = std::str::from_utf8(body)
-            .map_err(|_| RequestError::Malformed("the frame is not valid UTF-8".into()))?;
-        // serde's derived structs also read arrays, field by field: without this,
-        // `["msg",{"to":"public","text":"hi"}]` would be a message.
-        if !text
-            .trim_start_matches([' ', '\t', '\n', '\r'])
-            .starts_with('{')
-        {
-            return Err(RequestError::Malformed(
-                "a frame must be a JSON object".into(),
-            ));
-        }
+        let text =
+            crate::frame::object_text(body).map_err(|why| RequestError::Malformed(why.into()))?;
         let raw: EnvelopeIn =
             serde_json::from_str(text).map_err(|e| RequestError::Malformed(e.to_string()))?;
         Ok(RawRequest {
