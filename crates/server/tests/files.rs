@@ -523,3 +523,84 @@ async fn the_last_chunk_is_answered_before_the_file_message_is_pushed() {
         file_push(&mut alice, &name).await;
     }
 }
+
+/// Chunks that arrive together, the refused ones among them and a request
+/// between them, each get exactly one answer, in the order sent, and the
+/// file's message comes after the last chunk's answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunks_sent_in_one_write_are_answered_one_by_one_in_order() {
+    let server = start_server(|c| c.msg_rate = 0).await;
+    let mut alice = in_room(&server, "alice", "batch").await;
+    let bytes: Vec<u8> = (0..6 * UPLOAD_CHUNK_BYTES + 100)
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
+    let start = alice.ok("upload", announce("b.bin", &bytes)).await;
+    let id = start.data.unwrap()["upload"].as_str().unwrap().to_owned();
+    let chunk = |n: usize| {
+        let offset = n * UPLOAD_CHUNK_BYTES;
+        let end = (offset + UPLOAD_CHUNK_BYTES).min(bytes.len());
+        json!({"upload": id, "offset": offset, "data": b64(&bytes[offset..end])})
+    };
+    // (request, what its answer must be)
+    let script: Vec<(&str, Value, Result<(), ErrorCode>)> = vec![
+        ("upload_chunk", chunk(0), Ok(())),
+        ("upload_chunk", chunk(1), Ok(())),
+        ("upload_chunk", chunk(1), Err(ErrorCode::BadChunk)),
+        (
+            "upload_chunk",
+            json!({"upload": id, "offset": 2 * UPLOAD_CHUNK_BYTES, "data": ""}),
+            Err(ErrorCode::BadChunk),
+        ),
+        ("upload_chunk", chunk(2), Ok(())),
+        (
+            "upload_chunk",
+            json!({"upload": id, "offset": 3 * UPLOAD_CHUNK_BYTES, "data": "%%"}),
+            Err(ErrorCode::BadRequest),
+        ),
+        ("upload_chunk", chunk(3), Ok(())),
+        ("ping", json!(null), Ok(())),
+        ("upload_chunk", chunk(4), Ok(())),
+        ("upload_chunk", chunk(5), Ok(())),
+        ("upload_chunk", chunk(6), Ok(())),
+        ("ping", json!(null), Ok(())),
+    ];
+    let mut all = Vec::new();
+    for (n, (kind, data, _)) in script.iter().enumerate() {
+        let body = json!({"type": kind, "data": data, "id": n});
+        all.extend(hearth_protocol::frame::encode(body.to_string().as_bytes()));
+    }
+    alice.send_raw(&all).await;
+    let mut answered = 0;
+    let mut file_message = None;
+    while answered < script.len() || file_message.is_none() {
+        let frame = alice.next().await;
+        let Some(id) = frame.id.clone() else {
+            let data = frame.data.unwrap_or_default();
+            if frame.kind == "msg" && data["file"]["name"] == "b.bin" {
+                // After the last chunk's answer (the ping behind it may
+                // overtake it: the message goes through the pipeline).
+                assert!(answered >= 11, "the file's message came first");
+                file_message = data["id"].as_i64();
+            }
+            continue;
+        };
+        assert_eq!(
+            id,
+            (answered as u64).into(),
+            "answers come in order, one each: {frame:?}"
+        );
+        let (kind, _, expected) = &script[answered];
+        let kind = if *kind == "ping" { "pong" } else { kind };
+        assert_eq!(frame.kind, kind, "{frame:?}");
+        match expected {
+            Ok(()) => assert!(frame.is_ok(), "request {answered}: {frame:?}"),
+            Err(code) => assert_eq!(frame.code, Some(*code), "request {answered}: {frame:?}"),
+        }
+        if answered == 10 {
+            assert_eq!(frame.data.unwrap()["complete"], true);
+        }
+        answered += 1;
+    }
+    let message = file_message.unwrap();
+    assert_eq!(fetch(&mut alice, message, false).await, bytes);
+}
