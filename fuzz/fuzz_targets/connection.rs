@@ -36,7 +36,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use hearth_protocol::frame::{encode, MAX_SERVER_FRAME};
-use hearth_protocol::{Envelope, FrameReader, RequestId};
+use hearth_protocol::{Envelope, FrameReader, RawRequest, RequestId};
 use hearth_server::fuzzing::Harness;
 use hearth_server::Config;
 use libfuzzer_sys::fuzz_target;
@@ -274,9 +274,20 @@ async fn request(conn: &mut Conn, body: &str, next_id: &mut u64) {
                     return;
                 }
             }
+            // Not a JSON object to serde_json's `Value`, so sent as it is,
+            // without an id: answered without one. Usually as a refusal, but
+            // where only `Value` balks (a number beyond f64's range, like
+            // `4999e999999`, in a field the server ignores) the server reads
+            // the request and answers it under its own type, even with ok.
             None => {
-                if env.kind == "error" && env.id.is_none() {
-                    assert!(!env.is_ok());
+                let kind = RawRequest::parse(body.as_bytes()).ok().map(|r| r.kind);
+                let fits = match kind.as_deref() {
+                    Some("ping") => env.kind == "pong",
+                    Some("list") => env.kind == "list" || env.kind == "list_room",
+                    Some(kind) => env.kind == kind,
+                    None => false,
+                };
+                if env.id.is_none() && (!env.is_ok() || fits) {
                     return;
                 }
             }
