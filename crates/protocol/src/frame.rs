@@ -21,7 +21,7 @@ pub const MAX_SERVER_FRAME: usize = 1024 * 1024;
 /// Smallest free space the reader keeps for the next read. Small on purpose:
 /// an idle connection should hold little memory; a frame known to be large
 /// reserves its whole remaining size (bounded by the limit) instead.
-const MIN_READ_SPACE: usize = 1024;
+const MIN_READ_SPACE: usize = 512;
 
 /// Why a frame could not be read.
 #[derive(Debug, thiserror::Error)]

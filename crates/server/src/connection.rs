@@ -105,19 +105,28 @@ async fn serve_in_span(
 ) {
     // Replies and pushes are small and latency-sensitive; the writer already coalesces.
     let _ = tcp.set_nodelay(true);
-    let tls =
-        match tokio::time::timeout(shared.config.handshake_timeout, acceptor.accept(tcp)).await {
-            Ok(Ok(tls)) => tls,
-            Ok(Err(e)) => {
-                tracing::debug!(error = %e, "TLS handshake failed");
-                return;
-            }
-            Err(_) => {
-                tracing::debug!("TLS handshake timed out");
-                return;
-            }
-        };
-    serve_stream(shared, tls, peer, span).await;
+    // The handshake's future is boxed so that its state is freed once it is
+    // done instead of staying in the task (see the test below).
+    let tls = match tokio::time::timeout(
+        shared.config.handshake_timeout,
+        Box::pin(acceptor.accept(tcp)),
+    )
+    .await
+    {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "TLS handshake failed");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!("TLS handshake timed out");
+            return;
+        }
+    };
+    // Boxed: a TLS stream is ~1.2 KB, and a future keeps room for its
+    // arguments for as long as it lives, so passed by value it would sit in
+    // every connection's task twice over.
+    serve_stream(shared, Box::new(tls), peer, span).await;
 }
 
 /// Serves one connection over `stream`, already secured (the TLS stream; the
@@ -273,5 +282,39 @@ async fn clean_up(conn: &mut ConnState, end: End) {
             .await;
         }
         None => end_login_row(conn, departed.end_reason.unwrap_or(end.reason())).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use tokio::net::{TcpListener, TcpStream};
+
+    use crate::server::open;
+    use crate::tls::Acceptor;
+    use crate::Config;
+
+    /// Every connection's task lives as long as the connection, so its size
+    /// is paid per idle connection (docs/PERFORMANCE.md, ≤ 16 KiB each).
+    /// Handler futures (`dispatch.rs`), the handshake and the TLS stream are
+    /// boxed to keep it small: without those boxes this future is ~4,950
+    /// bytes (debug and release builds alike); with them, ~1,850.
+    #[tokio::test]
+    async fn a_connection_task_holds_no_handler_state_while_idle() {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = open(Config::new(dir.path().join("data"))).await.unwrap();
+        let acceptor = Acceptor::new(&opened.identity).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap());
+        let ((tcp, peer), _client) =
+            tokio::join!(async { listener.accept().await.unwrap() }, async {
+                client.await.unwrap()
+            });
+        let task = super::serve(Arc::clone(&opened.shared), acceptor, tcp, peer);
+        let size = std::mem::size_of_val(&task);
+        assert!(size <= 2560, "a connection's task is {size} bytes");
+        drop(task);
+        opened.shared.shutdown.cancel();
     }
 }

@@ -35,7 +35,10 @@ pub(crate) async fn handle_frame(conn: &mut ConnState, body: &[u8]) {
         }
     };
     conn.request_id = request.id;
-    if let Err(refusal) = run(conn, command).await {
+    // Boxed: the handlers' futures are the largest part of a connection's
+    // task, and boxing them keeps that memory only while a request runs, not
+    // for as long as the connection sits idle.
+    if let Err(refusal) = Box::pin(run(conn, command)).await {
         conn.push(encode_error(
             &request.kind,
             refusal.code,
