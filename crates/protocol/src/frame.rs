@@ -134,6 +134,30 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
     }
 
+    /// Takes the next frame only if it is here already: complete in the
+    /// buffer, or completed by what the stream can give without waiting.
+    /// Never waits; `Ok(None)` means "not yet" (or the end of the stream,
+    /// which the next [`FrameReader::read_frame`] reports). Reads no further
+    /// ahead than [`FrameReader::read_frame`] does, so the buffer stays as
+    /// small.
+    pub fn take_ready(&mut self) -> Result<Option<Bytes>, FrameError> {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let Some(body) = self.try_take()? {
+                return Ok(Some(body));
+            }
+            self.buf.reserve(self.missing().max(MIN_READ_SPACE));
+            let read = std::pin::pin!(self.inner.read_buf(&mut self.buf));
+            // A pending read leaves the no-op waker with the stream; the next
+            // real read replaces it, and the stream keeps its readiness.
+            match std::future::Future::poll(read, &mut cx) {
+                std::task::Poll::Ready(Ok(0)) | std::task::Poll::Pending => return Ok(None),
+                std::task::Poll::Ready(Ok(_)) => {}
+                std::task::Poll::Ready(Err(e)) => return Err(e.into()),
+            }
+        }
+    }
+
     /// Bytes still needed to complete the frame being buffered (the limit was
     /// already checked, so this is bounded by it).
     fn missing(&self) -> usize {
@@ -268,5 +292,43 @@ mod tests {
             Err(FrameError::TooLarge { .. })
         ));
         assert!(reader.buf.capacity() < 1024 * 1024);
+    }
+
+    #[tokio::test]
+    async fn take_ready_takes_what_is_here_and_never_waits() {
+        let (mut tx, rx) = tokio::io::duplex(4096);
+        let mut reader = FrameReader::new(rx, 1024);
+        let third = framed(br#"{"n":3}"#);
+        let mut sent = framed(br#"{"n":1}"#);
+        sent.extend(framed(br#"{"n":2}"#));
+        sent.extend(&third[..5]);
+        tx.write_all(&sent).await.unwrap();
+        assert_eq!(
+            &reader.read_frame().await.unwrap().unwrap()[..],
+            br#"{"n":1}"#
+        );
+        assert_eq!(&reader.take_ready().unwrap().unwrap()[..], br#"{"n":2}"#);
+        // Half a frame is not a frame; nothing more is readable yet.
+        assert!(reader.take_ready().unwrap().is_none());
+        assert!(reader.take_ready().unwrap().is_none());
+        tx.write_all(&third[5..]).await.unwrap();
+        assert_eq!(&reader.take_ready().unwrap().unwrap()[..], br#"{"n":3}"#);
+        // Waiting after a "not yet" still works: the stream kept its readiness.
+        let later = tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            tx.write_all(&framed(br#"{"n":4}"#)).await.unwrap();
+            tx
+        });
+        assert!(reader.take_ready().unwrap().is_none());
+        assert_eq!(
+            &reader.read_frame().await.unwrap().unwrap()[..],
+            br#"{"n":4}"#
+        );
+        drop(later.await.unwrap());
+        assert!(
+            reader.take_ready().unwrap().is_none(),
+            "the end is left to read_frame"
+        );
+        assert!(reader.read_frame().await.unwrap().is_none());
     }
 }

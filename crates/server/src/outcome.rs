@@ -53,7 +53,7 @@ pub(crate) enum Handled<T> {
 pub(crate) type Outcome<T> = Result<Handled<T>, Refusal>;
 
 /// A refused request: an error reply.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Refusal {
     pub code: ErrorCode,
     pub message: String,

@@ -319,3 +319,37 @@ async fn run(
     tracing::info!("stopped");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use tokio::net::{TcpListener, TcpStream};
+
+    use super::open;
+    use crate::config::Config;
+    use crate::tls::Acceptor;
+
+    /// Every connection's task lives as long as the connection, so its size
+    /// is paid per idle connection (docs/PERFORMANCE.md, ≤ 16 KiB each).
+    /// Handler futures (`dispatch.rs`), the handshake and the TLS stream
+    /// (`connection.rs`) are boxed to keep it small: without those boxes this future is ~4,950
+    /// bytes (debug and release builds alike); with them, ~1,850.
+    #[tokio::test]
+    async fn a_connection_task_holds_no_handler_state_while_idle() {
+        let dir = tempfile::tempdir().unwrap();
+        let opened = open(Config::new(dir.path().join("data"))).await.unwrap();
+        let acceptor = Acceptor::new(&opened.identity).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap());
+        let ((tcp, peer), _client) =
+            tokio::join!(async { listener.accept().await.unwrap() }, async {
+                client.await.unwrap()
+            });
+        let task = crate::connection::serve(Arc::clone(&opened.shared), acceptor, tcp, peer);
+        let size = std::mem::size_of_val(&task);
+        assert!(size <= 2560, "a connection's task is {size} bytes");
+        drop(task);
+        opened.shared.shutdown.cancel();
+    }
+}

@@ -5,7 +5,7 @@ mod admin;
 mod auth;
 mod conversation;
 mod devices;
-mod files;
+pub(crate) mod files;
 mod history;
 mod lobby;
 mod mentions;
