@@ -15,8 +15,10 @@ RUNS=${1:-3}
 shift || true
 OUT=${OUT:-/tmp/hearth-bench-results}
 mkdir -p "$OUT"
+# The persistent target dir the other scripts use (scripts/lib.sh says which).
+. scripts/lib.sh
 cargo build --release --locked -p hearth-server -p hearth-bench
-BIN=${CARGO_TARGET_DIR:-$PWD/target}/release
+BIN=$CARGO_TARGET_DIR/release
 CHEAP=(--argon2-memory-kib 64 --argon2-iterations 1)
 
 server_pid=

@@ -106,7 +106,7 @@ async fn serve_in_span(
     // Replies and pushes are small and latency-sensitive; the writer already coalesces.
     let _ = tcp.set_nodelay(true);
     // The handshake's future is boxed so that its state is freed once it is
-    // done instead of staying in the task (see the test below).
+    // done instead of staying in the task (see the size test in `server.rs`).
     let tls = match tokio::time::timeout(
         shared.config.handshake_timeout,
         Box::pin(acceptor.accept(tcp)),
