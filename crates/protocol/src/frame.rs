@@ -123,7 +123,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             if let Some(body) = self.try_take()? {
                 return Ok(Some(body));
             }
-            self.buf.reserve(self.missing().max(MIN_READ_SPACE));
+            self.make_room();
             if self.inner.read_buf(&mut self.buf).await? == 0 {
                 return if self.buf.is_empty() {
                     Ok(None)
@@ -146,7 +146,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             if let Some(body) = self.try_take()? {
                 return Ok(Some(body));
             }
-            self.buf.reserve(self.missing().max(MIN_READ_SPACE));
+            self.make_room();
             let read = std::pin::pin!(self.inner.read_buf(&mut self.buf));
             // A pending read leaves the no-op waker with the stream; the next
             // real read replaces it, and the stream keeps its readiness.
@@ -156,6 +156,12 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 std::task::Poll::Ready(Err(e)) => return Err(e.into()),
             }
         }
+    }
+
+    /// Reserves the space the next read may fill: what the frame being
+    /// buffered still needs, and at least [`MIN_READ_SPACE`].
+    fn make_room(&mut self) {
+        self.buf.reserve(self.missing().max(MIN_READ_SPACE));
     }
 
     /// Bytes still needed to complete the frame being buffered (the limit was

@@ -120,6 +120,9 @@ impl Handle for Upload {
 impl Handle for UploadChunk {
     const ALLOWED: Allowed = Allowed::LoggedIn;
 
+    /// One chunk on its own. The dispatch writes chunks in runs through
+    /// [`write_chunks`] and [`answer_chunk`] instead; this is the same path
+    /// for a run of one.
     async fn handle(self, conn: &mut ConnState) -> Outcome<UploadProgress> {
         let mut written = write_chunks(conn, vec![self]).await?;
         match written.pop() {
