@@ -20,9 +20,9 @@ use crate::conn_state::ConnState;
 use crate::handle::Handle;
 use crate::outcome::{Handled, Refusal};
 
-/// Most `upload_chunk` requests written in one blocking call: a client keeps
-/// 16 in flight (`hearth_client::transfer::UPLOAD_WINDOW`), and the answers
-/// of a batch go out together, so it stays below that.
+/// Most `upload_chunk` requests written in one blocking call. The answers of
+/// a batch go out together, so it stays below the window of chunks a client
+/// keeps in flight (`hearth_client::transfer::UPLOAD_WINDOW`).
 const UPLOAD_BATCH: usize = 8;
 
 /// Handles one frame body. An `upload_chunk` takes along the chunks right
