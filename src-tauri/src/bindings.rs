@@ -24,7 +24,7 @@ use crate::error::CommandError;
 use crate::ipc::{
     AddressArgs, ConnectArgs, ConnectResult, DiscoveryJoinArgs, DiscoveryState, FileBytes,
     FileBytesArgs, HearthEvent, HistoryView, HostCheckArgs, HostInfo, HostStartArgs, HostStarted,
-    LoginArgs, ParsedAddress, RoomMap, SaveFileArgs, SavedLogin, SavedServer, SearchView,
+    LoginArgs, ParsedAddress, RoomListing, SaveFileArgs, SavedLogin, SavedServer, SearchView,
     SendFileArgs, Session, Settings, TransferArgs, TrustHostArgs, UnreadTotal, EVENT_CHANNEL,
 };
 
@@ -146,6 +146,10 @@ pub fn typescript() -> String {
          typingShowMs: {},\n  \
          editWindowSecs: {},\n  \
          searchQueryMaxChars: {},\n  \
+         searchPageDefault: {},\n  \
+         searchPageMax: {},\n  \
+         maxReactionEmojis: {},\n  \
+         mentionMaxNames: {},\n  \
          roomMention: {:?},\n  \
          hostRoomNameMaxChars: {},\n\
          }} as const;\n",
@@ -165,6 +169,10 @@ pub fn typescript() -> String {
         rules::TYPING_SHOW_MS,
         rules::EDIT_WINDOW_SECS,
         rules::SEARCH_QUERY_MAX_CHARS,
+        rules::SEARCH_PAGE_DEFAULT,
+        rules::SEARCH_PAGE_MAX,
+        rules::MAX_REACTION_EMOJIS,
+        rules::MENTION_MAX_NAMES,
         rules::ROOM_MENTION,
         hearth_discovery::beacon::MAX_NAME_CHARS,
     );

@@ -11,14 +11,19 @@ use hearth_protocol::{AuditEntry, PrivateLinks, UnreadCount, PUBLIC};
 
 use crate::error::{CmdResult, CommandError};
 use crate::events::{message_view, message_views};
-use crate::ipc::{HearthEvent, HistoryView, RoomMap, SearchView, Session};
+use crate::ipc::{HearthEvent, HistoryView, RoomListing, RoomMap, SearchView, Session};
 use crate::state::Core;
 
 impl Core {
-    /// `list_rooms`: every room with its users (inside a room: only that room).
-    pub async fn list_rooms(&self) -> CmdResult<RoomMap> {
+    /// `list_rooms`: every room with its users (inside a room: only that
+    /// room), and the unread counts.
+    pub async fn list_rooms(&self) -> CmdResult<RoomListing> {
         let (client, _) = self.client()?;
-        Ok(RoomMap(client.list().await?.rooms.0.into_iter().collect()))
+        let reply = client.list().await?;
+        Ok(RoomListing {
+            rooms: RoomMap(reply.list.rooms.0.into_iter().collect()),
+            unread: reply.unread,
+        })
     }
 
     /// `create_room`

@@ -34,7 +34,7 @@ macro_rules! with_command_list {
             list_devices -> DeviceList;
             revoke_device(RevokeDevice) -> ();
             // rooms and messages
-            list_rooms -> RoomMap;
+            list_rooms -> RoomListing;
             create_room(Create) -> ();
             enter_room(Enter) -> ();
             exit_room -> ();

@@ -16,7 +16,7 @@ use crate::error::CmdResult;
 use crate::ipc::{
     AddressArgs, ConnectArgs, ConnectResult, DiscoveryJoinArgs, DiscoveryState, FileBytes,
     FileBytesArgs, HistoryView, HostCheckArgs, HostInfo, HostStartArgs, HostStarted, LoginArgs,
-    ParsedAddress, RoomMap, SaveFileArgs, SavedLogin, SavedServer, SearchView, SendFileArgs,
+    ParsedAddress, RoomListing, SaveFileArgs, SavedLogin, SavedServer, SearchView, SendFileArgs,
     Session, Settings, TransferArgs, TrustHostArgs, UnreadTotal,
 };
 use crate::state::Core;

@@ -269,6 +269,16 @@ pub struct LoginArgs {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
 pub struct RoomMap(#[ts(type = "Record<string, string[]>")] pub BTreeMap<String, Vec<String>>);
 
+/// `list_rooms` result: the rooms, and the unread counts as the server keeps
+/// them now (after a reconnect they replace what the UI counted).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+pub struct RoomListing {
+    /// Room → users (inside a room: only that room).
+    pub rooms: RoomMap,
+    /// Unread messages and mentions per room and private chat.
+    pub unread: Vec<hearth_protocol::UnreadCount>,
+}
+
 /// A chat message as the UI shows it (the protocol's message, seen from this
 /// user's side: `with` names the other person of a private message).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

@@ -824,6 +824,53 @@ test('conversations: badges, divider, mentions, typing, reactions, edit, delete,
   await until(async () => (await mock('settings')).do_not_disturb === false, 'DND off again');
 });
 
+test('missed while away: counts from the room list after a reconnect, a read-only tab for private messages, both themes', async ({ page, mock, shot, base }) => {
+  await hostAndOpenLobby(page, base);
+  await mock('addRoom', 'games');
+  const rooms = page.getByRole('navigation', { name: 'Rooms' });
+  await rooms.getByRole('button', { name: /games/ }).waitFor();
+
+  // the connection drops; what is said meanwhile reaches us only as counts
+  await mock('dropConnection', 1500, 500);
+  const banner = page.getByTestId('connection-banner');
+  await banner.waitFor();
+  await mock('say', 'mara', 'while you were away: @owner, games at nine', 'games');
+  await banner.waitFor({ state: 'detached', timeout: 9000 });
+  const gamesBadge = rooms.getByRole('button', { name: /games/ }).getByTestId('unread-badge');
+  await until(async () => (await gamesBadge.getAttribute('aria-label')) === '1 unread, 1 mentioning you', 'the games badge from the room list');
+
+  // private messages not read before logging out ...
+  await mock('requestPrivate', 'tobi');
+  await page.getByTestId('private-request').getByRole('button', { name: 'Accept' }).click();
+  await page.getByRole('heading', { name: 'Private chat with tobi' }).waitFor();
+  await page.getByRole('tab', { name: /Lobby/ }).click();
+  await mock('privateSay', 'tobi', 'did you get the map pack?');
+  await mock('privateSay', 'tobi', 'ping @owner');
+  const tobiTab = page.getByRole('tab', { name: /tobi/ });
+  await until(async () => (await tobiTab.getByTestId('unread-badge').getAttribute('aria-label')) === '2 unread, 1 mentioning you', 'the private badge');
+  await page.getByRole('button', { name: 'Profile and settings for owner' }).click();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await page.getByLabel('Name', { exact: true }).fill('owner');
+  await page.getByLabel('Password').fill('pass1234');
+  await page.getByRole('button', { name: 'Log in' }).click();
+
+  // ... are there at the next login, in a tab of their own; the room counts too
+  await until(async () => (await tobiTab.getByTestId('unread-badge').getAttribute('aria-label')) === '2 unread, 1 mentioning you', 'a tab for the missed private messages');
+  await tobiTab.getByText('earlier').waitFor();
+  await until(async () => (await gamesBadge.getAttribute('aria-label')) === '1 unread, 1 mentioning you', 'the games badge after the login');
+  await until(async () => (await page.title()) === '(3) Hearth', 'the total in the title');
+  await bothThemes(page, shot, 'missed-badges');
+  await tobiTab.click();
+  await msgs(page).getByText('did you get the map pack?').waitFor();
+  await page.getByText('Messages from an earlier private chat.').waitFor();
+  assert.equal(await page.getByRole('textbox', { name: 'Message tobi privately' }).isDisabled(), true);
+  await until(async () => (await tobiTab.getByTestId('unread-badge').count()) === 0, 'read once shown');
+  await bothThemes(page, shot, 'private-earlier');
+  await page.getByRole('button', { name: 'Ask to chat' }).click();
+  await page.getByText('Waiting for tobi to accept your request…').waitFor();
+});
+
 test('light theme', async ({ page, mock, shot, base, context }) => {
   await page.emulateMedia({ colorScheme: 'light' });
   await page.goto(base + APP);

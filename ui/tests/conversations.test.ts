@@ -91,6 +91,74 @@ describe('unread counts', () => {
     expect(await mock.invoke('mark_read', { room: 'general', id: 5 })).toEqual({ room: 'general', with: null, last_read: 122, unread: 0, mentions: 0 });
   });
 
+  it('the server\'s counts replace ours after a reconnect, except reads it has not heard of yet', () => {
+    const chat = new ChatStore();
+    chat.me = 'owner';
+    chat.setUnread([
+      { room: 'games', last_read: 10, unread: 3, mentions: 1 },
+      { room: 'art', last_read: 5, unread: 1, mentions: 0 },
+    ]);
+    chat.read(roomKey('art'), 9);
+    chat.unseen(roomKey('quiet'), 30, false);
+    chat.syncUnread([
+      { room: 'games', last_read: 10, unread: 5, mentions: 2 },
+      { room: 'art', last_read: 5, unread: 1, mentions: 0 },
+      { with: 'tobi', last_read: 2, unread: 1, mentions: 0 },
+    ]);
+    // missed while away
+    expect(chat.countOf(roomKey('games'))).toEqual({ unread: 5, mentions: 2, lastRead: 10 });
+    // our read is newer than the server's mark: ours stays
+    expect(chat.countOf(roomKey('art'))).toEqual({ unread: 0, mentions: 0, lastRead: 9 });
+    // read elsewhere (the server lists nothing unread there)
+    expect(chat.countOf(roomKey('quiet')).unread).toBe(0);
+    expect(chat.countOf(dmKey('tobi'))).toEqual({ unread: 1, mentions: 0, lastRead: 2 });
+  });
+
+  it('after a reconnect the room list brings the counts of what was missed', async () => {
+    const { hearth, mock, events } = world();
+    hearth.start();
+    await joinAsMember(hearth, mock, 'guest');
+    mock.control.dropConnection(40, 20);
+    await settle();
+    expect(hearth.app.connection.state).toBe('reconnecting');
+    mock.control.say('mara', 'hi @guest', 'general');
+    mock.control.say('tobi', 'anyone?', 'general');
+    await new Promise((r) => setTimeout(r, 80));
+    await settle();
+    expect(hearth.app.connection.state).toBe('ok');
+    // the activity pushes were lost with the connection ...
+    expect(events.filter((e) => e.kind === 'activity')).toEqual([]);
+    // ... and the counts came with the room list
+    expect(hearth.chat.countOf(roomKey('general'))).toMatchObject({ unread: 2, mentions: 1 });
+    expect(hearth.totalUnread).toBe(2);
+  });
+
+  it('private messages left unread show in a read-only tab at the next login', async () => {
+    const { hearth, mock } = world();
+    hearth.start();
+    await joinAsMember(hearth, mock, 'guest');
+    mock.control.requestPrivate('tobi');
+    await settle();
+    await hearth.accept('tobi');
+    hearth.chat.activate(MAIN_TAB);
+    mock.control.privateSay('tobi', 'are you there?');
+    mock.control.privateSay('tobi', 'ping @guest');
+    await settle();
+    expect(hearth.chat.countOf(dmKey('tobi'))).toMatchObject({ unread: 2, mentions: 1 });
+    await hearth.logout();
+    await hearth.login({ username: 'guest', password: 'pw1234', remember: false });
+    await settle();
+    expect(hearth.privates.tabs).toEqual([{ user: 'tobi', state: 'past', reason: null }]);
+    expect(hearth.chat.countOf(dmKey('tobi'))).toMatchObject({ unread: 2, mentions: 1 });
+    expect(hearth.totalUnread).toBe(2);
+    // the tab shows the messages (fetched as history) ...
+    const texts = hearth.chat.conversations[dmKey('tobi')].items.flatMap((i) => (i.type === 'msg' ? [i.msg.text] : []));
+    expect(texts.slice(-2)).toEqual(['are you there?', 'ping @guest']);
+    // ... and asking again turns it into a pending request
+    await hearth.requestPrivate('tobi');
+    expect(hearth.privates.tab('tobi')?.state).toBe('pending');
+  });
+
   it('the seeded friends have unread messages and a mention at login', async () => {
     const { hearth, mock } = world();
     const address = '192.168.1.50:7878';

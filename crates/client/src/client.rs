@@ -28,7 +28,7 @@ use crate::event::EventStream;
 use crate::link::JoinLink;
 use crate::options::ClientOptions;
 use crate::trust::{Trust, TrustOutcome};
-use crate::types::{AssignableRole, Reply, RoomList};
+use crate::types::{AssignableRole, ListReply, Reply, RoomList};
 
 /// Calls that may wait for the driver before `Client` methods wait too.
 const CALL_QUEUE: usize = 64;
@@ -333,15 +333,19 @@ impl Client {
         .await
     }
 
-    /// `list`: every room in the lobby, or the current room's members inside one.
-    pub async fn list(&self) -> Result<RoomList, ClientError> {
+    /// `list`: every room in the lobby, or the current room's members inside
+    /// one, with the user's unread counts.
+    pub async fn list(&self) -> Result<ListReply, ClientError> {
         let env = self.call(List {}, Track::Nothing).await?;
         let rooms = env.data_as().map_err(|e| {
             ClientError::Protocol(format!("'{}' data is not a room list: {e}", env.kind))
         })?;
-        Ok(RoomList {
-            in_room: env.kind == LIST_ROOM,
-            rooms,
+        Ok(ListReply {
+            list: RoomList {
+                in_room: env.kind == LIST_ROOM,
+                rooms,
+            },
+            unread: env.unread.unwrap_or_default(),
         })
     }
 

@@ -63,4 +63,4 @@ pub use options::ClientOptions;
 pub use tokio_util::sync::CancellationToken;
 pub use transfer::{sha256_hex, TransferProgress, DOWNLOAD_WINDOW, UPLOAD_WINDOW};
 pub use trust::{OnUnknownHost, Trust, TrustError, TrustOutcome};
-pub use types::{AssignableRole, Reply, RoomList};
+pub use types::{AssignableRole, ListReply, Reply, RoomList};

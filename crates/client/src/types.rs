@@ -22,6 +22,16 @@ pub struct RoomList {
     pub rooms: RoomMembers,
 }
 
+/// The reply to `list`: the rooms, and the user's unread counts beside them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListReply {
+    /// The rooms and who is in them.
+    pub list: RoomList,
+    /// The user's unread counts as the server keeps them now (rooms and
+    /// private chats; empty from servers that do not send them).
+    pub unread: Vec<hearth_protocol::UnreadCount>,
+}
+
 /// A role the owner can give with `role`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssignableRole {

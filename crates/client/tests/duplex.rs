@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use hearth_client::{Client, ClientError, ClientOptions, ConnectionState, Event, Secret};
-use hearth_protocol::envelope::{encode_error, encode_reply, RequestId};
-use hearth_protocol::{ErrorCode, FrameReader};
+use hearth_protocol::envelope::{encode_error, encode_list_reply, encode_reply, RequestId};
+use hearth_protocol::{ErrorCode, FrameReader, RoomMembers, UnreadCount};
 use serde_json::{json, Value};
 use tokio::io::{AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
 
@@ -88,9 +88,10 @@ async fn replies_are_matched_by_id_even_out_of_order() {
         ))
         .await;
 
-    let rooms = list.await.unwrap().unwrap();
-    assert_eq!(rooms.rooms["lobby"], vec!["alice".to_owned()]);
-    assert!(!rooms.in_room);
+    let reply = list.await.unwrap().unwrap();
+    assert_eq!(reply.list.rooms["lobby"], vec!["alice".to_owned()]);
+    assert!(!reply.list.in_room);
+    assert!(reply.unread.is_empty(), "no counts sent, none read");
     let info = login.await.unwrap().unwrap();
     assert_eq!(
         (info.username.as_str(), info.role.as_str()),
@@ -133,17 +134,26 @@ async fn errors_carry_the_servers_message_and_data_and_list_room_is_understood()
     let c = client.clone();
     let list = tokio::spawn(async move { c.list().await });
     let req = server.request().await;
+    let counts = vec![UnreadCount {
+        room: Some("art".into()),
+        with: None,
+        last_read: 7,
+        unread: 3,
+        mentions: 1,
+    }];
+    let rooms = RoomMembers(vec![("fun".into(), vec!["a".into(), "b".into()])]);
     server
-        .send(encode_reply(
+        .send(encode_list_reply(
             "list_room",
-            None,
-            &json!({"fun": ["a", "b"]}),
+            &rooms,
+            &counts,
             Some(&id_of(&req)),
         ))
         .await;
-    let rooms = list.await.unwrap().unwrap();
-    assert!(rooms.in_room);
-    assert_eq!(rooms.rooms["fun"].len(), 2);
+    let reply = list.await.unwrap().unwrap();
+    assert!(reply.list.in_room);
+    assert_eq!(reply.list.rooms["fun"].len(), 2);
+    assert_eq!(reply.unread, counts, "the counts beside the rooms are read");
 }
 
 #[tokio::test]

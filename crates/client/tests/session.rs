@@ -275,7 +275,7 @@ async fn a_kick_is_final_and_not_followed_by_a_reconnect() {
     assert!(!bob.status().connected);
     assert!(matches!(bob.ping().await, Err(ClientError::Closed)));
     let lobby = root.list().await.unwrap();
-    assert_eq!(lobby.rooms["lobby"], vec!["root".to_owned()]);
+    assert_eq!(lobby.list.rooms["lobby"], vec!["root".to_owned()]);
 
     // Logging in again during the cooldown is refused, with its end in the error.
     let (again, _e) = Client::connect(&addr, trust).await.unwrap();

@@ -2,9 +2,10 @@
 //!
 //! Replies and pushes look like
 //! `{"type": T, "status": "ok" | "error", "message": string | null, "data": {...} | null}`,
-//! with `"code"` added on error replies and the request's `id` echoed on replies.
-//! Keys are written in that order; the first four are the original Python
-//! server's. Requests are encoded in [`crate::request`].
+//! with `"code"` added on error replies, the user's `"unread"` counts on `list`
+//! replies, and the request's `id` echoed on replies. Keys are written in that
+//! order; the first four are the original Python server's. Requests are
+//! encoded in [`crate::request`].
 
 use bytes::{BufMut, Bytes, BytesMut};
 use serde::de::DeserializeOwned;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error_code::ErrorCode;
 use crate::frame::HEADER_LEN;
 use crate::push::Push;
+use crate::types::{RoomMembers, UnreadCount};
 
 /// A request id chosen by the client, echoed in the reply: a string or a number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,6 +59,10 @@ pub struct Envelope {
     /// On error replies: why, for programs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<ErrorCode>,
+    /// On `list` replies: the user's unread counts. They travel beside `data`
+    /// because `data` is the original protocol's map of room names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread: Option<Vec<UnreadCount>>,
     /// The request id this reply answers (absent on pushes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<RequestId>,
@@ -154,6 +160,39 @@ pub fn encode_error(
         message: Some(message),
         data,
         code: Some(code),
+        id,
+    })
+}
+
+/// The `list` reply: the seed's `{room: [users]}` map as `data`, and the
+/// user's unread counts beside it.
+#[derive(Serialize)]
+struct ListOutgoing<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    status: Status,
+    message: Option<&'a str>,
+    data: &'a RoomMembers,
+    unread: &'a [UnreadCount],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a RequestId>,
+}
+
+/// Encodes the reply to `list` (of type `kind`: `list`, or `list_room` inside a
+/// room) with the user's `unread` counts as a top-level key: the original
+/// clients read only the first four keys, and `data` must stay a map of rooms.
+pub fn encode_list_reply(
+    kind: &str,
+    rooms: &RoomMembers,
+    unread: &[UnreadCount],
+    id: Option<&RequestId>,
+) -> Bytes {
+    frame_of(&ListOutgoing {
+        kind,
+        status: Status::Ok,
+        message: None,
+        data: rooms,
+        unread,
         id,
     })
 }

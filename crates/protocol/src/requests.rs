@@ -813,7 +813,8 @@ pub struct Search {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional = nullable, type = "number")]
     pub before: Option<i64>,
-    /// Page size (default 20, clamped to 1–50).
+    /// Page size (default `rules::SEARCH_PAGE_DEFAULT`, clamped to 1 to
+    /// `rules::SEARCH_PAGE_MAX`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional = nullable)]
     pub limit: Option<u32>,

@@ -51,6 +51,16 @@ pub const MAX_REACTION_EMOJIS: usize = 20;
 /// Longest search query, in characters.
 pub const SEARCH_QUERY_MAX_CHARS: usize = 200;
 
+/// Search page size when the client names none.
+pub const SEARCH_PAGE_DEFAULT: u32 = 20;
+
+/// Largest search page.
+pub const SEARCH_PAGE_MAX: u32 = 50;
+
+/// Most distinct names one message mentions (the server resolves the first
+/// this many; more are left as plain text).
+pub const MENTION_MAX_NAMES: usize = 20;
+
 /// Characters other than letters and digits allowed in names.
 pub const NAME_PUNCTUATION: [char; 3] = ['_', '-', '.'];
 
@@ -151,27 +161,29 @@ pub fn check_query(query: &str) -> Result<(), RuleError> {
 /// where a name cannot go on; trailing dots are left out, so "thanks @bob."
 /// names `bob`. `@room` is returned like a name (see [`ROOM_MENTION`]).
 pub fn mentioned_names(text: &str) -> Vec<&str> {
+    let is_name_char = |c: char| c.is_alphanumeric() || NAME_PUNCTUATION.contains(&c);
     let mut out: Vec<&str> = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find('@') {
-        // An `@` inside a word (an e-mail address) mentions nobody.
-        let before = rest[..at].chars().next_back();
-        let after = &rest[at + 1..];
+    let mut from = 0;
+    while let Some(found) = text[from..].find('@') {
+        let at = from + found;
+        // An `@` inside a word (an e-mail address, or `@bob@carol`) mentions
+        // nobody: look at the character before it in the whole text.
+        let before = text[..at].chars().next_back();
+        let after = &text[at + 1..];
         let len: usize = after
             .chars()
-            .take_while(|&c| c.is_alphanumeric() || NAME_PUNCTUATION.contains(&c))
+            .take_while(|&c| is_name_char(c))
             .map(char::len_utf8)
             .sum();
         let name = after[..len].trim_end_matches('.');
-        let in_word = before.is_some_and(|c| c.is_alphanumeric() || NAME_PUNCTUATION.contains(&c));
-        if !in_word
+        if !before.is_some_and(is_name_char)
             && !name.is_empty()
             && name.chars().count() <= NAME_MAX_CHARS
             && !out.contains(&name)
         {
             out.push(name);
         }
-        rest = &after[len..];
+        from = at + 1 + len;
     }
     out
 }

@@ -3,8 +3,10 @@
 //! decodes into its type and encodes back to the same JSON (a table of real
 //! frames for the round trip).
 
-use hearth_protocol::envelope::{encode_error, encode_push, encode_reply, Envelope};
-use hearth_protocol::{Command, ErrorCode, PushMsg, RawRequest, Request};
+use hearth_protocol::envelope::{
+    encode_error, encode_list_reply, encode_push, encode_reply, Envelope,
+};
+use hearth_protocol::{Command, ErrorCode, PushMsg, RawRequest, Request, RoomMembers};
 use serde_json::Value;
 
 fn doc() -> String {
@@ -101,6 +103,15 @@ fn documented_frames_round_trip() {
                 code,
                 env.message.as_deref().unwrap_or(""),
                 env.data.as_ref(),
+                env.id.as_ref(),
+            ))
+        } else if let Some(unread) = &env.unread {
+            // Only `list` replies carry counts beside their data.
+            let rooms: RoomMembers = env.data_as().expect(&text);
+            body(&encode_list_reply(
+                &env.kind,
+                &rooms,
+                unread,
                 env.id.as_ref(),
             ))
         } else if let Some(push) = PushMsg::decode(&env).filter(|_| env.id.is_none()) {

@@ -132,6 +132,38 @@ async fn read_marks_set_unread_counts_that_survive_a_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_replies_carry_the_unread_counts_beside_the_rooms() {
+    let server = start_server(|_| {}).await;
+    let (_owner, mut alice, mut bob) = room_of_three(&server).await;
+    bob.ok("exit", Value::Null).await;
+    let said = alice.say("hi @bob").await;
+    bob.push("activity", |d| d["id"] == said["id"]).await;
+    let list = bob.ok("list", Value::Null).await;
+    // `data` stays the original protocol's map of rooms ...
+    let rooms = list.d().as_object().expect("a map of rooms");
+    assert!(rooms.values().all(Value::is_array), "{rooms:?}");
+    assert_eq!(rooms["games"], json!(["owner", "alice"]));
+    // ... and the counts travel beside it.
+    let unread = list.unread.clone().expect("list carries unread");
+    assert_eq!(unread.len(), 1, "{unread:?}");
+    assert_eq!(unread[0].room.as_deref(), Some("games"));
+    assert_eq!((unread[0].unread, unread[0].mentions), (1, 1));
+    assert!(unread[0].last_read < id_of(&said));
+    bob.ok("read", json!({ "room": "games", "id": id_of(&said) }))
+        .await;
+    let list = bob.ok("list", Value::Null).await;
+    assert_eq!(list.unread, Some(Vec::new()));
+    // Inside a room, `list_room` carries them too.
+    let inside = alice.ok("list", Value::Null).await;
+    assert_eq!(inside.kind, "list_room");
+    assert_eq!(inside.unread, Some(Vec::new()));
+    // Pushes of the same type carry no counts (they go to everyone alike).
+    bob.ok("enter", json!({ "room": "games" })).await;
+    let push = alice.push("list_room", common::any).await;
+    assert_eq!(push.unread, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_reaches_the_others_once_per_interval() {
     let server = start_server(|_| {}).await;
     let (_owner, mut alice, mut bob) = room_of_three(&server).await;

@@ -8,7 +8,8 @@ use hearth_protocol::requests::{
     Delete, Edit, MessageDeleted, MessageReactions, React, Read, Search, SearchPage, Typing,
 };
 use hearth_protocol::rules::{
-    self, EDIT_WINDOW_SECS, MAX_REACTION_EMOJIS, TYPING_RELAY_INTERVAL_MS,
+    self, EDIT_WINDOW_SECS, MAX_REACTION_EMOJIS, SEARCH_PAGE_DEFAULT, SEARCH_PAGE_MAX,
+    TYPING_RELAY_INTERVAL_MS,
 };
 use hearth_protocol::{ChatMessage, ErrorCode, UnreadCount};
 use hearth_storage::{Conversation, MessageMeta};
@@ -18,11 +19,6 @@ use crate::conn_state::ConnState;
 use crate::handle::{Allowed, Handle};
 use crate::hub::{ConnId, Hub, RoomIdx, State};
 use crate::outcome::{Answer, Handled, Outcome, Refusal};
-
-/// Search page size when the client names none.
-const DEFAULT_SEARCH_LIMIT: u32 = 20;
-/// Largest search page.
-const MAX_SEARCH_LIMIT: u32 = 50;
 
 /// A conversation named by a request: `room`, `with`, or (neither) the current room.
 enum Place {
@@ -381,8 +377,8 @@ impl Handle for Search {
         let scope = place.conversation(me);
         let limit = self
             .limit
-            .unwrap_or(DEFAULT_SEARCH_LIMIT)
-            .clamp(1, MAX_SEARCH_LIMIT);
+            .unwrap_or(SEARCH_PAGE_DEFAULT)
+            .clamp(1, SEARCH_PAGE_MAX);
         let (query, before) = (self.query, self.before);
         let mut found = conn
             .shared

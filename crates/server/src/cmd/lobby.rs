@@ -1,8 +1,9 @@
 //! Lobby requests: `list`, `create`, `enter`.
 
-use hearth_protocol::envelope::encode_push;
+use hearth_protocol::envelope::{encode_list_reply, encode_push};
 use hearth_protocol::push::HistoryPush;
 use hearth_protocol::requests::{Create, Enter, Entered, List, RoomName, LIST_ROOM};
+use hearth_protocol::Request;
 use hearth_protocol::{rules, ErrorCode, RoomMembers};
 use hearth_storage::{Page, StorageError};
 
@@ -18,18 +19,27 @@ pub(crate) const ENTER_HISTORY: u32 = 50;
 impl Handle for List {
     const ALLOWED: Allowed = Allowed::LoggedIn;
 
-    /// Every room in the lobby; only the current room (as `list_room`) inside one.
+    /// Every room in the lobby; only the current room (as `list_room`) inside
+    /// one. Either way with the user's unread counts beside the rooms.
     async fn handle(self, conn: &mut ConnState) -> Outcome<RoomMembers> {
+        let user_id = conn.me()?.id;
+        let unread = conn
+            .shared
+            .db(move |store| store.unread_counts(user_id))
+            .await
+            .map_err(Refusal::internal)?;
         let id = conn.id;
-        Ok(Handled::Reply(conn.shared.with_hub(
-            |hub| match hub.state(id) {
-                State::Room(idx) => Answer {
-                    kind: Some(LIST_ROOM),
-                    ..Answer::data(hub.list_room(idx))
-                },
-                _ => Answer::data(hub.list_all()),
-            },
-        )))
+        let (kind, rooms) = conn.shared.with_hub(|hub| match hub.state(id) {
+            State::Room(idx) => (LIST_ROOM, hub.list_room(idx)),
+            _ => (List::REPLY_TYPE, hub.list_all()),
+        });
+        conn.push(encode_list_reply(
+            kind,
+            &rooms,
+            &super::conversation::wire_counts(unread),
+            conn.request_id.as_ref(),
+        ));
+        Ok(Handled::Sent)
     }
 }
 

@@ -2,16 +2,13 @@
 //! only) for everyone in the room. Not a request handler: `msg`, files and
 //! `edit` use it.
 
-use hearth_protocol::rules::{mentioned_names, ROOM_MENTION};
+use hearth_protocol::rules::{mentioned_names, MENTION_MAX_NAMES, ROOM_MENTION};
 use hearth_protocol::ErrorCode;
 
 use crate::conn_state::ConnState;
 use crate::hub::RoomIdx;
 use crate::message::Mentions;
 use crate::outcome::Refusal;
-
-/// Most distinct names one message may mention (more are left as plain text).
-const MAX_NAMED: usize = 20;
 
 /// Resolves the mentions of `text`, sent by this connection's user to `room`
 /// (`None`: a private chat, where `@room` is plain text). Refuses `@room` from
@@ -36,7 +33,7 @@ pub(crate) async fn resolve(
     let lookups: Vec<String> = names
         .iter()
         .filter(|n| !n.eq_ignore_ascii_case(ROOM_MENTION))
-        .take(MAX_NAMED)
+        .take(MENTION_MAX_NAMES)
         .map(|n| (*n).to_owned())
         .collect();
     let found = if lookups.is_empty() {

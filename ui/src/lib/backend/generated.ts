@@ -1042,6 +1042,20 @@ id: number, };
 export type Role = "owner" | "admin" | "member";
 
 /**
+ * `list_rooms` result: the rooms, and the unread counts as the server keeps
+ * them now (after a reconnect they replace what the UI counted).
+ */
+export type RoomListing = { 
+/**
+ * Room → users (inside a room: only that room).
+ */
+rooms: RoomMap, 
+/**
+ * Unread messages and mentions per room and private chat.
+ */
+unread: Array<UnreadCount>, };
+
+/**
  * Room name → users in it, `lobby` included.
  * (A newtype struct: serde_json writes it as the bare map.)
  */
@@ -1118,7 +1132,8 @@ query: string,
  */
 before?: number, 
 /**
- * Page size (default 20, clamped to 1–50).
+ * Page size (default [`crate::rules::SEARCH_PAGE_DEFAULT`], clamped to 1 to
+ * [`crate::rules::SEARCH_PAGE_MAX`]).
  */
 limit?: number | null, };
 
@@ -1353,7 +1368,7 @@ export interface Commands {
   logout: { args: null; result: null };
   list_devices: { args: null; result: DeviceList };
   revoke_device: { args: RevokeDevice; result: null };
-  list_rooms: { args: null; result: RoomMap };
+  list_rooms: { args: null; result: RoomListing };
   create_room: { args: Create; result: null };
   enter_room: { args: Enter; result: null };
   exit_room: { args: null; result: null };
@@ -1406,6 +1421,10 @@ export const LIMITS = {
   typingShowMs: 5000,
   editWindowSecs: 86400,
   searchQueryMaxChars: 200,
+  searchPageDefault: 20,
+  searchPageMax: 50,
+  maxReactionEmojis: 20,
+  mentionMaxNames: 20,
   roomMention: "room",
   hostRoomNameMaxChars: 64,
 } as const;

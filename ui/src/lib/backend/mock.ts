@@ -144,6 +144,19 @@ function folded(text: string): string[] {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
+/**
+ * Whether the server's search finds `text` for `query`: every word, the last
+ * as a prefix, case and accents ignored (checked against SQLite's FTS5 by the
+ * shared cases in crates/protocol/tests/vectors/conversation_rules.json).
+ */
+export function matchesQuery(text: string, query: string): boolean {
+  const words = folded(query);
+  const last = words.pop();
+  if (last === undefined) return false;
+  const have = folded(text);
+  return words.every((w) => have.includes(w)) && have.some((w) => w.startsWith(last));
+}
+
 const FRIEND_LINES = [
   'anyone up for another round?',
   'brb, getting snacks',
@@ -279,6 +292,8 @@ export class MockBackend implements Backend {
   private running = new Map<string, { cancelled: boolean }>();
   /** How long each fifth of a transfer takes (the mock's idea of the network). */
   private transferStepMs = 120;
+  /** While the connection is down (`dropConnection`): the messages the client will catch up on. */
+  private outage: HearthEvent[] | null = null;
   /** The host's per-file cap (the desktop host's default unless a test sets one). */
   private maxFileBytes: number = LIMITS.defaultMaxFileBytes;
   /** What the save dialog answers: a directory, or null for "cancelled". */
@@ -322,6 +337,11 @@ export class MockBackend implements Backend {
 
   /** Deliver a push asynchronously, as the real event channel does. */
   private emit(event: HearthEvent): void {
+    if (this.outage !== null && event.kind !== 'reconnecting' && event.kind !== 'connected') {
+      // the client library catches up on the room it is in after it reconnects; every other push is lost
+      if (event.kind === 'msg' && !event.message.private) this.outage.push(event);
+      return;
+    }
     const copy = structuredClone(event);
     queueMicrotask(() => {
       for (const h of [...this.listeners]) h(copy);
@@ -394,7 +414,7 @@ export class MockBackend implements Backend {
 
   /**
    * The server reads `@name`s: existing accounts (as registered), not the
-   * sender, at most 20; `@room` in a room mentions everyone there now.
+   * sender, at most LIMITS.mentionMaxNames; `@room` in a room mentions everyone there now.
    */
   private resolveMentions(msg: MessageView): void {
     const names: string[] = [];
@@ -405,7 +425,7 @@ export class MockBackend implements Backend {
         continue;
       }
       const acc = this.accounts.get(key(name));
-      if (acc && key(acc.username) !== key(msg.from) && !names.includes(acc.username) && names.length < 20) names.push(acc.username);
+      if (acc && key(acc.username) !== key(msg.from) && !names.includes(acc.username) && names.length < LIMITS.mentionMaxNames) names.push(acc.username);
     }
     msg.mentions = names;
     msg.mention_room = room;
@@ -491,7 +511,7 @@ export class MockBackend implements Backend {
     return { room: here, with: null };
   }
 
-  /** Gives `user`'s `emoji` on `m`, or takes it back (at most 20 different emojis). */
+  /** Gives `user`'s `emoji` on `m`, or takes it back (at most LIMITS.maxReactionEmojis different ones). */
   private toggleReaction(m: MessageView, user: string, emoji: string): void {
     const plain = (e: string) => e.replace(/\uFE0F/g, '');
     const r = m.reactions.find((x) => plain(x.emoji) === plain(emoji));
@@ -500,7 +520,7 @@ export class MockBackend implements Backend {
       if (r.users.length === 0) m.reactions = m.reactions.filter((x) => x !== r);
     } else if (r) r.users.push(user);
     else {
-      if (m.reactions.length >= 20) throw fail('invalid_input', 'A message can have at most 20 different emojis.');
+      if (m.reactions.length >= LIMITS.maxReactionEmojis) throw fail('invalid_input', `A message can have at most ${LIMITS.maxReactionEmojis} different emojis.`);
       m.reactions.push({ emoji, users: [user] } satisfies Reaction);
     }
   }
@@ -1098,8 +1118,8 @@ export class MockBackend implements Backend {
 
     // rooms and messages
     list_rooms: () => {
-      this.requireLogin();
-      return this.roomMap();
+      const me = this.requireLogin();
+      return { rooms: this.roomMap(), unread: this.unreadOf(this.account(me.username)) };
     },
     create_room: ({ room }) => {
       this.requireLogin();
@@ -1223,15 +1243,12 @@ export class MockBackend implements Backend {
       const me = this.requireLogin();
       check(queryProblem(args.query));
       const place = this.target(args);
-      const limit = Math.min(50, Math.max(1, args.limit ?? 20));
-      const words = folded(args.query);
-      const last = words.pop() ?? '';
+      const limit = Math.min(LIMITS.searchPageMax, Math.max(1, args.limit ?? LIMITS.searchPageDefault));
       const found = this.messages
         .filter((m) => {
           if (m.deleted || (args.before != null && m.id >= args.before)) return false;
           if (place.with === null ? m.private || m.room !== place.room : !this.between(m, me.username) || key(this.otherOf(m, me.username) ?? '') !== key(place.with)) return false;
-          const have = folded(m.text);
-          return words.every((w) => have.includes(w)) && have.some((w) => w.startsWith(last));
+          return matchesQuery(m.text, args.query);
         })
         .reverse();
       return { ...place, messages: found.slice(0, limit).map((m) => this.view(m)), more: found.length > limit };
@@ -1462,12 +1479,19 @@ export class MockBackend implements Backend {
     dropConnection: (ms = 4000, stepMs = 1000): void => {
       let attempt = 0;
       let elapsed = 0;
+      this.outage ??= [];
+      const back = () => {
+        const missed = this.outage ?? [];
+        this.outage = null;
+        this.emit({ kind: 'connected', server: this.server ?? '' });
+        for (const e of missed) this.emit(e);
+      };
       const retry = () => {
         attempt += 1;
         const wait = Math.min(stepMs * attempt, Math.max(0, ms - elapsed));
         this.emit({ kind: 'reconnecting', attempt, retry_in_ms: wait });
         elapsed += wait;
-        this.later(wait, elapsed >= ms ? () => this.emit({ kind: 'connected', server: this.server ?? '' }) : retry);
+        this.later(wait, elapsed >= ms ? back : retry);
       };
       retry();
     },

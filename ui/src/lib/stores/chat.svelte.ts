@@ -210,6 +210,24 @@ export class ChatStore {
     c.mentions = 0;
   }
 
+  /**
+   * The server's counts as they are now (a `list_rooms` reply, after a
+   * reconnect): they replace ours, except where we read further than the
+   * server knows yet (our `read` is still on its way).
+   */
+  syncUnread(list: UnreadCount[]): void {
+    const next: Record<string, Count> = {};
+    for (const c of list) {
+      const key = countKey(c);
+      if (key) next[key] = { unread: c.unread, mentions: c.mentions, lastRead: c.last_read };
+    }
+    for (const [key, mine] of Object.entries(this.counts)) {
+      const theirs = next[key];
+      if (theirs ? mine.lastRead > theirs.lastRead : mine.unread === 0) next[key] = mine;
+    }
+    this.counts = next;
+  }
+
   /** The server's counts after a read: its mark never moves ours back. */
   applyCount(count: UnreadCount): void {
     const key = countKey(count);

@@ -2,7 +2,7 @@ import { getContext, setContext } from 'svelte';
 import type { Backend } from '../backend/backend';
 import { BackendError, errorMessage } from '../backend/errors';
 import { LIMITS } from '../backend/types';
-import type { ConnectResult, EventOf, HearthEvent, HostStartArgs, Kick, LoginArgs, Profile, SearchView, Session, SetRole, Settings } from '../backend/types';
+import type { ConnectResult, EventOf, HearthEvent, HostStartArgs, Kick, LoginArgs, Profile, SearchView, Session, SetRole, Settings, UnreadCount } from '../backend/types';
 import { AppStore } from './app.svelte';
 import { ChatStore, MAIN_TAB, PAGE, dmKey, roomKey } from './chat.svelte';
 import { DiscoveryStore } from './discovery.svelte';
@@ -63,6 +63,8 @@ export class Hearth {
       case 'connecting':
         break;
       case 'connected':
+        // back after a reconnect: what happened meanwhile is in the server's counts
+        if (app.connection.state === 'reconnecting' && app.session) void this.refreshRooms();
         app.connection = { state: 'ok' };
         break;
       case 'reconnecting':
@@ -206,9 +208,9 @@ export class Hearth {
     this.app.host = res.host;
     this.app.server = res.session.server;
     this.setSession(res.session);
-    this.chat.setUnread(res.session.unread);
+    this.setUnread(res.session.unread);
     this.app.screen = 'host';
-    this.chat.setRooms(await this.backend.invoke('list_rooms').catch(() => ({})));
+    await this.refreshRooms();
   }
 
   async hostStop(): Promise<void> {
@@ -321,9 +323,20 @@ export class Hearth {
     this.privates.reset();
     this.readSent.clear();
     this.setSession(session);
-    this.chat.setUnread(session.unread);
+    this.setUnread(session.unread);
     this.app.screen = 'main';
     void this.refreshRooms();
+  }
+
+  /** The counts at login; private chats with unread messages get a tab to read them in. */
+  private setUnread(counts: UnreadCount[]): void {
+    this.chat.setUnread(counts);
+    this.showMissedChats(counts);
+  }
+
+  /** A read-only tab for each private chat with unread messages and no tab yet. */
+  private showMissedChats(counts: UnreadCount[]): void {
+    for (const c of counts) if (c.with && c.unread > 0 && this.privates.missed(c.with)) this.openPrivate(c.with);
   }
 
   async logout(): Promise<void> {
@@ -332,9 +345,13 @@ export class Hearth {
     this.app.screen = 'auth';
   }
 
+  /** Rooms, who is where, and the unread counts as the server has them now. */
   async refreshRooms(): Promise<void> {
     try {
-      this.chat.setRooms(await this.backend.invoke('list_rooms'));
+      const listing = await this.backend.invoke('list_rooms');
+      this.chat.setRooms(listing.rooms);
+      this.chat.syncUnread(listing.unread);
+      this.showMissedChats(listing.unread);
     } catch {
       // presence pushes will fill it in
     }
@@ -549,7 +566,7 @@ export class Hearth {
     this.chat.activate(dmKey(user));
   }
 
-  /** A private chat runs: make its conversation and fetch what the two said before. */
+  /** A private chat runs (or an earlier one is shown): make its conversation and fetch what the two said before. */
   private openPrivate(user: string): void {
     const key = dmKey(user);
     const fresh = !this.chat.conversations[key];

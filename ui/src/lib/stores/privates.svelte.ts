@@ -1,4 +1,8 @@
-export type TabState = 'pending' | 'active' | 'ended';
+/**
+ * `past`: no chat runs, but an earlier one left unread messages (known from
+ * the server's counts at login or after a reconnect); read-only like `ended`.
+ */
+export type TabState = 'pending' | 'active' | 'ended' | 'past';
 
 export interface PrivateTab {
   user: string;
@@ -25,7 +29,14 @@ export class PrivateStore {
   asked(user: string): void {
     const tab = this.tab(user);
     if (!tab) this.tabs.push({ user, state: 'pending', reason: null });
-    else if (tab.state === 'ended') Object.assign(tab, { state: 'pending', reason: null });
+    else if (tab.state === 'ended' || tab.state === 'past') Object.assign(tab, { state: 'pending', reason: null });
+  }
+
+  /** Unread messages from `user` with no chat running: a read-only tab to read them in. */
+  missed(user: string): boolean {
+    if (this.tab(user)) return false;
+    this.tabs.push({ user, state: 'past', reason: null });
+    return true;
   }
 
   started(user: string): void {

@@ -15,6 +15,7 @@ use hearth_client::{
 };
 use hearth_protocol::files::human_size;
 use hearth_protocol::requests::{Read, Search};
+use hearth_protocol::UnreadCount;
 use tokio::sync::mpsc;
 
 use crate::args::Args;
@@ -271,18 +272,14 @@ impl Ui {
                     "logged in as {} ({}); you are in the lobby. /help lists the commands",
                     info.username, info.role
                 ));
+                self.set_room_counts(&info.unread);
                 for count in &info.unread {
-                    match (&count.room, &count.with) {
-                        (Some(room), _) => {
-                            self.unread
-                                .insert(room.clone(), (count.unread, count.mentions));
-                        }
-                        (None, Some(with)) => self.notice(&format!(
+                    if let (None, Some(with)) = (&count.room, &count.with) {
+                        self.notice(&format!(
                             "{} unread private message{} from {with}",
                             count.unread,
                             plural(count.unread as usize)
-                        )),
-                        (None, None) => {}
+                        ));
                     }
                 }
                 let (n, m) = self
@@ -304,6 +301,15 @@ impl Ui {
         }
     }
 
+    /// Takes the server's unread counts of rooms as they are now (the login
+    /// reply and every `list` reply carry them).
+    fn set_room_counts(&mut self, counts: &[UnreadCount]) {
+        self.unread = counts
+            .iter()
+            .filter_map(|c| Some((c.room.clone()?, (c.unread, c.mentions))))
+            .collect();
+    }
+
     /// Runs one command and prints its outcome after the events that came
     /// before its reply; `Some(status)` when the client has stopped for good.
     async fn execute(&mut self, cmd: Command) -> Option<ExitCode> {
@@ -314,10 +320,13 @@ impl Ui {
             Command::Say(text) => c.send_public(&text).await.map(|_| vec![]),
             Command::Rooms | Command::Who => {
                 self.mark_read().await;
-                let c = &self.client;
-                c.list()
-                    .await
-                    .map(|l| vec![self.fmt.rooms(&l, &self.unread)])
+                match self.client.list().await {
+                    Ok(reply) => {
+                        self.set_room_counts(&reply.unread);
+                        Ok(vec![self.fmt.rooms(&reply.list, &self.unread)])
+                    }
+                    Err(e) => Err(e),
+                }
             }
             Command::Create(room) => c
                 .create(&room)
