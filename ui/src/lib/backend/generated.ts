@@ -1132,8 +1132,8 @@ query: string,
  */
 before?: number, 
 /**
- * Page size (default [`crate::rules::SEARCH_PAGE_DEFAULT`], clamped to 1 to
- * [`crate::rules::SEARCH_PAGE_MAX`]).
+ * Page size (default `rules::SEARCH_PAGE_DEFAULT`, clamped to 1 to
+ * `rules::SEARCH_PAGE_MAX`).
  */
 limit?: number | null, };
 
