@@ -633,7 +633,10 @@ fn commands_answer_through_ipc_with_typed_values_and_coded_errors() {
         Ok(Value::Null)
     );
     let rooms = invoke(&webview, "list_rooms", Value::Null).unwrap();
-    assert_eq!(rooms, json!({"games": [], "lobby": ["root"]}));
+    assert_eq!(
+        rooms,
+        json!({"rooms": {"games": [], "lobby": ["root"]}, "unread": []})
+    );
     assert_eq!(
         invoke(
             &webview,
