@@ -293,9 +293,11 @@ async fn two_clis_hold_a_conversation_from_piped_stdin() {
             l.ends_with("* bob mentioned you in #fun")
         });
         alice.say("/rooms");
-        alice.expect("unread in /rooms", |l| {
+        let rooms = alice.expect("unread in /rooms", |l| {
             l.contains("#fun (bob) [1 unread, 1 mention]")
         });
+        // bob's private message was shown, so it was marked read before the list
+        assert!(!rooms.contains("private:"), "{rooms}");
         alice.say("/join fun");
         alice.expect("back in fun", |l| l.ends_with("* you are in #fun"));
 
@@ -318,6 +320,21 @@ async fn two_clis_hold_a_conversation_from_piped_stdin() {
     })
     .await
     .unwrap();
+
+    // What alice's terminal showed her is read on the server too.
+    let trust = hearth_client::Trust::Code(server.code());
+    let (again, _events) = hearth_client::Client::connect(&server.addr_text(), trust)
+        .await
+        .unwrap();
+    let info = again
+        .login("alice", &hearth_client::Secret::new("alice-password"))
+        .await
+        .unwrap();
+    assert!(
+        info.unread.iter().all(|c| c.with.is_none()),
+        "{:?}",
+        info.unread
+    );
 
     // Joining with a code also remembered the key for next time.
     let hosts = hearth_client::KnownHosts::load(dir.path().join("alice_known_hosts")).unwrap();

@@ -153,7 +153,7 @@ fn wire_count(count: hearth_storage::UnreadCount) -> UnreadCount {
     }
 }
 
-/// The wire form of a user's unread counts (for the login reply).
+/// The wire form of a user's unread counts (for the login and `list` replies).
 pub(crate) fn wire_counts(counts: Vec<hearth_storage::UnreadCount>) -> Vec<UnreadCount> {
     counts.into_iter().map(wire_count).collect()
 }

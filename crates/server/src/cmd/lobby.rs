@@ -3,8 +3,7 @@
 use hearth_protocol::envelope::{encode_list_reply, encode_push};
 use hearth_protocol::push::HistoryPush;
 use hearth_protocol::requests::{Create, Enter, Entered, List, RoomName, LIST_ROOM};
-use hearth_protocol::Request;
-use hearth_protocol::{rules, ErrorCode, RoomMembers};
+use hearth_protocol::{rules, ErrorCode, Request, RoomMembers};
 use hearth_storage::{Page, StorageError};
 
 use crate::cmd::history::{fit_messages, Keep};

@@ -13,6 +13,7 @@ mod discover;
 mod print;
 mod session;
 mod status;
+mod unread;
 
 use std::process::ExitCode;
 

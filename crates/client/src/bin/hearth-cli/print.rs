@@ -6,13 +6,13 @@
 //! `(edited)`, reactions follow as `[👍 2]`. On a terminal, mentions are
 //! highlighted. Notices start with `* `, errors with `! `.
 
-use std::collections::HashMap;
-
 use hearth_client::{ChatMessage, ConnectionState, Event, Notice, RoomList};
 use hearth_protocol::files::human_size;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
+
+use crate::unread::{badge, UnreadCounts};
 
 /// Formats lines in the user's time zone.
 #[derive(Debug, Clone, Copy)]
@@ -151,29 +151,35 @@ impl Format {
         self.notice_line(Some(n.ts()), &text)
     }
 
-    /// Rooms and their members, with unread counts (room name → `(unread, mentions)`).
-    pub fn rooms(&self, list: &RoomList, unread: &HashMap<String, (u64, u64)>) -> String {
+    /// Rooms and their members with their unread counts, then the private
+    /// chats with unread messages.
+    pub fn rooms(&self, list: &RoomList, unread: &UnreadCounts) -> String {
         // The lobby first, then the rooms by name.
         let mut rooms: Vec<&(String, Vec<String>)> = list.rooms.0.iter().collect();
         rooms.sort_by_key(|(room, _)| (room.as_str() != "lobby", room.clone()));
         let rooms: Vec<String> = rooms
             .into_iter()
             .map(|(room, members)| {
-                let counts = match unread.get(room) {
-                    Some((n, 0)) if *n > 0 => format!(" [{n} unread]"),
-                    Some((n, m)) if *n > 0 || *m > 0 => {
-                        format!(
-                            " [{n} unread, {m} mention{}]",
-                            if *m == 1 { "" } else { "s" }
-                        )
-                    }
-                    _ => String::new(),
-                };
-                format!("#{room} ({}){counts}", members.join(", "))
+                let counts = unread.rooms.get(room).copied().unwrap_or_default();
+                format!("#{room} ({}){}", members.join(", "), badge(counts))
             })
             .collect();
         let what = if list.in_room { "in" } else { "rooms:" };
-        self.notice_line(None, &format!("{what} {}", rooms.join("; ")))
+        let mut line = format!("{what} {}", rooms.join("; "));
+        let mut partners: Vec<(&String, &(u64, u64))> = unread
+            .private
+            .iter()
+            .filter(|(_, n)| n.0 > 0 || n.1 > 0)
+            .collect();
+        partners.sort();
+        if !partners.is_empty() {
+            let partners: Vec<String> = partners
+                .into_iter()
+                .map(|(who, n)| format!("{who}{}", badge(*n)))
+                .collect();
+            line.push_str(&format!("; private: {}", partners.join(", ")));
+        }
+        self.notice_line(None, &line)
     }
 
     /// The lines for one event (none for events shown elsewhere).
@@ -285,6 +291,8 @@ impl Format {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
     use hearth_client::RoomMembers;
 
@@ -386,11 +394,26 @@ mod tests {
                 ("art".into(), vec!["carol".into()]),
             ]),
         };
-        let unread = HashMap::from([("fun".to_owned(), (3, 1)), ("art".to_owned(), (2, 0))]);
+        let mut unread = UnreadCounts {
+            rooms: HashMap::from([("fun".to_owned(), (3, 1)), ("art".to_owned(), (2, 0))]),
+            private: HashMap::new(),
+        };
         let line = fmt().rooms(&list, &unread);
         assert!(
             line.ends_with(
                 "* rooms: #lobby (alice, bob); #art (carol) [2 unread]; #fun () [3 unread, 1 mention]"
+            ),
+            "{line}"
+        );
+        unread.private = HashMap::from([
+            ("zed".to_owned(), (1, 0)),
+            ("bob".to_owned(), (2, 2)),
+            ("read".to_owned(), (0, 0)),
+        ]);
+        let line = fmt().rooms(&list, &unread);
+        assert!(
+            line.ends_with(
+                "[3 unread, 1 mention]; private: bob [2 unread, 2 mentions], zed [1 unread]"
             ),
             "{line}"
         );

@@ -15,13 +15,13 @@ use hearth_client::{
 };
 use hearth_protocol::files::human_size;
 use hearth_protocol::requests::{Read, Search};
-use hearth_protocol::UnreadCount;
 use tokio::sync::mpsc;
 
 use crate::args::Args;
 use crate::command::{self, Command, HELP};
 use crate::print::Format;
 use crate::status::TypingStatus;
+use crate::unread::UnreadCounts;
 
 /// Exit status for connection, trust and login failures.
 const FAILED: u8 = 1;
@@ -91,9 +91,11 @@ pub async fn run(args: Args, fmt: Format) -> anyhow::Result<ExitCode> {
         status: (!args.json && std::io::stdout().is_terminal() && std::io::stderr().is_terminal())
             .then(TypingStatus::default),
         files: HashMap::new(),
-        unread: HashMap::new(),
+        unread: UnreadCounts::default(),
         newest_seen: None,
         marked: None,
+        newest_private: HashMap::new(),
+        marked_private: HashMap::new(),
     };
     if let Some(code) = ui.log_in(user, &password, args.register).await {
         return Ok(code);
@@ -246,12 +248,17 @@ struct Ui {
     /// The files seen in messages, by message id (for `/save`'s default name
     /// and hash check).
     files: HashMap<i64, FileInfo>,
-    /// Unread messages and mentions per room elsewhere (for `/rooms`).
-    unread: HashMap<String, (u64, u64)>,
+    /// Unread messages and mentions per room elsewhere and per private chat
+    /// (for `/rooms`).
+    unread: UnreadCounts,
     /// The newest message seen in the current room, and the read mark last
     /// sent for it (sent when leaving, listing rooms or quitting).
     newest_seen: Option<(String, i64)>,
     marked: Option<(String, i64)>,
+    /// The newest private message shown from each partner, and the read mark
+    /// last sent for each (sent when the room's is).
+    newest_private: HashMap<String, i64>,
+    marked_private: HashMap<String, i64>,
 }
 
 impl Ui {
@@ -272,20 +279,21 @@ impl Ui {
                     "logged in as {} ({}); you are in the lobby. /help lists the commands",
                     info.username, info.role
                 ));
-                self.set_room_counts(&info.unread);
-                for count in &info.unread {
-                    if let (None, Some(with)) = (&count.room, &count.with) {
-                        self.notice(&format!(
-                            "{} unread private message{} from {with}",
-                            count.unread,
-                            plural(count.unread as usize)
-                        ));
-                    }
-                }
-                let (n, m) = self
+                self.unread = UnreadCounts::from_server(&info.unread);
+                let mut partners: Vec<(String, (u64, u64))> = self
                     .unread
-                    .values()
-                    .fold((0, 0), |(n, m), (a, b)| (n + a, m + b));
+                    .private
+                    .iter()
+                    .map(|(who, n)| (who.clone(), *n))
+                    .collect();
+                partners.sort();
+                for (with, (n, _)) in partners {
+                    self.notice(&format!(
+                        "{n} unread private message{} from {with}",
+                        plural(n as usize)
+                    ));
+                }
+                let (n, m) = self.unread.room_totals();
                 if n > 0 {
                     self.notice(&format!(
                         "{n} unread message{} ({m} mentioning you) in other rooms: /rooms",
@@ -301,15 +309,6 @@ impl Ui {
         }
     }
 
-    /// Takes the server's unread counts of rooms as they are now (the login
-    /// reply and every `list` reply carry them).
-    fn set_room_counts(&mut self, counts: &[UnreadCount]) {
-        self.unread = counts
-            .iter()
-            .filter_map(|c| Some((c.room.clone()?, (c.unread, c.mentions))))
-            .collect();
-    }
-
     /// Runs one command and prints its outcome after the events that came
     /// before its reply; `Some(status)` when the client has stopped for good.
     async fn execute(&mut self, cmd: Command) -> Option<ExitCode> {
@@ -322,7 +321,8 @@ impl Ui {
                 self.mark_read().await;
                 match self.client.list().await {
                     Ok(reply) => {
-                        self.set_room_counts(&reply.unread);
+                        // after the read marks above: what is left was never shown
+                        self.unread = UnreadCounts::from_server(&reply.unread);
                         Ok(vec![self.fmt.rooms(&reply.list, &self.unread)])
                     }
                     Err(e) => Err(e),
@@ -335,7 +335,7 @@ impl Ui {
             Command::Join(room) => {
                 self.mark_read().await;
                 let c = &self.client;
-                self.unread.remove(&room);
+                self.unread.rooms.remove(&room);
                 if c.status().room.is_some() {
                     if let Err(e) = c.exit().await {
                         self.error(&e.to_string());
@@ -569,7 +569,7 @@ impl Ui {
         match event {
             Event::Activity(a) if a.from != me => {
                 let mentioned = a.mentions.iter().any(|n| n.eq_ignore_ascii_case(&me));
-                let entry = self.unread.entry(a.room.clone()).or_default();
+                let entry = self.unread.rooms.entry(a.room.clone()).or_default();
                 entry.0 += 1;
                 if mentioned {
                     entry.1 += 1;
@@ -581,6 +581,9 @@ impl Ui {
                     self.newest_seen = Some((room.clone(), m.id));
                 }
             }
+            Event::Message(m) if m.from != me => {
+                self.newest_private.insert(m.from.clone(), m.id);
+            }
             Event::History { room, messages } => {
                 if let Some(last) = messages.last() {
                     self.newest_seen = Some((room.clone(), last.id));
@@ -590,21 +593,36 @@ impl Ui {
         }
     }
 
-    /// Tells the server the current room is read up to the newest message seen.
+    /// Tells the server the current room, and each private chat, is read up
+    /// to the newest message shown.
     async fn mark_read(&mut self) {
-        let Some((room, id)) = self.newest_seen.clone() else {
-            return;
-        };
-        if self.marked.as_ref() == Some(&(room.clone(), id)) {
-            return;
+        if let Some((room, id)) = self.newest_seen.clone() {
+            if self.marked.as_ref() != Some(&(room.clone(), id)) {
+                let read = Read {
+                    room: Some(room.clone()),
+                    id,
+                    ..Read::default()
+                };
+                if self.client.read(read).await.is_ok() {
+                    self.marked = Some((room, id));
+                }
+            }
         }
-        let read = Read {
-            room: Some(room.clone()),
-            id,
-            ..Read::default()
-        };
-        if self.client.read(read).await.is_ok() {
-            self.marked = Some((room, id));
+        let unmarked: Vec<(String, i64)> = self
+            .newest_private
+            .iter()
+            .filter(|(who, id)| self.marked_private.get(*who) != Some(id))
+            .map(|(who, id)| (who.clone(), *id))
+            .collect();
+        for (with, id) in unmarked {
+            let read = Read {
+                with: Some(with.clone()),
+                id,
+                ..Read::default()
+            };
+            if self.client.read(read).await.is_ok() {
+                self.marked_private.insert(with, id);
+            }
         }
     }
 
