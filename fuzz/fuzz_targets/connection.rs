@@ -21,7 +21,8 @@
 //!   sender's own copy; a connection is closed before answering only after
 //!   it was told why (`bye` or `kicked`);
 //! - once every connection is closed, nobody is connected or online
-//!   (presence never lies);
+//!   (presence never lies), and every connection task has ended (none holds
+//!   its streams on);
 //! - the server never panics.
 //!
 //! The database lives on for a hundred inputs (accounts and rooms carry
@@ -331,6 +332,12 @@ async fn run(world: &mut World, script: &str) {
         settled.is_ok(),
         "presence lies: {:?} after every connection closed",
         world.harness.stats()
+    );
+    let ended = tokio::time::timeout(REPLY_WAIT, world.harness.wait_for_tasks_to_end()).await;
+    assert!(
+        ended.is_ok(),
+        "{} connection task(s) still running after every connection closed",
+        world.harness.running_tasks()
     );
 }
 

@@ -26,6 +26,19 @@ pub struct Harness {
     stats: watch::Receiver<Stats>,
     writer: Option<std::thread::JoinHandle<()>>,
     next_peer: u32,
+    /// Connection tasks not yet ended. The server's own count drops when a
+    /// connection leaves presence; this one when its task is gone, with the
+    /// streams and buffers it holds.
+    tasks: Arc<watch::Sender<usize>>,
+}
+
+/// Counts a connection task down when it ends (or is dropped unfinished).
+struct TaskGuard(Arc<watch::Sender<usize>>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n -= 1);
+    }
 }
 
 impl Harness {
@@ -39,6 +52,7 @@ impl Harness {
             stats,
             writer: Some(writer),
             next_peer: 0,
+            tasks: Arc::new(watch::Sender::new(0)),
         })
     }
 
@@ -51,8 +65,28 @@ impl Harness {
         let (client, server) = tokio::io::duplex(STREAM_BUFFER);
         let span = tracing::info_span!("conn", %peer, user = tracing::field::Empty);
         let shared = Arc::clone(&self.shared);
-        tokio::spawn(connection::serve_stream(shared, server, peer, span.clone()).instrument(span));
+        self.tasks.send_modify(|n| *n += 1);
+        let guard = TaskGuard(Arc::clone(&self.tasks));
+        let serve = connection::serve_stream(shared, server, peer, span.clone());
+        tokio::spawn(
+            async move {
+                let _guard = guard;
+                serve.await;
+            }
+            .instrument(span),
+        );
         client
+    }
+
+    /// Connection tasks still running.
+    pub fn running_tasks(&self) -> usize {
+        *self.tasks.borrow()
+    }
+
+    /// Waits until every connection task has ended.
+    pub async fn wait_for_tasks_to_end(&self) {
+        let mut tasks = self.tasks.subscribe();
+        let _ = tasks.wait_for(|n| *n == 0).await;
     }
 
     /// Open connections and logged-in accounts right now.
