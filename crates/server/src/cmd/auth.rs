@@ -138,9 +138,16 @@ impl Handle for Login {
             return Err(refusal);
         }
 
-        let (user_id, peer) = (user.id, conn.peer);
+        // One trip to the database for what a login writes and reads: the new
+        // device (if asked for), the session row, the audit rows and the unread
+        // counts. Under a burst of logins every trip also queues behind the
+        // message writer's transactions.
+        let (user_id, peer, name) = (user.id, conn.peer, user.name.clone());
         let issue = device.map(|name| (name, tokens::issue()));
-        let (row, issued) = conn
+        let how = used_device
+            .as_ref()
+            .map(|d| format!("with the login token of {}", d.name));
+        let (row, issued, audited, unread) = conn
             .shared
             .db(move |store| {
                 let ip = peer.ip().to_string();
@@ -152,10 +159,23 @@ impl Handle for Login {
                     None => None,
                 };
                 let row = store.session_start(user_id, &ip, peer.port(), now)?;
-                Ok((row, issued))
+                let mut audited = vec![(
+                    "login",
+                    audit::write(store, "login", &name, None, Some(peer), how.as_deref()),
+                )];
+                if let Some((_, device)) = &issued {
+                    let detail = Some(device.name.as_str());
+                    let written = audit::write(store, "device", &name, None, Some(peer), detail);
+                    audited.push(("device", written));
+                }
+                let unread = store.unread_counts(user_id)?;
+                Ok((row, issued, audited, unread))
             })
             .await
             .map_err(Refusal::internal)?;
+        for (kind, written) in audited {
+            audit::log_failure(kind, written);
+        }
         let device_id = used_device
             .as_ref()
             .or(issued.as_ref().map(|(_, d)| d))
@@ -183,34 +203,7 @@ impl Handle for Login {
         });
         conn.auth_since = None;
         conn.record_user(&user.name);
-        let how = used_device.map(|d| format!("with the login token of {}", d.name));
-        audit::record(
-            &conn.shared,
-            "login",
-            &user.name,
-            None,
-            Some(conn.peer),
-            how.as_deref(),
-        )
-        .await;
-        if let Some((_, device)) = &issued {
-            audit::record(
-                &conn.shared,
-                "device",
-                &user.name,
-                None,
-                Some(conn.peer),
-                Some(&device.name),
-            )
-            .await;
-        }
         tracing::info!("logged in");
-        let user_id = user.id;
-        let unread = conn
-            .shared
-            .db(move |store| store.unread_counts(user_id))
-            .await
-            .map_err(Refusal::internal)?;
         Ok(Handled::Reply(Answer::with_message(
             "Login successful",
             LoggedIn {
