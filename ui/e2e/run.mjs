@@ -21,6 +21,8 @@ async function hostAndOpenLobby(page, base) {
 async function enterRoom(page, room) {
   await page.getByRole('button', { name: `Enter ${room}` }).click();
   await page.getByRole('heading', { name: `# ${room}` }).waitFor();
+  // The room shows at once; the (mock) server has us in it when `enter_room` returns.
+  await until(() => page.evaluate((r) => window.__hearthMock.state().place === r, room), `the server to have us in #${room}`);
 }
 
 const msgs = (page) => page.getByTestId('messages').locator('.msg');
