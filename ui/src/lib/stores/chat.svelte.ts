@@ -45,6 +45,16 @@ export const sortNames = (names: string[]) => [...names].sort((a, b) => a.locale
 /** The key of the conversation an UnreadCount is about. */
 export const countKey = (c: Pick<UnreadCount, 'room' | 'with'>): string | null => (c.with ? dmKey(c.with) : c.room ? roomKey(c.room) : null);
 
+/** The server's counts by conversation key. */
+function countsOf(list: UnreadCount[]): Record<string, Count> {
+  const counts: Record<string, Count> = {};
+  for (const c of list) {
+    const key = countKey(c);
+    if (key) counts[key] = { unread: c.unread, mentions: c.mentions, lastRead: c.last_read };
+  }
+  return counts;
+}
+
 /** "alice is typing…", "alice and bob are typing…", "several people are typing…"; empty for nobody. */
 export function typingText(names: string[]): string {
   if (names.length === 0) return '';
@@ -176,12 +186,7 @@ export class ChatStore {
 
   /** The counts at login. */
   setUnread(list: UnreadCount[]): void {
-    const next: Record<string, Count> = {};
-    for (const c of list) {
-      const key = countKey(c);
-      if (key) next[key] = { unread: c.unread, mentions: c.mentions, lastRead: c.last_read };
-    }
-    this.counts = next;
+    this.counts = countsOf(list);
   }
 
   /**
@@ -216,11 +221,7 @@ export class ChatStore {
    * server knows yet (our `read` is still on its way).
    */
   syncUnread(list: UnreadCount[]): void {
-    const next: Record<string, Count> = {};
-    for (const c of list) {
-      const key = countKey(c);
-      if (key) next[key] = { unread: c.unread, mentions: c.mentions, lastRead: c.last_read };
-    }
+    const next = countsOf(list);
     for (const [key, mine] of Object.entries(this.counts)) {
       const theirs = next[key];
       if (theirs ? mine.lastRead > theirs.lastRead : mine.unread === 0) next[key] = mine;
