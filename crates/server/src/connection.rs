@@ -16,8 +16,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tracing::Instrument;
 
-use crate::audit;
-use crate::cmd::end_login_row;
+use crate::cmd::{end_login, EndAudit};
 use crate::conn_state::ConnState;
 use crate::dispatch::handle_frame;
 use crate::flood::TokenBucket;
@@ -286,17 +285,13 @@ async fn clean_up(conn: &mut ConnState, end: End) {
     };
     match departed.user {
         Some(user) => {
-            end_login_row(conn, end.reason()).await;
-            audit::record(
-                &conn.shared,
-                "disconnect",
-                &user.name,
-                None,
-                Some(conn.peer),
-                Some(end.reason()),
-            )
-            .await;
+            let audit_row = EndAudit {
+                kind: "disconnect",
+                user: &user.name,
+                detail: Some(end.reason()),
+            };
+            end_login(conn, end.reason(), Some(audit_row)).await;
         }
-        None => end_login_row(conn, departed.end_reason.unwrap_or(end.reason())).await,
+        None => end_login(conn, departed.end_reason.unwrap_or(end.reason()), None).await,
     }
 }

@@ -1,7 +1,7 @@
 //! What happens to messages after they are sent: edits, deletions, mentions,
 //! reactions, read marks with unread counts, and full-text search.
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
 use crate::error::Result;
@@ -153,7 +153,7 @@ pub const INDEX_BATCH: i64 = 128;
 
 /// Adds the messages after `fts_state.indexed_to` to the search index, in the
 /// caller's transaction.
-fn index_in(tx: &Transaction<'_>) -> rusqlite::Result<usize> {
+fn index_in(tx: &Connection) -> Result<usize> {
     let added = tx.execute(
         "INSERT INTO messages_fts(rowid, text)
          SELECT id, text FROM messages WHERE id > (SELECT indexed_to FROM fts_state)",
@@ -174,7 +174,7 @@ impl Store {
     /// commit; search, edits and deletions call it with 0 first, so they
     /// always see every message.
     pub fn index_pending(&self, at_least: i64) -> Result<usize> {
-        let mut conn = self.conn();
+        let conn = self.conn();
         if at_least > 0 {
             // Asked after every stored batch: a cached statement.
             let pending: i64 = conn
@@ -186,10 +186,7 @@ impl Store {
                 return Ok(0);
             }
         }
-        let tx = conn.transaction()?;
-        let added = index_in(&tx)?;
-        tx.commit()?;
-        Ok(added)
+        crate::hot_tx::in_transaction(&conn, index_in)
     }
 
     /// What is needed to decide whether a user may edit, delete, react to or
@@ -245,20 +242,19 @@ impl Store {
         mention_room: bool,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        // The update trigger takes the old text out of the index: it must be in it.
-        index_in(&tx)?;
-        let changed = tx.execute(
-            "UPDATE messages SET text = ?2, edited = ?3, mention_room = ?4
-             WHERE id = ?1 AND deleted IS NULL",
-            params![id, text, format_ts(now), mention_room],
-        )?;
-        crate::expect_changed(changed)?;
-        tx.execute("DELETE FROM mentions WHERE message_id = ?1", [id])?;
-        insert_mentions(&tx, id, mentions)?;
-        tx.commit()?;
-        Ok(())
+        let conn = self.conn();
+        crate::hot_tx::in_transaction(&conn, |tx| {
+            // The update trigger takes the old text out of the index: it must be in it.
+            index_in(tx)?;
+            let changed = tx.execute(
+                "UPDATE messages SET text = ?2, edited = ?3, mention_room = ?4
+                 WHERE id = ?1 AND deleted IS NULL",
+                params![id, text, format_ts(now), mention_room],
+            )?;
+            crate::expect_changed(changed)?;
+            tx.execute("DELETE FROM mentions WHERE message_id = ?1", [id])?;
+            insert_mentions(tx, id, mentions)
+        })
     }
 
     /// Deletes message `id`: its text is erased (overwritten in the file,
@@ -266,38 +262,39 @@ impl Store {
     /// old copy of the page stays there), its mentions, reactions and file go.
     /// The row stays, so history can say "message deleted" in its place.
     pub fn delete_message(&self, id: i64, now: OffsetDateTime) -> Result<DeletedMessage> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        index_in(&tx)?;
-        let changed = tx.execute(
-            "UPDATE messages SET text = '', deleted = ?2, edited = NULL, mention_room = 0
-             WHERE id = ?1 AND deleted IS NULL",
-            params![id, format_ts(now)],
-        )?;
-        crate::expect_changed(changed)?;
-        tx.execute("DELETE FROM mentions WHERE message_id = ?1", [id])?;
-        tx.execute("DELETE FROM reactions WHERE message_id = ?1", [id])?;
-        let sha256: Option<String> = tx
-            .query_row(
-                "SELECT sha256 FROM attachments WHERE message_id = ?1",
-                [id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        tx.execute("DELETE FROM attachments WHERE message_id = ?1", [id])?;
-        let mut unused_blob = None;
-        if let Some(sha256) = sha256 {
-            let still_used: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1)",
-                [&sha256],
-                |r| r.get(0),
+        let conn = self.conn();
+        let unused_blob = crate::hot_tx::in_transaction(&conn, |tx| {
+            index_in(tx)?;
+            let changed = tx.execute(
+                "UPDATE messages SET text = '', deleted = ?2, edited = NULL, mention_room = 0
+                 WHERE id = ?1 AND deleted IS NULL",
+                params![id, format_ts(now)],
             )?;
-            if !still_used {
-                tx.execute("DELETE FROM blobs WHERE sha256 = ?1", [&sha256])?;
-                unused_blob = Some(sha256);
+            crate::expect_changed(changed)?;
+            tx.execute("DELETE FROM mentions WHERE message_id = ?1", [id])?;
+            tx.execute("DELETE FROM reactions WHERE message_id = ?1", [id])?;
+            let sha256: Option<String> = tx
+                .query_row(
+                    "SELECT sha256 FROM attachments WHERE message_id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            tx.execute("DELETE FROM attachments WHERE message_id = ?1", [id])?;
+            let mut unused_blob = None;
+            if let Some(sha256) = sha256 {
+                let still_used: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1)",
+                    [&sha256],
+                    |r| r.get(0),
+                )?;
+                if !still_used {
+                    tx.execute("DELETE FROM blobs WHERE sha256 = ?1", [&sha256])?;
+                    unused_blob = Some(sha256);
+                }
             }
-        }
-        tx.commit()?;
+            Ok(unused_blob)
+        })?;
         // The log still holds the pages as they were before; fold it into the
         // main file (where secure_delete zeroed the old text) and empty it.
         if !crate::checkpointer::truncate_log(&conn)? {
@@ -320,33 +317,33 @@ impl Store {
         max_emojis: usize,
         now: OffsetDateTime,
     ) -> Result<Option<Vec<ReactionGroup>>> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let removed = tx.execute(
-            "DELETE FROM reactions WHERE message_id = ?1 AND user_id = ?2 AND emoji = ?3",
-            params![id, user_id, emoji],
-        )?;
-        if removed == 0 {
-            let (distinct, has_it): (i64, bool) = tx.query_row(
-                "SELECT count(DISTINCT emoji), coalesce(max(emoji = ?2), 0)
-                 FROM reactions WHERE message_id = ?1",
-                params![id, emoji],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+        let conn = self.conn();
+        crate::hot_tx::in_transaction(&conn, |tx| {
+            let removed = tx.execute(
+                "DELETE FROM reactions WHERE message_id = ?1 AND user_id = ?2 AND emoji = ?3",
+                params![id, user_id, emoji],
             )?;
-            if !has_it && distinct as usize >= max_emojis {
-                return Ok(None);
+            if removed == 0 {
+                let (distinct, has_it): (i64, bool) = tx.query_row(
+                    "SELECT count(DISTINCT emoji), coalesce(max(emoji = ?2), 0)
+                     FROM reactions WHERE message_id = ?1",
+                    params![id, emoji],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                if !has_it && distinct as usize >= max_emojis {
+                    return Ok(None);
+                }
+                tx.execute(
+                    "INSERT INTO reactions (message_id, user_id, emoji, ts) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, user_id, emoji, format_ts(now)],
+                )?;
             }
-            tx.execute(
-                "INSERT INTO reactions (message_id, user_id, emoji, ts) VALUES (?1, ?2, ?3, ?4)",
-                params![id, user_id, emoji, format_ts(now)],
-            )?;
-        }
-        let groups = reactions_between(&tx, id, id)?
-            .pop()
-            .map(|(_, groups)| groups)
-            .unwrap_or_default();
-        tx.commit()?;
-        Ok(Some(groups))
+            let groups = reactions_between(tx, id, id)?
+                .pop()
+                .map(|(_, groups)| groups)
+                .unwrap_or_default();
+            Ok(Some(groups))
+        })
     }
 
     /// Marks everything up to message `id` read for `user_id` in `conv`
@@ -475,16 +472,24 @@ fn count_unread(conn: &Connection, user_id: i64, conv: Conversation) -> Result<U
             Ok((r.get(0)?, r.get(1)?))
         })?;
     let (unread, mentions): (i64, i64) = match conv {
-        Conversation::Room(room) => conn
-            .prepare_cached(
-                "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM mentions x
-                                  WHERE x.user_id = ?3 AND x.message_id = m.id)), 0)
-             FROM messages m
-             WHERE m.room_id = ?1 AND m.id > ?2 AND m.sender_id <> ?3 AND m.deleted IS NULL",
+        // Two counts: the unread messages from the room's index, and the
+        // mentions from the user's own (few) mention rows after the read mark,
+        // instead of probing the mentions for every unread message. Every
+        // login counts every room, so this is on the path of a crowd
+        // reconnecting at once.
+        Conversation::Room(room) => (
+            conn.prepare_cached(
+                "SELECT count(*) FROM messages m
+                 WHERE m.room_id = ?1 AND m.id > ?2 AND m.sender_id <> ?3 AND m.deleted IS NULL",
             )?
-            .query_row(params![room, last_read, user_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?,
+            .query_row(params![room, last_read, user_id], |r| r.get(0))?,
+            conn.prepare_cached(
+                "SELECT count(*) FROM mentions x CROSS JOIN messages m ON m.id = x.message_id
+                 WHERE x.user_id = ?3 AND x.message_id > ?2
+                   AND m.room_id = ?1 AND m.sender_id <> ?3 AND m.deleted IS NULL",
+            )?
+            .query_row(params![room, last_read, user_id], |r| r.get(0))?,
+        ),
         // A private message is addressed to the user anyway: no mentions.
         Conversation::Private { peer, .. } => (
             conn.prepare_cached(

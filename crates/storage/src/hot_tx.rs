@@ -10,22 +10,39 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Runs `work` inside one transaction on `conn`: committed when it returns
-/// `Ok`, rolled back when it (or the commit) fails.
+/// `Ok`, rolled back when it (or the commit) fails or panics. Called while a
+/// transaction is already open (inside [`crate::Store::transaction`]), `work`
+/// simply joins it, and the outer transaction commits or rolls back all of it.
 pub(crate) fn in_transaction<T>(
     conn: &Connection,
     work: impl FnOnce(&Connection) -> Result<T>,
 ) -> Result<T> {
+    if !conn.is_autocommit() {
+        return work(conn);
+    }
     conn.prepare_cached("BEGIN")?.execute([])?;
+    let open = RollbackUnlessDone(conn);
     let done = work(conn).and_then(|value| {
         conn.prepare_cached("COMMIT")?.execute([])?;
         Ok(value)
     });
-    if done.is_err() && !conn.is_autocommit() {
-        // The transaction is still open: undo it. A failed rollback leaves
-        // nothing more to do; the first error is the one worth reporting.
-        let _ = conn.execute_batch("ROLLBACK");
-    }
+    drop(open);
     done
+}
+
+/// Rolls back the transaction still open on its connection when dropped: after
+/// a failed step or a failed commit, and while unwinding from a panic (so the
+/// next caller of the shared connection does not find itself inside it).
+struct RollbackUnlessDone<'c>(&'c Connection);
+
+impl Drop for RollbackUnlessDone<'_> {
+    fn drop(&mut self) {
+        if !self.0.is_autocommit() {
+            // A failed rollback leaves nothing more to do; the error the
+            // caller gets is the one worth reporting.
+            let _ = self.0.execute_batch("ROLLBACK");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -22,9 +22,10 @@ pub mod ts;
 mod users;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 use rusqlite::Connection;
 
 pub use audit::{AuditEntry, NewAudit};
@@ -54,11 +55,13 @@ pub fn name_key(name: &str) -> String {
 /// A handle to the Hearth database. Clones share the same connection.
 #[derive(Debug, Clone)]
 pub struct Store {
-    // One connection behind a std Mutex: every call is short and synchronous, callers
+    // One connection behind a lock: every call is short and synchronous, callers
     // run it on blocking threads (spawn_blocking), and because the API is sync the lock
     // can never be held across an `.await`. SQLite serialises writers anyway, so a pool
-    // would buy little for a LAN chat server.
-    conn: Arc<Mutex<Connection>>,
+    // would buy little for a LAN chat server. The lock is reentrant so that
+    // [`Store::transaction`] can hold it while the work inside calls other methods:
+    // the same thread takes it again, no other thread gets in between.
+    conn: Arc<ReentrantMutex<Connection>>,
     /// Checkpoints the log off the callers' threads; stops with the last clone.
     checkpointer: Arc<checkpointer::Checkpointer>,
     /// Names the last migration found colliding (see [`NameClash`]).
@@ -100,7 +103,7 @@ impl Store {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let checkpointer = checkpointer::Checkpointer::start(path)?;
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
+            conn: Arc::new(ReentrantMutex::new(conn)),
             checkpointer: Arc::new(checkpointer),
             clashes: Arc::new(clashes),
         })
@@ -121,13 +124,23 @@ impl Store {
         Ok(())
     }
 
-    /// Locks the connection. A poisoned lock is recovered: a panic in another caller
-    /// cannot leave a half-applied change behind, because each change is one statement
-    /// or one transaction that rolls back when dropped.
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Runs `work` as one transaction: what it does through this store (on this
+    /// thread) is committed together when it returns `Ok`, and rolled back
+    /// together when it or the commit fails. No other caller's statements come
+    /// in between. Several changes that belong together (a login's device,
+    /// session and audit rows) so cost one commit instead of one each.
+    pub fn transaction<T>(&self, work: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        let conn = self.conn();
+        hot_tx::in_transaction(&conn, |_| work(self))
+    }
+
+    /// Locks the connection (again, on a thread that holds it: see `conn`'s
+    /// comment). The lock does not poison: a panic in another caller cannot
+    /// leave a half-applied change behind, because each change is one statement
+    /// or one transaction, and a transaction rolls back while its caller
+    /// unwinds.
+    fn conn(&self) -> ReentrantMutexGuard<'_, Connection> {
+        self.conn.lock()
     }
 }
 

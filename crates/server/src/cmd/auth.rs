@@ -1,5 +1,6 @@
 //! `ping`, `register`, `login` (with a password or a login token) and `logout`.
 
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use hearth_protocol::envelope::encode_push;
@@ -7,7 +8,9 @@ use hearth_protocol::push::{Bye, ByeReason};
 use hearth_protocol::requests::{Account, LoggedIn, Login, Logout, Ping, Register};
 use hearth_protocol::rules::{self, PALETTE};
 use hearth_protocol::{ErrorCode, KickInfo, Secret};
-use hearth_storage::{name_key, ts::format_ts, Device, NewUser, StorageError, User};
+use hearth_storage::{
+    name_key, ts::format_ts, Device, NewUser, StorageError, Store, UnreadCount, User,
+};
 use time::OffsetDateTime;
 
 use crate::audit;
@@ -124,62 +127,58 @@ impl Handle for Login {
                 ),
             ));
         }
-        let checked = match (password, token) {
-            (Some(password), _) => check_password(conn, &username, password).await?,
-            (None, Some(token)) => check_token(conn, &username, &token).await?,
-            (None, None) => None,
-        };
-        let Some((user, used_device)) = checked else {
-            return Err(failed_login(conn, &username).await);
-        };
-        conn.shared.throttle().success(ip, &user.key);
-        let now = OffsetDateTime::now_utc();
-        if let Some(refusal) = kicked_refusal(&user, now) {
-            return Err(refusal);
-        }
-
-        // One trip to the database for what a login writes and reads: the new
-        // device (if asked for), the session row, the audit rows and the unread
-        // counts. Under a burst of logins every trip also queues behind the
-        // message writer's transactions.
-        let (user_id, peer, name) = (user.id, conn.peer, user.name.clone());
         let issue = device.map(|name| (name, tokens::issue()));
-        let how = used_device
-            .as_ref()
-            .map(|d| format!("with the login token of {}", d.name));
-        let (row, issued, audited, unread) = conn
-            .shared
-            .db(move |store| {
-                let ip = peer.ip().to_string();
-                let issued = match issue {
-                    Some((name, (token, hash))) => {
-                        let device = store.add_device(user_id, &name, &hash, Some(&ip), now)?;
-                        Some((token, device))
-                    }
-                    None => None,
+        let (user, admitted) = match (password, token) {
+            (Some(password), _) => {
+                let Some(user) = check_password(conn, &username, password).await? else {
+                    return Err(failed_login(conn, &username).await);
                 };
-                let row = store.session_start(user_id, &ip, peer.port(), now)?;
-                let mut audited = vec![(
-                    "login",
-                    audit::write(store, "login", &name, None, Some(peer), how.as_deref()),
-                )];
-                if let Some((_, device)) = &issued {
-                    let detail = Some(device.name.as_str());
-                    let written = audit::write(store, "device", &name, None, Some(peer), detail);
-                    audited.push(("device", written));
+                let now = OffsetDateTime::now_utc();
+                conn.shared.throttle().success(ip, &user.key);
+                if let Some(refusal) = kicked_refusal(&user, now) {
+                    return Err(refusal);
                 }
-                let unread = store.unread_counts(user_id)?;
-                Ok((row, issued, audited, unread))
-            })
-            .await
-            .map_err(Refusal::internal)?;
+                let admission = Admission {
+                    user: user.clone(),
+                    used_device: None,
+                    issue,
+                    peer: conn.peer,
+                    now,
+                };
+                let admitted = conn
+                    .shared
+                    .db(move |store| store.transaction(|store| admit(store, admission)))
+                    .await
+                    .map_err(Refusal::internal)?;
+                (user, admitted)
+            }
+            (None, Some(token)) => {
+                let now = OffsetDateTime::now_utc();
+                match token_login(conn, &username, &token, issue, now).await? {
+                    TokenLogin::Admitted(user, admitted) => {
+                        conn.shared.throttle().success(ip, &user.key);
+                        (user, admitted)
+                    }
+                    TokenLogin::Kicked(user, refusal) => {
+                        conn.shared.throttle().success(ip, &user.key);
+                        return Err(refusal);
+                    }
+                    TokenLogin::RevokedByKick(refusal) => return Err(refusal),
+                    TokenLogin::Refused => return Err(failed_login(conn, &username).await),
+                }
+            }
+            (None, None) => return Err(failed_login(conn, &username).await),
+        };
+        let Admitted {
+            row,
+            issued,
+            audited,
+            unread,
+            device_id,
+        } = admitted;
         for (kind, written) in audited {
             audit::log_failure(kind, written);
         }
-        let device_id = used_device
-            .as_ref()
-            .or(issued.as_ref().map(|(_, d)| d))
-            .map(|d| d.id);
         let online = OnlineUser {
             id: user.id,
             name: user.name.clone(),
@@ -224,7 +223,7 @@ async fn check_password(
     conn: &ConnState,
     username: &str,
     password: Secret,
-) -> Result<Option<(User, Option<Device>)>, Refusal> {
+) -> Result<Option<User>, Refusal> {
     let name = username.to_owned();
     let user = conn
         .shared
@@ -233,52 +232,145 @@ async fn check_password(
         .map_err(Refusal::internal)?;
     let phc = user.as_ref().map(|u| u.pw_hash.clone());
     if conn.shared.passwords.verify(password, phc).await {
-        Ok(user.map(|u| (u, None)))
+        Ok(user)
     } else {
         Ok(None)
     }
 }
 
-/// The account `username` and the device `token` belongs to, if it is a live
-/// token of that account. No Argon2 here: a token is 256 random bits. A token
-/// revoked by a kick still says so while the cooldown runs (the kicked refusal
-/// comes next); any other revoked token fails like a wrong password.
-async fn check_token(
+/// How a login with a device token ended.
+enum TokenLogin {
+    /// A live token of the account: the login is recorded.
+    Admitted(User, Admitted),
+    /// A live token, but the account is kicked and its cooldown runs.
+    Kicked(User, Refusal),
+    /// A token revoked by a kick whose cooldown still runs: the client hears
+    /// why instead of "invalid".
+    RevokedByKick(Refusal),
+    /// No such token for this account (or revoked otherwise): like a wrong
+    /// password.
+    Refused,
+}
+
+/// Logs in `username` with a device `token`, in one trip to the database and
+/// one transaction: the token is looked up, and a live token of that account
+/// is marked used and the login recorded ([`admit`]). No Argon2 here: a token
+/// is 256 random bits. Under a crowd reconnecting at once, each login so
+/// costs one commit, and the message writer waits behind one short
+/// transaction per login instead of four.
+async fn token_login(
     conn: &ConnState,
     username: &str,
     token: &Secret,
-) -> Result<Option<(User, Option<Device>)>, Refusal> {
-    let (name, hash, ip) = (
-        username.to_owned(),
-        tokens::hash(token.expose()),
-        conn.peer.ip().to_string(),
-    );
-    let found = conn
-        .shared
+    issue: Option<(String, (Secret, String))>,
+    now: OffsetDateTime,
+) -> Result<TokenLogin, Refusal> {
+    let (name, hash, peer) = (username.to_owned(), tokens::hash(token.expose()), conn.peer);
+    conn.shared
         .db(move |store| {
-            let Some(device) = store.device_by_token_hash(&hash)? else {
-                return Ok(None);
-            };
-            match store.user_by_id(device.user_id)? {
-                Some(user) if user.name == name || user.key == name_key(&name) => {
-                    if !device.revoked {
-                        store.touch_device(device.id, Some(&ip), OffsetDateTime::now_utc())?;
-                    }
-                    Ok(Some((user, device)))
+            store.transaction(|store| {
+                let Some(device) = store.device_by_token_hash(&hash)? else {
+                    return Ok(TokenLogin::Refused);
+                };
+                let user = match store.user_by_id(device.user_id)? {
+                    Some(user) if user.name == name || user.key == name_key(&name) => user,
+                    _ => return Ok(TokenLogin::Refused),
+                };
+                if device.revoked {
+                    return Ok(match kicked_refusal(&user, now) {
+                        Some(refusal) => TokenLogin::RevokedByKick(refusal),
+                        None => TokenLogin::Refused,
+                    });
                 }
-                _ => Ok(None),
-            }
+                if let Some(refusal) = kicked_refusal(&user, now) {
+                    return Ok(TokenLogin::Kicked(user, refusal));
+                }
+                store.touch_device(device.id, Some(&peer.ip().to_string()), now)?;
+                let admission = Admission {
+                    user: user.clone(),
+                    used_device: Some(device),
+                    issue,
+                    peer,
+                    now,
+                };
+                Ok(TokenLogin::Admitted(user, admit(store, admission)?))
+            })
         })
         .await
-        .map_err(Refusal::internal)?;
-    match found {
-        Some((user, device)) if !device.revoked => Ok(Some((user, Some(device)))),
-        Some((user, _)) => match kicked_refusal(&user, OffsetDateTime::now_utc()) {
-            Some(kicked) => Err(kicked),
-            None => Ok(None),
-        },
-        None => Ok(None),
+        .map_err(Refusal::internal)
+}
+
+/// What a login with good credentials writes.
+struct Admission {
+    /// Who logs in.
+    user: User,
+    /// The device whose token was used, if one was.
+    used_device: Option<Device>,
+    /// A new device to sign in (its name, and its token with that token's hash).
+    issue: Option<(String, (Secret, String))>,
+    /// Where from.
+    peer: SocketAddr,
+    /// When.
+    now: OffsetDateTime,
+}
+
+/// What recording a login gave back.
+struct Admitted {
+    /// The session row.
+    row: i64,
+    /// The new device's token and row, when one was asked for.
+    issued: Option<(Secret, Device)>,
+    /// The audit rows written (or not): logged back on the connection's task.
+    audited: Vec<(&'static str, Result<(), StorageError>)>,
+    /// The user's unread counts, for the reply.
+    unread: Vec<UnreadCount>,
+    /// The device this connection is signed in with, if any.
+    device_id: Option<i64>,
+}
+
+/// Records a login, inside the caller's transaction: the new device (if asked
+/// for), the session row, the audit rows, and reads the unread counts.
+fn admit(store: &Store, admission: Admission) -> Result<Admitted, StorageError> {
+    let Admission {
+        user,
+        used_device,
+        issue,
+        peer,
+        now,
+    } = admission;
+    let ip = peer.ip().to_string();
+    let issued = match issue {
+        Some((name, (token, hash))) => {
+            let device = store.add_device(user.id, &name, &hash, Some(&ip), now)?;
+            Some((token, device))
+        }
+        None => None,
+    };
+    let row = store.session_start(user.id, &ip, peer.port(), now)?;
+    let how = used_device
+        .as_ref()
+        .map(|d| format!("with the login token of {}", d.name));
+    let mut audited = vec![(
+        "login",
+        audit::write(store, "login", &user.name, None, Some(peer), how.as_deref()),
+    )];
+    if let Some((_, device)) = &issued {
+        let detail = Some(device.name.as_str());
+        let written = audit::write(store, "device", &user.name, None, Some(peer), detail);
+        audited.push(("device", written));
     }
+    let unread = store.unread_counts(user.id)?;
+    let device_id = used_device
+        .as_ref()
+        .or(issued.as_ref().map(|(_, d)| d))
+        .map(|d| d.id);
+    Ok(Admitted {
+        row,
+        issued,
+        audited,
+        unread,
+        device_id,
+    })
 }
 
 /// Counts a failed login (password or token alike) and gives its refusal,
@@ -340,16 +432,12 @@ impl Handle for Logout {
             })
             .ok_or_else(|| Refusal::new(ErrorCode::WrongState, "you are not logged in"))?;
         let device = conn.login.and_then(|l| l.device);
-        end_login_row(conn, "logout").await;
-        audit::record(
-            &conn.shared,
-            "logout",
-            &user.name,
-            None,
-            Some(conn.peer),
-            None,
-        )
-        .await;
+        let audit_row = EndAudit {
+            kind: "logout",
+            user: &user.name,
+            detail: None,
+        };
+        end_login(conn, "logout", Some(audit_row)).await;
         if let (true, Some(device)) = (self.forget_device, device) {
             revoke_device(
                 conn,
@@ -420,16 +508,55 @@ pub(crate) async fn revoke_all_devices(
     Ok(())
 }
 
-/// Closes this connection's row in the sessions table.
-pub(crate) async fn end_login_row(conn: &mut ConnState, reason: &'static str) {
-    if let Some(login) = conn.login.take() {
-        let now = OffsetDateTime::now_utc();
-        if let Err(e) = conn
-            .shared
-            .db(move |store| store.session_end(login.id, now, reason))
-            .await
-        {
-            tracing::warn!(error = %e, "could not close session row");
+/// The audit row that goes with the end of a login.
+pub(crate) struct EndAudit<'a> {
+    /// `logout` or `disconnect`.
+    pub kind: &'static str,
+    /// Whose login ended.
+    pub user: &'a str,
+    /// Why, if the kind does not say it all.
+    pub detail: Option<&'a str>,
+}
+
+/// Closes this connection's row in the sessions table and writes the audit
+/// row for it, in one trip to the database and one transaction (a crowd
+/// disconnecting at once costs one commit each). Either failing is logged and
+/// does not stop the other.
+pub(crate) async fn end_login(
+    conn: &mut ConnState,
+    reason: &'static str,
+    audit_row: Option<EndAudit<'_>>,
+) {
+    let login = conn.login.take();
+    if login.is_none() && audit_row.is_none() {
+        return;
+    }
+    let now = OffsetDateTime::now_utc();
+    let peer = conn.peer;
+    let audit_row = audit_row.map(|a| (a.kind, a.user.to_owned(), a.detail.map(str::to_owned)));
+    let done = conn
+        .shared
+        .db(move |store| {
+            store.transaction(|store| {
+                let ended = login.map(|login| store.session_end(login.id, now, reason));
+                let audited = audit_row.map(|(kind, user, detail)| {
+                    let written =
+                        audit::write(store, kind, &user, None, Some(peer), detail.as_deref());
+                    (kind, written)
+                });
+                Ok((ended, audited))
+            })
+        })
+        .await;
+    match done {
+        Ok((ended, audited)) => {
+            if let Some(Err(e)) = ended {
+                tracing::warn!(error = %e, "could not close session row");
+            }
+            if let Some((kind, written)) = audited {
+                audit::log_failure(kind, written);
+            }
         }
+        Err(e) => tracing::warn!(error = %e, "could not record the end of the login"),
     }
 }

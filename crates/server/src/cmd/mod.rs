@@ -13,4 +13,4 @@ mod private;
 mod profile;
 mod room;
 
-pub(crate) use auth::end_login_row;
+pub(crate) use auth::{end_login, EndAudit};
