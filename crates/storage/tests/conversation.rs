@@ -1,7 +1,10 @@
 //! Edits, deletions, mentions, reactions, read marks and search, on a real
 //! SQLite file.
 
-use hearth_storage::{Conversation, NewMessage, NewUser, Page, Role, Store, UnreadCount};
+mod common;
+
+use common::user;
+use hearth_storage::{Conversation, NewMessage, Page, Store, UnreadCount};
 use tempfile::TempDir;
 use time::OffsetDateTime;
 
@@ -23,18 +26,6 @@ fn world() -> World {
         store,
         lobby,
     }
-}
-
-fn user(store: &Store, name: &str) -> i64 {
-    store
-        .create_user(&NewUser {
-            name,
-            pw_hash: "h",
-            color: "#112233",
-            role: Role::Member,
-        })
-        .unwrap()
-        .id
 }
 
 fn send(store: &Store, room: Option<i64>, from: i64, to: Option<i64>, text: &str) -> i64 {

@@ -5,7 +5,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use hearth_storage::{NewAudit, NewMessage, NewUser, Role, StorageError, Store};
+mod common;
+
+use common::user;
+use hearth_storage::{NewAudit, NewMessage, StorageError, Store};
 use tempfile::TempDir;
 use time::OffsetDateTime;
 
@@ -13,18 +16,6 @@ fn open() -> (TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("hearth.db")).unwrap();
     (dir, store)
-}
-
-fn user(store: &Store, name: &str) -> i64 {
-    store
-        .create_user(&NewUser {
-            name,
-            pw_hash: "h",
-            color: "#112233",
-            role: Role::Member,
-        })
-        .unwrap()
-        .id
 }
 
 fn audit(store: &Store, kind: &'static str) -> hearth_storage::Result<()> {
