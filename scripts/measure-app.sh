@@ -21,8 +21,11 @@
 #
 # Runs RUNS times (default 3) and prints each run and the medians, per process too. With COLD=1
 # (root) the page cache is dropped before each start, as after a reboot. Needs the app built
-# with the UI embedded; HEARTH_APP names it (default: the release binary `tauri build` makes),
+# with the UI embedded; HEARTH_APP names it (default: the binary `tauri build -- --profile desktop`
+# makes, as scripts/test.sh builds it),
 # HEARTH_CLI the hearth-cli HOSTING=1 uses (default: the debug one `cargo build` makes).
+# With SMAPS_DIR=DIR, each measured process's /proc/PID/smaps is saved there too
+# (runN-NAME.smaps), for scripts/smaps-breakdown.py to say what the PSS is made of.
 # Heavy on a busy machine: run it quiet, never in CI.
 # Usage: scripts/measure-app.sh [RUNS]
 #        HOSTING=1 [FRIENDS=4] scripts/measure-app.sh [RUNS]
@@ -32,12 +35,12 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 RUNS=${1:-3}
-APP=${HEARTH_APP:-$CARGO_TARGET_DIR/release/hearth}
+APP=${HEARTH_APP:-$CARGO_TARGET_DIR/desktop/hearth}
 CLI=${HEARTH_CLI:-$CARGO_TARGET_DIR/debug/hearth-cli}
 FRIENDS=${FRIENDS:-4}
 MODE=idle
 if [ "${HOSTING:-0}" = 1 ]; then MODE=hosting; elif [ "${WEBDRIVER:-0}" = 1 ]; then MODE=webdriver; fi
-[ -x "$APP" ] || { echo "no app at $APP (build it: cd src-tauri && npx tauri build --bundles deb)" >&2; exit 1; }
+[ -x "$APP" ] || { echo "no app at $APP (build it: cd src-tauri && npx tauri build --bundles deb -- --profile desktop)" >&2; exit 1; }
 apt_ensure xvfb xauth dbus imagemagick
 if [ "$MODE" != idle ]; then
     # What the WebView test needs to drive the app (see webview_test_ensure), short of the
@@ -102,6 +105,7 @@ measure() {
         total=$((total + ${pss:-0}))
         report+=" $name=$(((${pss:-0} + 512) / 1024))MiB"
         echo "$run $name ${pss:-0}" >> "$PROCS"
+        [ -z "${SMAPS_DIR:-}" ] || cp /proc/"$pid"/smaps "$SMAPS_DIR/run$run-$name.smaps" 2>/dev/null || true
     done
     # Rounded to the nearest MiB, as the medians are.
     echo "run $run: $label; PSS total $(((total + 512) / 1024)) MiB:$report"

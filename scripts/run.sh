@@ -14,9 +14,9 @@ log "building the UI"
 npm_ci ui
 (cd ui && npm run build)
 
-log "building the desktop app (release)"
+log "building the desktop app (the desktop profile, as users get it)"
 # custom-protocol serves the built UI from inside the binary.
-cargo build --release --locked -p hearth-desktop --features tauri/custom-protocol
+cargo build --profile desktop --locked -p hearth-desktop --features tauri/custom-protocol
 
 log "starting Hearth"
-exec "$CARGO_TARGET_DIR/release/hearth" "$@"
+exec "$CARGO_TARGET_DIR/desktop/hearth" "$@"

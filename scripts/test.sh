@@ -67,18 +67,18 @@ apt_ensure chromium fonts-noto-color-emoji
 npm_ci ui
 (cd ui && npm run check && npm test && npm run e2e)
 
-log "desktop app: tauri build --bundles deb"
+log "desktop app: tauri build --bundles deb (the desktop profile, as users get it)"
 npm_ci src-tauri
-(cd src-tauri && npx tauri build --bundles deb)
-ls -l "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb
+(cd src-tauri && npx tauri build --bundles deb -- --profile desktop)
+ls -l "$CARGO_TARGET_DIR"/desktop/bundle/deb/*.deb
 
 log "desktop app: WebView end-to-end test (the .deb's binary, under Xvfb)"
 # The app just built, and the hearth-cli that `cargo test` built (its tests run it).
-HEARTH_APP="$CARGO_TARGET_DIR/release/hearth" HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli" \
+HEARTH_APP="$CARGO_TARGET_DIR/desktop/hearth" HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli" \
     scripts/desktop-e2e.sh
 
 log "LAN party: four network namespaces find the host by discovery alone, chat, and say why when nothing is found"
-HEARTH_APP="$CARGO_TARGET_DIR/release/hearth" HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli" \
+HEARTH_APP="$CARGO_TARGET_DIR/desktop/hearth" HEARTH_CLI="$CARGO_TARGET_DIR/debug/hearth-cli" \
     scripts/lan-party-e2e.sh
 
 log "all checks passed"

@@ -1,10 +1,10 @@
 //! `files`: how fast one file goes up to the host and comes back down on
 //! loopback, and whether several people downloading it at once stall chat.
 //!
-//! 1. One user uploads a `--size-mib` file (a window of 16 `upload_chunk`s in
-//!    flight, as Hearth's client does): upload MB/s, until the host confirmed
+//! 1. One user uploads a `--size-mib` file (Hearth's client's window of
+//!    `upload_chunk`s in flight): upload MB/s, until the host confirmed
 //!    the last byte (hash checked, stored).
-//! 2. One user downloads it (a window of 4 `download`s): download MB/s, and
+//! 2. One user downloads it (the client's window of `download`s): download MB/s, and
 //!    the bytes' SHA-256 is checked.
 //! 3. A room of `--chat-users` chats at `--chat-rate` messages per second while
 //!    `--downloaders` users download the file at once; only chat messages sent
@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use hearth_protocol::files::{Base64, UPLOAD_CHUNK_BYTES};
+use hearth_protocol::files::{Base64, DOWNLOAD_WINDOW, UPLOAD_CHUNK_BYTES, UPLOAD_WINDOW};
 use hearth_protocol::requests::{Download, FileChunk, Upload, UploadChunk, UploadProgress};
 use sha2::{Digest, Sha256};
 
@@ -23,11 +23,6 @@ use crate::conn::{Conn, Target};
 use crate::report::Report;
 use crate::setup::{self, Options};
 use crate::stats::{now_us, Meter};
-
-/// `upload_chunk`s in flight (as Hearth's client).
-const UPLOAD_WINDOW: usize = 16;
-/// `download`s in flight (as Hearth's client).
-const DOWNLOAD_WINDOW: usize = 4;
 
 /// Options of the `files` scenario.
 #[derive(Debug, Clone, clap::Args)]

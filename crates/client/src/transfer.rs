@@ -18,10 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::client::Client;
 use crate::error::ClientError;
 
-/// `upload_chunk` requests in flight at once (46 KiB each).
-pub const UPLOAD_WINDOW: usize = 16;
-/// `download` requests in flight at once (512 KiB each).
-pub const DOWNLOAD_WINDOW: usize = 4;
+pub use hearth_protocol::files::{DOWNLOAD_WINDOW, UPLOAD_WINDOW};
 /// Tries in a row without progress before a transfer gives up.
 const MAX_STALLS: u32 = 5;
 /// Longest wait for the connection to come back during a transfer.

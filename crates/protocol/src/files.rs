@@ -16,6 +16,12 @@ pub const UPLOAD_CHUNK_BYTES: usize = 46 * 1024;
 /// inside the 1 MiB server frame), and the length a `download` gets when it
 /// names none.
 pub const DOWNLOAD_CHUNK_BYTES: usize = 512 * 1024;
+/// `upload_chunk` requests Hearth's client keeps in flight at once (46 KiB
+/// each): its upload window.
+pub const UPLOAD_WINDOW: usize = 16;
+/// `download` requests Hearth's client keeps in flight at once (512 KiB each):
+/// its download window.
+pub const DOWNLOAD_WINDOW: usize = 4;
 /// Longest file name, in characters.
 pub const FILE_NAME_MAX_CHARS: usize = 255;
 /// The image types a client may show inline (decoded by the client, never by

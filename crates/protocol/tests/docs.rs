@@ -57,6 +57,20 @@ fn every_type_and_code_is_documented() {
 }
 
 /// Re-encodes a documented reply as the request type whose reply it is.
+#[test]
+fn the_documented_transfer_windows_are_the_clients() {
+    use hearth_protocol::files::{DOWNLOAD_WINDOW, UPLOAD_WINDOW};
+    // One sentence, so a paragraph rewrapped across the numbers fails here too.
+    let doc = doc().split_whitespace().collect::<Vec<_>>().join(" ");
+    let sentence = format!(
+        "Hearth's client sends {UPLOAD_WINDOW} upload chunks or {DOWNLOAD_WINDOW} download chunks ahead"
+    );
+    assert!(
+        doc.contains(&sentence),
+        "PROTOCOL.md should say: {sentence}"
+    );
+}
+
 fn reencode_reply(env: &Envelope) -> Option<Value> {
     macro_rules! try_each {
         ($($variant:ident($ty:ty)),* $(,)?) => {
