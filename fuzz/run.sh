@@ -15,7 +15,8 @@ cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 
 # LeakSanitizer checks every target, after each input and at exit, except for one known false
 # report that lsan.supp explains (a fully read tokio::io::duplex buffer).
-export LSAN_OPTIONS="suppressions=$PWD/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+# Quoted for the sanitizers' option parser, so a path with a space or a colon stays one value.
+export LSAN_OPTIONS="suppressions='$PWD/lsan.supp'${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 python3 seeds.py
 cargo +nightly fuzz build --debug-assertions

@@ -31,6 +31,8 @@
 #        HOSTING=1 [FRIENDS=4] scripts/measure-app.sh [RUNS]
 #        WEBDRIVER=1 scripts/measure-app.sh [RUNS]
 set -euo pipefail
+# SMAPS_DIR as the caller meant it, before the cd below.
+if [ -n "${SMAPS_DIR:-}" ]; then mkdir -p "$SMAPS_DIR" && SMAPS_DIR=$(cd "$SMAPS_DIR" && pwd); fi
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
@@ -105,6 +107,7 @@ measure() {
         total=$((total + ${pss:-0}))
         report+=" $name=$(((${pss:-0} + 512) / 1024))MiB"
         echo "$run $name ${pss:-0}" >> "$PROCS"
+        # A process may end between the listing and the copy: then there is nothing to save.
         [ -z "${SMAPS_DIR:-}" ] || cp /proc/"$pid"/smaps "$SMAPS_DIR/run$run-$name.smaps" 2>/dev/null || true
     done
     # Rounded to the nearest MiB, as the medians are.

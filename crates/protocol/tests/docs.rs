@@ -56,7 +56,6 @@ fn every_type_and_code_is_documented() {
     }
 }
 
-/// Re-encodes a documented reply as the request type whose reply it is.
 #[test]
 fn the_documented_transfer_windows_are_the_clients() {
     use hearth_protocol::files::{DOWNLOAD_WINDOW, UPLOAD_WINDOW};
@@ -71,6 +70,7 @@ fn the_documented_transfer_windows_are_the_clients() {
     );
 }
 
+/// Re-encodes a documented reply as the request type whose reply it is.
 fn reencode_reply(env: &Envelope) -> Option<Value> {
     macro_rules! try_each {
         ($($variant:ident($ty:ty)),* $(,)?) => {

@@ -22,8 +22,9 @@ use crate::outcome::{Handled, Refusal};
 
 /// Most `upload_chunk` requests written in one blocking call. The answers of
 /// a batch go out together, so it stays below the window of chunks a client
-/// keeps in flight (`hearth_client::transfer::UPLOAD_WINDOW`).
+/// keeps in flight ([`hearth_protocol::files::UPLOAD_WINDOW`]).
 const UPLOAD_BATCH: usize = 8;
+const _: () = assert!(UPLOAD_BATCH < hearth_protocol::files::UPLOAD_WINDOW);
 
 /// Handles one frame body. An `upload_chunk` takes along the chunks right
 /// behind it that have already arrived (`ready` gives the next frame only if

@@ -91,8 +91,14 @@ impl Drop for Checkpointer {
 /// (`wal_checkpoint(TRUNCATE)`), on the store's own connection. The checkpoint
 /// thread may be copying at that moment (SQLite then answers "busy" at once
 /// instead of waiting), so it retries for up to 5 s. Returns whether the log
-/// was emptied.
+/// was emptied. Never inside a transaction: SQLite refuses a checkpoint there
+/// ("database table is locked"), which is why [`crate::Store::transaction`]
+/// must not wrap the methods that call this.
 pub(crate) fn truncate_log(conn: &Connection) -> Result<bool> {
+    debug_assert!(
+        conn.is_autocommit(),
+        "the log cannot be emptied inside a transaction"
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
         // The row is (busy, log pages, checkpointed pages).

@@ -12,7 +12,8 @@ use crate::error::Result;
 /// Runs `work` inside one transaction on `conn`: committed when it returns
 /// `Ok`, rolled back when it (or the commit) fails or panics. Called while a
 /// transaction is already open (inside [`crate::Store::transaction`]), `work`
-/// simply joins it, and the outer transaction commits or rolls back all of it.
+/// simply joins it and the outer transaction commits or rolls back all of it,
+/// so a failure here must reach the outer work's result (see there).
 pub(crate) fn in_transaction<T>(
     conn: &Connection,
     work: impl FnOnce(&Connection) -> Result<T>,

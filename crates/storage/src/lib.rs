@@ -129,6 +129,12 @@ impl Store {
     /// together when it or the commit fails. No other caller's statements come
     /// in between. Several changes that belong together (a login's device,
     /// session and audit rows) so cost one commit instead of one each.
+    ///
+    /// A method called inside joins the transaction and does not roll back on
+    /// its own: when one fails, return its error so that all of `work` rolls
+    /// back (catching it and going on would commit the failed method's partial
+    /// changes). [`Store::delete_message`] and [`Store::checkpoint`] empty the
+    /// WAL, which SQLite refuses inside a transaction: never call them in here.
     pub fn transaction<T>(&self, work: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
         let conn = self.conn();
         hot_tx::in_transaction(&conn, |_| work(self))

@@ -130,8 +130,8 @@ fn a_panic_inside_rolls_back_and_leaves_the_store_usable() {
     }));
     assert!(panicked.is_err());
     assert!(audited(&store).is_empty(), "rolled back while unwinding");
-    // Not stuck inside the abandoned transaction: this commits on its own and
-    // survives reopening the file.
+    // Not stuck inside the abandoned transaction: this commits on its own, and
+    // a new transaction begins and commits.
     audit(&store, "after").unwrap();
     store
         .transaction(|store| audit(store, "in a new transaction"))

@@ -200,18 +200,25 @@ async fn finish<R: Request<Reply = UploadProgress>>(
     let shared = Arc::clone(&conn.shared);
     let (owner, size) = (done.owner, done.announce.size);
     let kept = in_span(move || {
-        let config = &shared.config;
-        let meta = files::keep(
-            &done,
-            &shared.disk,
-            &shared.store,
-            config.files_quota_bytes,
-            config.max_image_pixels,
-        );
+        let meta = files::keep(&done, &shared.disk, shared.config.max_image_pixels);
         (done, meta)
     })
     .await;
     let (done, meta) = kept?;
+    // The row and any eviction are a trip to the database like any other
+    // (gated by `Shared::db`); the disk work before it held no permit.
+    let meta = match meta {
+        Ok(meta) => {
+            let shared = Arc::clone(&conn.shared);
+            let (sha256, quota) = (meta.sha256.clone(), shared.config.files_quota_bytes);
+            conn.shared
+                .db(move |store| files::record(store, &shared.disk, &sha256, size, quota))
+                .await
+                .map(|()| meta)
+                .map_err(|e| UploadError::Storage(e.to_string()))
+        }
+        Err(e) => Err(e),
+    };
     let meta = match meta {
         Ok(meta) => meta,
         Err(e) => {

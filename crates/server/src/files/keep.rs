@@ -7,13 +7,13 @@ use time::OffsetDateTime;
 
 use super::{inspect, Done, FileDisk, UploadError};
 
-/// Keeps the bytes of `done` and returns what its message will carry.
-/// Blocking (file I/O, image decoding, SQLite).
+/// Keeps the bytes of `done` on disk and returns what its message will carry:
+/// checks the hash, sniffs the type, makes the thumbnail, moves the file into
+/// place. Blocking (file I/O, image decoding), and no database: [`record`]
+/// follows, as a trip to the database of its own.
 pub(crate) fn keep<T>(
     done: &Done<T>,
     disk: &FileDisk,
-    store: &Store,
-    quota: u64,
     max_pixels: u64,
 ) -> Result<FileMeta, UploadError> {
     let announce = &done.announce;
@@ -26,11 +26,6 @@ pub(crate) fn keep<T>(
     }
     let found = inspect(&done.partial, max_pixels)?;
     disk.keep(&done.partial, &announce.sha256, found.thumbnail.as_deref())?;
-    let storage = |e: hearth_storage::StorageError| UploadError::Storage(e.to_string());
-    store
-        .put_blob(&announce.sha256, announce.size, OffsetDateTime::now_utc())
-        .map_err(storage)?;
-    evict(disk, store, quota, &announce.sha256).map_err(storage)?;
     Ok(FileMeta {
         name: announce.name.clone(),
         size: announce.size,
@@ -38,6 +33,21 @@ pub(crate) fn keep<T>(
         sha256: announce.sha256.clone(),
         image: found.image,
     })
+}
+
+/// Records kept content of `size` bytes under `sha256`, then evicts the
+/// oldest content while the files take more than `quota`. Blocking (SQLite,
+/// deleting files). A stop before it leaves an unrecorded file on disk, which
+/// the next start sweeps away.
+pub(crate) fn record(
+    store: &Store,
+    disk: &FileDisk,
+    sha256: &str,
+    size: u64,
+    quota: u64,
+) -> Result<(), hearth_storage::StorageError> {
+    store.put_blob(sha256, size, OffsetDateTime::now_utc())?;
+    evict(disk, store, quota, sha256)
 }
 
 /// Deletes the oldest content, except `keep`, until the total fits `quota`.
