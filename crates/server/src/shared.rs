@@ -165,11 +165,9 @@ impl Shared {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::time::Duration;
-
-    use std::sync::atomic::AtomicBool;
 
     use tokio::sync::mpsc;
     use tokio_util::sync::CancellationToken;

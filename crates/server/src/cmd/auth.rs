@@ -133,49 +133,47 @@ impl Handle for Login {
                 let Some(user) = check_password(conn, &username, password).await? else {
                     return Err(failed_login(conn, &username).await);
                 };
+                // After the hash: it takes a while.
                 let now = OffsetDateTime::now_utc();
-                conn.shared.throttle().success(ip, &user.key);
-                if let Some(refusal) = kicked_refusal(&user, now) {
-                    return Err(refusal);
-                }
-                let admission = Admission {
-                    user: user.clone(),
-                    used_device: None,
-                    issue,
-                    peer: conn.peer,
-                    now,
+                let admitted = match kicked_refusal(&user, now) {
+                    Some(refusal) => Err(refusal),
+                    None => {
+                        let admission = Admission {
+                            user: user.clone(),
+                            used_device: None,
+                            issue,
+                            peer: conn.peer,
+                            now,
+                        };
+                        conn.shared
+                            .db(move |store| store.transaction(|store| admit(store, admission)))
+                            .await
+                            .map_err(Refusal::internal)
+                    }
                 };
-                let admitted = conn
-                    .shared
-                    .db(move |store| store.transaction(|store| admit(store, admission)))
-                    .await
-                    .map_err(Refusal::internal)?;
                 (user, admitted)
             }
             (None, Some(token)) => {
                 let now = OffsetDateTime::now_utc();
                 match token_login(conn, &username, &token, issue, now).await? {
-                    TokenLogin::Admitted(user, admitted) => {
-                        conn.shared.throttle().success(ip, &user.key);
-                        (user, admitted)
-                    }
-                    TokenLogin::Kicked(user, refusal) => {
-                        conn.shared.throttle().success(ip, &user.key);
-                        return Err(refusal);
-                    }
+                    TokenLogin::Admitted(user, admitted) => (user, Ok(admitted)),
+                    TokenLogin::Kicked(user, refusal) => (user, Err(refusal)),
                     TokenLogin::RevokedByKick(refusal) => return Err(refusal),
                     TokenLogin::Refused => return Err(failed_login(conn, &username).await),
                 }
             }
             (None, None) => return Err(failed_login(conn, &username).await),
         };
+        // The credentials were right: the throttle forgets this address's
+        // failures, whether or not a kick then refuses the login.
+        conn.shared.throttle().success(ip, &user.key);
         let Admitted {
             row,
             issued,
             audited,
             unread,
             device_id,
-        } = admitted;
+        } = admitted?;
         for (kind, written) in audited {
             audit::log_failure(kind, written);
         }
