@@ -16,6 +16,9 @@
 # taken 5 s after the app shows every friend's lines, summed the same way (the app and what it
 # started: not the driver, not the friends). Hosting announces the room on the LAN, so each run
 # happens in a network namespace of its own with only loopback, as scripts/desktop-e2e.sh does.
+# STAGES=1 (with HOSTING): also the memory 5 s after each step on the way there (the start
+# screen, the host form, the host panel, the lobby, the room, the friends' lines), per run and
+# as medians, to tell which step costs what.
 # WEBDRIVER=1 (without HOSTING): the idle start screen, under the same automation, so what
 # WebDriver itself adds to the app is known (no first paint in either: the driver starts it).
 #
@@ -25,10 +28,10 @@
 # makes, as scripts/test.sh builds it),
 # HEARTH_CLI the hearth-cli HOSTING=1 uses (default: the debug one `cargo build` makes).
 # With SMAPS_DIR=DIR, each measured process's /proc/PID/smaps is saved there too
-# (runN-NAME.smaps), for scripts/smaps-breakdown.py to say what the PSS is made of.
+# (runN-NAME.smaps; after a step, runN-STEP-NAME.smaps), for scripts/smaps-breakdown.py to say what the PSS is made of.
 # Heavy on a busy machine: run it quiet, never in CI.
 # Usage: scripts/measure-app.sh [RUNS]
-#        HOSTING=1 [FRIENDS=4] scripts/measure-app.sh [RUNS]
+#        HOSTING=1 [FRIENDS=4] [STAGES=1] scripts/measure-app.sh [RUNS]
 #        WEBDRIVER=1 scripts/measure-app.sh [RUNS]
 set -euo pipefail
 # SMAPS_DIR as the caller meant it, before the cd below.
@@ -83,13 +86,14 @@ stop_run() {
     [ -z "$HOME_DIR" ] || rm -rf "$HOME_DIR"
     SESSION="" XVFB="" NETNS="" HOME_DIR=""
 }
-trap 'stop_run; rm -f "${RESULTS:-}" "${PROCS:-}" "${PAINTS:-}"' EXIT
+trap 'stop_run; rm -f "${RESULTS:-}" "${PROCS:-}" "${PAINTS:-}" "${STEPS:-}"' EXIT
 trap 'exit 130' INT TERM
 
-# measure RUN LABEL: sums the PSS of the app (the process under $SESSION running $APP) and
-# its descendants; prints the run, appends to $RESULTS and $PROCS.
+# measure RUN LABEL [STEP]: sums the PSS of the app (the process under $SESSION running $APP)
+# and its descendants; prints the run, appends to $RESULTS and $PROCS, or with STEP (a step on
+# the way, STAGES=1) to $STEPS.
 measure() {
-    local run=$1 label=$2 app_pid="" total=0 name pss pid exe report=""
+    local run=$1 label=$2 step=${3:-} app_pid="" total=0 name pss pid exe report=""
     # By its executable: matching by command line could pick another program whose path starts
     # the same (such as hearth-bench); under WebDriver the app is WebKitWebDriver's child.
     exe=$(readlink -f "$APP")
@@ -106,13 +110,13 @@ measure() {
         name=$(basename "$(readlink /proc/"$pid"/exe 2>/dev/null || cat /proc/"$pid"/comm 2>/dev/null || echo "?")")
         total=$((total + ${pss:-0}))
         report+=" $name=$(((${pss:-0} + 512) / 1024))MiB"
-        echo "$run $name ${pss:-0}" >> "$PROCS"
+        [ -n "$step" ] || echo "$run $name ${pss:-0}" >> "$PROCS"
         # A process may end between the listing and the copy: then there is nothing to save.
-        [ -z "${SMAPS_DIR:-}" ] || cp /proc/"$pid"/smaps "$SMAPS_DIR/run$run-$name.smaps" 2>/dev/null || true
+        [ -z "${SMAPS_DIR:-}" ] || cp /proc/"$pid"/smaps "$SMAPS_DIR/run$run${step:+-$step}-$name.smaps" 2>/dev/null || true
     done
     # Rounded to the nearest MiB, as the medians are.
     echo "run $run: $label; PSS total $(((total + 512) / 1024)) MiB:$report"
-    echo "$run $total" >> "$RESULTS"
+    if [ -n "$step" ]; then echo "$run $step $total" >> "$STEPS"; else echo "$run $total" >> "$RESULTS"; fi
 }
 
 # The default mode: the app started as from the desktop, the first paint timed from its start.
@@ -169,13 +173,19 @@ driven_run() {
     DISPLAY=":$display" XDG_DATA_HOME="$HOME_DIR/data" XDG_CONFIG_HOME="$HOME_DIR/config" \
         XDG_CACHE_HOME="$HOME_DIR/cache" HEARTH_APP="$APP" HEARTH_CLI="$CLI" \
         TAURI_DRIVER="$(command -v tauri-driver)" MEASURE_DIR="$HOME_DIR" FRIENDS="$FRIENDS" \
-        MEASURE_MODE="$DRIVEN" \
+        MEASURE_MODE="$DRIVEN" MEASURE_STEPS="${STAGES:-0}" \
         setsid ip netns exec "$NETNS" dbus-run-session -- node ui/e2e-tauri/measure-hosting.mjs \
         > "$HOME_DIR/driver.log" 2>&1 &
     # Its own process group, as in one_run (`ip netns exec` execs what it runs).
     SESSION=$!
     for _ in $(seq 1800); do
         if [ -e "$HOME_DIR/ready" ]; then ready=$((($(date +%s%N) - start) / 1000000)); break; fi
+        if [ -e "$HOME_DIR/step" ]; then
+            # A step on the way (STAGES=1): measured as the end is, then the driver goes on.
+            sleep 5
+            measure "$run" "after step $(cat "$HOME_DIR/step")" "$(cat "$HOME_DIR/step")" || status=1
+            rm -f "$HOME_DIR/step"
+        fi
         kill -0 "$SESSION" 2>/dev/null || break
         sleep 0.1
     done
@@ -194,7 +204,7 @@ driven_run() {
     if [ "$status" != 0 ]; then
         FAILED=$((FAILED + 1))
         # A measurement taken before the failure does not count.
-        sed -i "/^$run /d" "$RESULTS" "$PROCS"
+        sed -i "/^$run /d" "$RESULTS" "$PROCS" "$STEPS"
         echo "run $run failed; the driver said:"
         tail -n 40 "$HOME_DIR/driver.log"
     fi
@@ -211,6 +221,7 @@ free_display() {
 RESULTS=$(mktemp)
 PROCS=$(mktemp)
 PAINTS=$(mktemp)
+STEPS=$(mktemp)
 FAILED=0
 case $MODE in
     hosting) LABEL="hosting, $FRIENDS friends connected, under WebDriver" DRIVEN=hosting ;;
@@ -221,7 +232,7 @@ echo "app: $APP; cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xarg
 for run in $(seq "$RUNS"); do
     if [ "$MODE" = idle ]; then one_run "$run"; else driven_run "$run"; fi
 done
-python3 - "$RESULTS" "$PROCS" "$PAINTS" "$LABEL" <<'EOF'
+python3 - "$RESULTS" "$PROCS" "$PAINTS" "$LABEL" "$STEPS" <<'EOF'
 import collections, statistics, sys
 totals = [int(l.split()[1]) for l in open(sys.argv[1]) if l.strip()]
 paints = [int(l.split()[1]) for l in open(sys.argv[3]) if l.strip()]
@@ -235,6 +246,13 @@ if not totals:
 paint = f"first paint {statistics.median(paints):.0f} ms, " if paints else ""
 each = ", ".join(f"{n} {statistics.median(v.values()) / 1024:.0f} MiB" for n, v in procs.items())
 print(f"median of {len(totals)} ({sys.argv[4]}): {paint}PSS {statistics.median(totals) / 1024:.0f} MiB: {each}")
+steps = collections.defaultdict(list)  # in the order the steps came
+for l in open(sys.argv[5]):
+    if l.strip():
+        run, step, kib = l.split()
+        steps[step].append(int(kib))
+for step, kib in steps.items():
+    print(f"  after step {step}: PSS {statistics.median(kib) / 1024:.1f} MiB (median of {len(kib)})")
 EOF
-rm -f "$RESULTS" "$PROCS" "$PAINTS"
+rm -f "$RESULTS" "$PROCS" "$PAINTS" "$STEPS"
 [ "$FAILED" = 0 ] || { echo "$FAILED run(s) failed" >&2; exit 1; }

@@ -3,12 +3,16 @@
 
 Groups the mappings by what backs them (a file's name, the heap, the stack, or anonymous
 memory) and prints each group's PSS and its private dirty part in MiB, largest first.
-scripts/measure-app.sh saves the files with SMAPS_DIR=DIR.
+scripts/measure-app.sh saves the files with SMAPS_DIR=DIR. With --diff, what grew (or shrank)
+from one file to the next, per group, largest change first: say, a process after two steps of
+`STAGES=1 HOSTING=1 scripts/measure-app.sh`.
 
 Usage: scripts/smaps-breakdown.py FILE.smaps [LIMIT]
+       scripts/smaps-breakdown.py --diff BEFORE.smaps AFTER.smaps [LIMIT]
 """
 
 import re
+import signal
 import sys
 from collections import defaultdict
 
@@ -41,12 +45,35 @@ def breakdown(lines):
     return sums
 
 
+def read(path: str) -> dict:
+    """The breakdown of one saved smaps file."""
+    with open(path, encoding="utf-8", errors="replace") as smaps:
+        return breakdown(smaps)
+
+
+def diff(before_path: str, after_path: str, limit: int) -> None:
+    """Prints the change per group from one smaps file to another, largest first."""
+    before, after = read(before_path), read(after_path)
+    change = {
+        group: [after.get(group, [0, 0])[i] - before.get(group, [0, 0])[i] for i in (0, 1)]
+        for group in before.keys() | after.keys()
+    }
+    total = sum(pss for pss, _ in change.values())
+    print(f"{'MiB PSS':>8} {'dirty':>6}  {before_path} -> {after_path} (total {total / 1024:+.1f} MiB)")
+    ranked = sorted(change.items(), key=lambda item: -abs(item[1][0]))
+    for group, (pss, dirty) in ranked[:limit]:
+        if pss:
+            print(f"{pss / 1024:+8.2f} {dirty / 1024:+6.2f}  {group}")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--diff"] and len(sys.argv) in (4, 5):
+        diff(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) == 5 else 20)
+        return
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     limit = int(sys.argv[2]) if len(sys.argv) == 3 else 20
-    with open(sys.argv[1], encoding="utf-8", errors="replace") as smaps:
-        sums = breakdown(smaps)
+    sums = read(sys.argv[1])
     total = sum(pss for pss, _ in sums.values())
     print(f"{'MiB PSS':>8} {'dirty':>6}  {sys.argv[1]} (total {total / 1024:.1f} MiB)")
     ranked = sorted(sums.items(), key=lambda item: -item[1][0])
@@ -58,4 +85,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # Quietly, when the output is cut short (| head).
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     main()

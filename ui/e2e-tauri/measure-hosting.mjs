@@ -8,6 +8,11 @@
 //   MEASURE_MODE=idle: the start screen, as the script's default mode measures it without
 //       WebDriver, so the automation's own cost is known.
 //
+// With MEASURE_STEPS=1 (STAGES=1 in the script) it also stops after each step on the way (the
+// start screen, the host form, the host panel, the lobby, the room, the friends' lines): it
+// writes the step's name to MEASURE_DIR/step and goes on once the script has measured and
+// removed that file.
+//
 // When ready it writes MEASURE_DIR/ready and keeps everything running (the friends stay
 // connected) until MEASURE_DIR/done appears: the script measures in between. Then it ends
 // the WebDriver session (which closes the app), the friends and the driver.
@@ -15,7 +20,7 @@
 // Run it through scripts/measure-app.sh (HOSTING=1 or WEBDRIVER=1), which provides Xvfb, a
 // D-Bus session and a network namespace with only loopback, kills whatever is left and
 // measures. Environment: HEARTH_APP, HEARTH_CLI, TAURI_DRIVER, MEASURE_DIR, MEASURE_MODE,
-// FRIENDS, DISPLAY. The app gets the environment as it is: unlike run.mjs it sets no
+// FRIENDS, MEASURE_STEPS, DISPLAY. The app gets the environment as it is: unlike run.mjs it sets no
 // WEBKIT_* variables, so it starts as in the script's idle mode.
 
 import { spawn } from 'node:child_process';
@@ -37,6 +42,9 @@ const DRIVER = process.env.TAURI_DRIVER ?? 'tauri-driver';
 const FRIENDS = Number(process.env.FRIENDS ?? 4);
 // How long the state is held at most, should the script never say it is done.
 const HOLD_MS = 10 * 60_000;
+const STEPS = process.env.MEASURE_STEPS === '1';
+// How long the script may take to measure a step.
+const STEP_MS = 60_000;
 
 const log = (...a) => console.log('[measure]', ...a);
 const children = [];
@@ -49,6 +57,7 @@ async function main() {
     await wd.start(APP);
     const host = await wd.waitFor('the start screen', js(`return byRole('button', 're:Host a room');`), [], 60_000);
     if (MODE === 'hosting') {
+      await step('start');
       const friends = await hostWithFriends(wd, host);
       await hold(() => {
         // A friend that dropped out would make the numbers those of a smaller party.
@@ -71,15 +80,19 @@ async function main() {
 async function hostWithFriends(wd, host) {
   // Host as the owner, then into the lobby and a room of the owner's.
   await wd.click(host);
+  await step('host-form');
   const roomPort = await freePort();
   const code = await startHosting(wd, { name: 'owner', password: 'pass1234', port: roomPort });
   if (!/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/.test(code ?? '')) throw new Error(`no join code shown: ${code}`);
   log('hosting on', roomPort, 'with code', code);
+  await step('host-panel');
   await wd.click(await wd.exec(js(`return byRole('button', 're:Open the lobby');`)));
   await wd.waitFor('the lobby', js(`return byRole('heading', 'Lobby');`));
+  await step('lobby');
   await wd.fill(await wd.waitFor('room name field', js(`return byLabel('New room name') ?? document.querySelector('input[aria-label="New room name"]');`)), 'games');
   await wd.click(await wd.exec(js(`return byRole('button', 'Create room');`)));
   await wd.waitFor('the room', js(`return byRole('heading', '# games');`));
+  await step('room');
 
   // The friends join at once, as at a LAN party; each keeps its own known-hosts file.
   const friends = [];
@@ -115,7 +128,22 @@ async function hostWithFriends(wd, host) {
       throw new Error(`${e.message}\n${friends.map((f) => `${f.name} said:\n${f.out()}`).join('\n')}`);
     });
   log(`${FRIENDS} friends connected, ${said.length} lines in #games`);
+  await step('friends');
   return friends;
+}
+
+/** With MEASURE_STEPS=1: has the script measure the app after step `name`, and waits for it. */
+async function step(name) {
+  if (!STEPS) return;
+  const file = path.join(DIR, 'step');
+  // Whole or not at all: the script polls for it.
+  fs.writeFileSync(`${file}.new`, name);
+  fs.renameSync(`${file}.new`, file);
+  const deadline = Date.now() + STEP_MS;
+  while (fs.existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`the script never measured step ${name}`);
+    await sleep(100);
+  }
 }
 
 /** Says it is ready, then waits for MEASURE_DIR/done, running `check` meanwhile. */
