@@ -4,8 +4,8 @@
 //! the room announced on the LAN (`hearth-discovery`), a live connected count, the
 //! self-check (`host_check`), and a clean stop.
 
+use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
-
 use std::sync::Arc;
 
 use hearth_client::{ClientError, ErrorCode as ServerCode, ServerAddr, Trust};
@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 
 use crate::error::{AppCode, CmdResult, CommandError};
 use crate::ipc::{
-    HearthEvent, HostAddress, HostCheckArgs, HostInfo, HostStartArgs, HostStarted, Session,
+    HearthEvent, HostAddress, HostCheckArgs, HostInfo, HostStartArgs, HostStarted, JoinQr, Session,
 };
 use crate::state::{Core, HostSlot, TaskGuard};
 
@@ -89,21 +89,42 @@ fn join_link(addresses: &[HostAddress], port: u16, code: &str) -> String {
     format!("{}://{addr}/{code}", hearth_client::link::SCHEME)
 }
 
-/// The join link as a QR code: an SVG document, black modules on white with a quiet zone.
-pub fn qr_svg(link: &str) -> String {
-    match qrcode::QrCode::new(link.as_bytes()) {
-        Ok(code) => code
-            .render::<qrcode::render::svg::Color<'_>>()
-            .min_dimensions(200, 200)
-            .dark_color(qrcode::render::svg::Color("#000000"))
-            .light_color(qrcode::render::svg::Color("#ffffff"))
-            .build(),
+/// The join link as a QR code for the UI to draw: its modules as SVG path data, each run of
+/// dark modules in a row one rectangle (see [`JoinQr`]). Data rather than an SVG document, so
+/// that the web process draws it as inline SVG instead of parsing an image with libxml2 in an
+/// SVG page of its own (1.7 MiB, docs/PERFORMANCE.md).
+pub fn join_qr(link: &str) -> Option<JoinQr> {
+    let code = match qrcode::QrCode::new(link.as_bytes()) {
+        Ok(code) => code,
         // A join link is far below a QR code's capacity; never reached.
         Err(e) => {
             log::warn!("no QR code for the join link: {e}");
-            String::new()
+            return None;
+        }
+    };
+    let width = code.width();
+    let modules = code.to_colors();
+    let mut dark_path = String::new();
+    for (y, row) in modules.chunks(width).enumerate() {
+        let mut x = 0;
+        while x < width {
+            let start = x;
+            while x < width && row[x] == qrcode::Color::Dark {
+                x += 1;
+            }
+            if x > start {
+                let n = x - start;
+                // Writing to a String cannot fail.
+                let _ = write!(dark_path, "M{start} {y}h{n}v1h-{n}z");
+            } else {
+                x += 1;
+            }
         }
     }
+    Some(JoinQr {
+        width: u32::try_from(width).ok()?,
+        dark_path,
+    })
 }
 
 /// The room name: the one given, else "USERNAME's room"; `invalid_input` when it cannot
@@ -231,7 +252,7 @@ impl Core {
         let announcer = self.announce(&room_name, port, server.join_code());
         let link = join_link(&addresses, port, &code);
         let info = HostInfo {
-            join_qr_svg: qr_svg(&link),
+            join_qr: join_qr(&link),
             join_link: link,
             addresses,
             port,
@@ -406,6 +427,89 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The modules `dark_path` draws, read back: each run must be `M{x} {y}h{n}v1h-{n}z`
+    /// inside the square, and no module drawn twice.
+    fn modules_of(qr: &JoinQr) -> Vec<Vec<bool>> {
+        let width = qr.width as usize;
+        let mut grid = vec![vec![false; width]; width];
+        for run in qr.dark_path.split('M').skip(1) {
+            let (at, rest) = run.split_once('h').expect("M{x} {y}h");
+            let (x, y) = at.split_once(' ').expect("{x} {y}");
+            let n = rest.split_once('v').expect("h{n}v").0;
+            let [x, y, n] = [x, y, n].map(|v| v.parse::<usize>().expect("a number"));
+            assert_eq!(run, format!("{x} {y}h{n}v1h-{n}z"));
+            assert!(
+                n > 0 && x + n <= width && y < width,
+                "{run} outside {width}"
+            );
+            for module in &mut grid[y][x..x + n] {
+                assert!(!*module, "drawn twice: {run}");
+                *module = true;
+            }
+        }
+        grid
+    }
+
+    #[test]
+    fn the_join_qr_scans_back_to_the_link() {
+        let link = "hearth://192.168.1.20:7878/ABCD-EFGH-JKMN-PQRS";
+        let qr = join_qr(link).expect("a join link fits a QR code");
+        let grid = modules_of(&qr);
+        // Every module as the encoder made it, none lost in the path...
+        let encoded = qrcode::QrCode::new(link.as_bytes()).expect("encodes");
+        let width = encoded.width();
+        let expected: Vec<Vec<bool>> = encoded
+            .to_colors()
+            .chunks(width)
+            .map(|row| row.iter().map(|&c| c == qrcode::Color::Dark).collect())
+            .collect();
+        assert_eq!(grid, expected);
+        // ...and the right way round: a reader finds the link in it (error correction would
+        // hide a few wrong modules, hence the comparison above).
+        // As a camera sees the panel: light around the code, 4 pixels per module.
+        const MARGIN: usize = 4;
+        const SCALE: usize = 4;
+        let side = (grid.len() + 2 * MARGIN) * SCALE;
+        let mut image = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
+            let module = |p: usize| (p / SCALE).checked_sub(MARGIN);
+            match (module(x), module(y)) {
+                (Some(mx), Some(my)) if grid.get(my).and_then(|row| row.get(mx)) == Some(&true) => {
+                    0
+                }
+                _ => 255,
+            }
+        });
+        let grids = image.detect_grids();
+        assert_eq!(grids.len(), 1, "one QR code found");
+        let (_, content) = grids[0].decode().expect("it decodes");
+        assert_eq!(content, link);
+    }
+
+    #[test]
+    fn runs_of_dark_modules_are_drawn_whole() {
+        let qr = join_qr("hearth://10.0.0.5:7878/ABCD-EFGH-JKMN-PQRS").expect("encodes");
+        // A run never ends where the next one in its row starts: adjacent runs are one.
+        let runs: Vec<(usize, usize, usize)> = qr
+            .dark_path
+            .split('M')
+            .skip(1)
+            .map(|run| {
+                let nums: Vec<usize> = run
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.parse().expect("a number"))
+                    .collect();
+                (nums[0], nums[1], nums[2])
+            })
+            .collect();
+        for pair in runs.windows(2) {
+            let ((x, y, n), (next_x, next_y, _)) = (pair[0], pair[1]);
+            assert!(y < next_y || (y == next_y && x + n < next_x), "{pair:?}");
+        }
+        // The top left finder's first row is the first run: seven dark modules.
+        assert_eq!(runs[0], (0, 0, 7));
+    }
 
     #[test]
     fn links_use_the_first_lan_address() {

@@ -47,8 +47,20 @@ pub struct HostInfo {
     /// Whether the room is announced on the LAN (mDNS and UDP beacons); when not, friends
     /// join by address.
     pub announcing: bool,
-    /// The join link as a QR code: a complete SVG document (black on white).
-    pub join_qr_svg: String,
+    /// The join link as a QR code, for the UI to draw (`null` only if the link could not be
+    /// encoded, which a join link never is).
+    pub join_qr: Option<JoinQr>,
+}
+
+/// A QR code as data, not markup: the UI draws it as an inline SVG `<path>`, dark modules on
+/// a light square that leaves the quiet zone scanners need around them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct JoinQr {
+    /// Modules per side, without the quiet zone.
+    pub width: u32,
+    /// SVG path data of the dark modules, one unit per module, origin at the top left module:
+    /// each run of dark modules in a row is one `M{x} {y}h{n}v1h-{n}z`.
+    pub dark_path: String,
 }
 
 /// `host_check` arguments.

@@ -167,7 +167,10 @@ async function hostTheRoom(host) {
   await wd.click(await wd.waitFor('the start screen', js(`return byRole('button', 're:Host a room');`), [], 30_000));
   const code = await page.startHosting(wd, { name: 'zed', password: 'zedpass12', port: ROOM_PORT, roomName: ROOM_NAME });
   assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
-  await wd.waitFor('the QR code', js(`return document.querySelector('[data-testid=host-qr]')?.naturalWidth > 0;`));
+  await wd.waitFor('the QR code', js(`
+    const qr = document.querySelector('[data-testid=host-qr]');
+    return qr?.getBoundingClientRect().width >= 148 && /^(M\\d+ \\d+h\\d+v1h-\\d+z)+$/.test(qr.querySelector('path')?.getAttribute('d') ?? '');
+  `));
   // The self-check ran and found the LAN adapter it announces on.
   await wd.waitFor('the self-check', js(`
     return [...document.querySelectorAll('[data-testid=host-finding]')].some((f) => f.dataset.code === 'lan_ready' && norm(f.textContent).includes('lan0 (10.77.0.1)'));

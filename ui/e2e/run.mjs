@@ -446,8 +446,11 @@ test('host panel: room name, QR code, announcement, network check, both themes',
   await page.getByTestId('host-room').getByText('Friday LAN party').waitFor();
   await page.getByText('Friends on your network see “Friday LAN party” in their Join list.').waitFor();
   const qr = page.getByTestId('host-qr');
-  assert.equal(await qr.getAttribute('alt'), `QR code of the join link ${(await mock('state')).host.join_link}`);
-  await until(() => qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR image decoded');
+  const hostState = (await mock('state')).host;
+  assert.equal(await qr.getAttribute('aria-label'), `QR code of the join link ${hostState.join_link}`);
+  assert.equal(await qr.locator('path').getAttribute('d'), hostState.join_qr.dark_path);
+  const qrBox = await qr.boundingBox();
+  assert.ok(qrBox && qrBox.width >= 148 && qrBox.height >= 148, `the QR code is drawn at its size: ${JSON.stringify(qrBox)}`);
   const checks = page.getByTestId('host-checks');
   const findings = checks.getByTestId('host-finding');
   await until(async () => (await findings.count()) > 0, 'the network check');

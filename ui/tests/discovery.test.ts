@@ -315,19 +315,30 @@ describe('Host panel: room, QR code and network check', () => {
       await hearth.hostStart({ username: 'owner', password: 'pass1234', room_name });
     });
 
-  it('shows the room name, that it is announced, and the join link as a QR image (never as markup)', async () => {
+  it('shows the room name, that it is announced, and the join link as a QR code drawn from data (never inserted as markup)', async () => {
     const { hearth } = await hosting();
     const host = hearth.app.host!;
     expect(screen.getByTestId('host-room')).toHaveTextContent('LAN night');
     expect(screen.getByTestId('host-announcing')).toHaveTextContent('Friends on your network see “LAN night” in their Join list.');
     const qr = screen.getByTestId('host-qr');
-    expect(qr.tagName).toBe('IMG');
+    expect(qr.tagName.toLowerCase()).toBe('svg');
     expect(qr).toHaveAccessibleName(`QR code of the join link ${host.join_link}`);
-    const src = qr.getAttribute('src')!;
-    expect(src.startsWith('data:image/svg+xml;charset=utf-8,')).toBe(true);
-    expect(decodeURIComponent(src.slice(src.indexOf(',') + 1))).toBe(host.join_qr_svg);
-    // the SVG is not in the page as elements
-    expect(document.querySelector('main svg path[fill="#000000"]')).toBeNull();
+    // The modules with four light ones around them, dark on light whatever the theme.
+    const side = host.join_qr!.width + 8;
+    expect(qr.getAttribute('viewBox')).toBe(`-4 -4 ${side} ${side}`);
+    expect(qr.querySelector('rect')).toHaveAttribute('fill', '#ffffff');
+    const path = qr.querySelector('path')!;
+    expect(path.getAttribute('d')).toBe(host.join_qr!.dark_path);
+    expect(path.getAttribute('fill')).toBe('#000000');
+  });
+
+  it('draws the QR code from data only: markup in it stays text in an attribute', async () => {
+    const { hearth } = await hosting();
+    const sneaky = '"/><image href="x" onerror="alert(1)"/><path d="';
+    hearth.app.host = { ...hearth.app.host!, join_qr: { width: 21, dark_path: sneaky } };
+    await waitFor(() => expect(screen.getByTestId('host-qr').querySelector('path')!.getAttribute('d')).toBe(sneaky));
+    expect(screen.getByTestId('host-qr').querySelectorAll('image, path[d=""]')).toHaveLength(0);
+    expect(screen.getByTestId('host-qr').children).toHaveLength(2);
   });
 
   it('says so when the room is not announced', async () => {

@@ -446,14 +446,17 @@ describe('MockBackend finds hosts on the LAN like the shell', () => {
     expect(mock.control.discovering()).toBe(false);
   });
 
-  it('names the room "<user>\'s room" unless given one, says whether it is announced, and draws the link as an SVG document', async () => {
+  it('names the room "<user>\'s room" unless given one, says whether it is announced, and gives the link as QR modules in the shell\'s form', async () => {
     const { mock } = make();
     expect(await code(mock.invoke('host_start', { username: 'o', password: 'pppp', room_name: 'x'.repeat(65) }))).toBe('invalid_input');
     mock.control.setAnnouncing(false);
     const { host } = await mock.invoke('host_start', { username: 'o', password: 'pppp', room_name: '  ' });
     expect(host).toMatchObject({ room_name: "o's room", announcing: false });
-    expect(host.join_qr_svg).toMatch(/^<\?xml [^>]*\?><svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>$/);
-    expect(new DOMParser().parseFromString(host.join_qr_svg, 'image/svg+xml').querySelector('parsererror')).toBeNull();
+    expect(host.join_qr?.width).toBe(25);
+    // Runs of dark modules, each `M{x} {y}h{n}v1h-{n}z`, as host.rs writes them.
+    expect(host.join_qr?.dark_path).toMatch(/^(M\d+ \d+h(\d+)v1h-\2z)+$/);
+    // The top left finder's first row: seven dark modules.
+    expect(host.join_qr?.dark_path.startsWith('M0 0h7v1h-7z')).toBe(true);
   });
 
   it('checks the network most serious first: a taken port before hosting, a firewall that drops the room port', async () => {

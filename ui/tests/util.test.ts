@@ -4,7 +4,7 @@ import { wantsMock } from '../src/lib/backend';
 import { ago, countdown, dateTime, day, hhmm } from '../src/lib/util/time';
 import { LIMITS } from '../src/lib/backend/types';
 import type { Finding } from '../src/lib/backend/types';
-import { codeSpans, sortFindings, svgDataUrl } from '../src/lib/util/findings';
+import { codeSpans, sortFindings } from '../src/lib/util/findings';
 import {
   charCount,
   formatAddress,
@@ -140,14 +140,6 @@ describe('network check findings', () => {
     expect(codeSpans('no commands')).toEqual([{ text: 'no commands', code: false }]);
     expect(codeSpans('an ` alone')).toEqual([{ text: 'an ` alone', code: false }]);
     expect(codeSpans('')).toEqual([]);
-  });
-
-  it('turn an SVG document into a data: URL that decodes back to it', () => {
-    const svg = '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0h1v1h-1z#%"/></svg>';
-    const url = svgDataUrl(svg);
-    expect(url.startsWith('data:image/svg+xml;charset=utf-8,')).toBe(true);
-    expect(url).not.toMatch(/[<>"#]/);
-    expect(decodeURIComponent(url.slice(url.indexOf(',') + 1))).toBe(svg);
   });
 });
 

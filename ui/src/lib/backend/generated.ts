@@ -678,9 +678,10 @@ room_name: string,
  */
 announcing: boolean, 
 /**
- * The join link as a QR code: a complete SVG document (black on white).
+ * The join link as a QR code, for the UI to draw (`null` only if the link could not be
+ * encoded, which a join link never is).
  */
-join_qr_svg: string, };
+join_qr: JoinQr | null, };
 
 /**
  * `host_start` arguments.
@@ -736,6 +737,21 @@ width: number,
  * Height.
  */
 height: number, };
+
+/**
+ * A QR code as data, not markup: the UI draws it as an inline SVG `<path>`, dark modules on
+ * a light square that leaves the quiet zone scanners need around them.
+ */
+export type JoinQr = { 
+/**
+ * Modules per side, without the quiet zone.
+ */
+width: number, 
+/**
+ * SVG path data of the dark modules, one unit per module, origin at the top left module:
+ * each run of dark modules in a row is one `M{x} {y}h{n}v1h-{n}z`.
+ */
+dark_path: string, };
 
 /**
  * `kick {username, reason, minutes?}` (admins and the owner).

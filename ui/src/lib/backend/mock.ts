@@ -10,7 +10,7 @@
 import type { ArgsOf, Backend, Command, InvokeArgs, ResultOf } from './backend';
 import { BackendError } from './errors';
 import { LIMITS, PALETTE } from './types';
-import type { AuditEntry, DeviceInfo, ErrorCode, ErrorPayload, EventHandler, HearthEvent, History, HostInfo } from './types';
+import type { AuditEntry, DeviceInfo, ErrorCode, ErrorPayload, EventHandler, HearthEvent, History, HostInfo, JoinQr } from './types';
 import type { FileInfo, MessageView, NoticeKind, ParsedAddress, PrivateLinks, Role, RoomMap, Session, Settings } from './types';
 import type { DiscoveredTrust, DiscoveryState, Finding, Reaction, Severity, UnreadCount, Via } from './types';
 import { fromBase64, humanSize, toBase64 } from '../util/files';
@@ -203,25 +203,32 @@ const BEACON_PORT = 7879;
 const SEVERITY_ORDER: Severity[] = ['problem', 'warning', 'info', 'ok'];
 
 /**
- * A QR-like picture for the mock's host panel: the three finder squares and a
- * pattern from the link's hash, black on white, as a complete SVG document.
- * It is NOT a QR code (the shell draws the real one with the qrcode crate);
- * it only gives the panel an image of the same kind.
+ * A QR-like picture for the mock's host panel, in the shell's form (`JoinQr`): the three
+ * finder squares and a pattern from the link's hash, each run of dark modules in a row one
+ * `M{x} {y}h{n}v1h-{n}z`. It is NOT a QR code (the shell encodes the real one with the
+ * qrcode crate); it only gives the panel a picture of the same kind.
  */
-function mockQrSvg(link: string): string {
-  const n = 25;
-  const finder = (x: number, y: number) => x < 8 && y < 8;
-  const inFinder = (x: number, y: number) => finder(x, y) || finder(n - 1 - x, y) || finder(x, n - 1 - y);
-  let d = '';
-  for (const [x, y] of [[0, 0], [n - 7, 0], [0, n - 7]]) d += `M${x} ${y}h7v7h-7zM${x + 1} ${y + 1}v5h5v-5zM${x + 2} ${y + 2}h3v3h-3z`;
-  for (let y = 0; y < n; y++) {
-    for (let x = 0; x < n; x++) if (!inFinder(x, y) && mixed(`${link}/${x},${y}`) % 2 === 1) d += `M${x} ${y}h1v1h-1z`;
+function mockJoinQr(link: string): JoinQr {
+  const width = 25;
+  // A finder: a dark ring, a light ring, a dark 3×3 centre; (x, y) from its top left.
+  const finderDark = (x: number, y: number) => x === 0 || y === 0 || x === 6 || y === 6 || (x >= 2 && x <= 4 && y >= 2 && y <= 4);
+  const dark = (x: number, y: number): boolean => {
+    for (const [fx, fy] of [[0, 0], [width - 7, 0], [0, width - 7]]) {
+      // The finder and the light separator around it.
+      if (x >= fx - 1 && x <= fx + 7 && y >= fy - 1 && y <= fy + 7) return x >= fx && x < fx + 7 && y >= fy && y < fy + 7 && finderDark(x - fx, y - fy);
+    }
+    return mixed(`${link}/${x},${y}`) % 2 === 1;
+  };
+  let dark_path = '';
+  for (let y = 0; y < width; y++) {
+    for (let x = 0; x < width; ) {
+      const start = x;
+      while (x < width && dark(x, y)) x++;
+      if (x > start) dark_path += `M${start} ${y}h${x - start}v1h-${x - start}z`;
+      else x++;
+    }
   }
-  return (
-    `<?xml version="1.0" standalone="yes"?><svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="200" height="200" viewBox="0 0 ${n + 8} ${n + 8}" shape-rendering="crispEdges">` +
-    `<title>A stand-in for the join link's QR code (mock data, not scannable)</title>` +
-    `<rect width="${n + 8}" height="${n + 8}" fill="#ffffff"/><path transform="translate(4 4)" fill="#000000" fill-rule="evenodd" d="${d}"/></svg>`
-  );
+  return { width, dark_path };
 }
 
 /** The Join screen's discovery while it runs. */
@@ -934,7 +941,7 @@ export class MockBackend implements Backend {
       const { fingerprint, code } = this.keyFor(address);
       const addresses = [{ ip: '192.168.1.23', port }, { ip: '10.0.0.5', port }];
       const link = `hearth://${address}/${code}`;
-      this.hosting = { addresses, port, join_code: code, fingerprint, join_link: link, connected: 0, room_name, announcing: this.announcing, join_qr_svg: mockQrSvg(link) };
+      this.hosting = { addresses, port, join_code: code, fingerprint, join_link: link, connected: 0, room_name, announcing: this.announcing, join_qr: mockJoinQr(link) };
       this.server = `127.0.0.1:${port}`;
       this.me = { server: this.server, username: acc.username, color: acc.color, role: 'owner', unread: this.unreadOf(acc) };
       this.myDevice = null;

@@ -29,8 +29,3 @@ export function codeSpans(text: string): TextSpan[] {
   if (at < text.length) spans.push({ text: text.slice(at), code: false });
   return spans;
 }
-
-/** An SVG document as a `data:` URL for an `<img>` (never inserted as markup). */
-export function svgDataUrl(svg: string): string {
-  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
-}
