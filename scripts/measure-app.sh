@@ -45,6 +45,7 @@ CLI=${HEARTH_CLI:-$CARGO_TARGET_DIR/debug/hearth-cli}
 FRIENDS=${FRIENDS:-4}
 MODE=idle
 if [ "${HOSTING:-0}" = 1 ]; then MODE=hosting; elif [ "${WEBDRIVER:-0}" = 1 ]; then MODE=webdriver; fi
+[ "${STAGES:-0}" != 1 ] || [ "$MODE" = hosting ] || { echo "STAGES=1 needs HOSTING=1: the steps are those on the way to hosting" >&2; exit 2; }
 [ -x "$APP" ] || { echo "no app at $APP (build it: cd src-tauri && npx tauri build --bundles deb -- --profile desktop)" >&2; exit 1; }
 apt_ensure xvfb xauth dbus imagemagick
 if [ "$MODE" != idle ]; then
@@ -157,7 +158,7 @@ one_run() {
 # HOSTING=1 and WEBDRIVER=1: measure-hosting.mjs puts the app in the state and holds it there
 # until told the measuring is done.
 driven_run() {
-    local run=$1 display start ready="" status=0
+    local run=$1 display start ready="" status=0 step
     display=$(free_display "$run")
     HOME_DIR=$(mktemp -d)
     Xvfb ":$display" -screen 0 1100x740x24 -nolisten tcp >/dev/null 2>&1 &
@@ -182,8 +183,16 @@ driven_run() {
         if [ -e "$HOME_DIR/ready" ]; then ready=$((($(date +%s%N) - start) / 1000000)); break; fi
         if [ -e "$HOME_DIR/step" ]; then
             # A step on the way (STAGES=1): measured as the end is, then the driver goes on.
-            sleep 5
-            measure "$run" "after step $(cat "$HOME_DIR/step")" "$(cat "$HOME_DIR/step")" || status=1
+            # The driver renames the file into place, so it is whole; an empty name would make
+            # this the final measurement, so it fails the run instead.
+            step=$(cat "$HOME_DIR/step" 2>/dev/null || true)
+            if [ -n "$step" ]; then
+                sleep 5
+                measure "$run" "after step $step" "$step" || status=1
+            else
+                echo "run $run: a step without a name"
+                status=1
+            fi
             rm -f "$HOME_DIR/step"
         fi
         kill -0 "$SESSION" 2>/dev/null || break
@@ -191,7 +200,10 @@ driven_run() {
     done
     if [ -n "$ready" ]; then
         sleep 5
-        measure "$run" "$LABEL, ready after $ready ms" || status=1
+        # With STAGES=1 the driver waited at each step, so "ready" says little about speed.
+        local paused=""
+        [ "${STAGES:-0}" != 1 ] || paused=" (the pauses at the steps included)"
+        measure "$run" "$LABEL, ready after $ready ms$paused" || status=1
         touch "$HOME_DIR/done"
         # It ends the session, the friends and the driver, and fails if a friend dropped out
         # meanwhile (then the numbers are not those of the whole party).

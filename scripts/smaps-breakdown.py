@@ -67,7 +67,9 @@ def diff(before_path: str, after_path: str, limit: int) -> None:
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--diff"] and len(sys.argv) in (4, 5):
+    if sys.argv[1:2] == ["--diff"]:
+        if len(sys.argv) not in (4, 5):
+            sys.exit(__doc__)
         diff(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) == 5 else 20)
         return
     if len(sys.argv) not in (2, 3):

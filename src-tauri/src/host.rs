@@ -92,7 +92,7 @@ fn join_link(addresses: &[HostAddress], port: u16, code: &str) -> String {
 /// The join link as a QR code for the UI to draw: its modules as SVG path data, each run of
 /// dark modules in a row one rectangle (see [`JoinQr`]). Data rather than an SVG document, so
 /// that the web process draws it as inline SVG instead of parsing an image with libxml2 in an
-/// SVG page of its own (1.7 MiB, docs/PERFORMANCE.md).
+/// SVG page of its own (1.2 MiB less while hosting, docs/PERFORMANCE.md).
 pub fn join_qr(link: &str) -> Option<JoinQr> {
     let code = match qrcode::QrCode::new(link.as_bytes()) {
         Ok(code) => code,
