@@ -107,18 +107,13 @@ pub fn join_qr(link: &str) -> Option<JoinQr> {
     let mut dark_path = String::new();
     for (y, row) in modules.chunks(width).enumerate() {
         let mut x = 0;
-        while x < width {
-            let start = x;
-            while x < width && row[x] == qrcode::Color::Dark {
-                x += 1;
-            }
-            if x > start {
-                let n = x - start;
+        for run in row.chunk_by(|a, b| a == b) {
+            let n = run.len();
+            if run[0] == qrcode::Color::Dark {
                 // Writing to a String cannot fail.
-                let _ = write!(dark_path, "M{start} {y}h{n}v1h-{n}z");
-            } else {
-                x += 1;
+                let _ = write!(dark_path, "M{x} {y}h{n}v1h-{n}z");
             }
+            x += n;
         }
     }
     Some(JoinQr {
@@ -428,23 +423,35 @@ impl Core {
 mod tests {
     use super::*;
 
-    /// The modules `dark_path` draws, read back: each run must be `M{x} {y}h{n}v1h-{n}z`
-    /// inside the square, and no module drawn twice.
+    /// The runs `dark_path` draws, in order, as `(x, y, n)`: each must be exactly
+    /// `M{x} {y}h{n}v1h-{n}z`.
+    fn runs_of(qr: &JoinQr) -> Vec<(usize, usize, usize)> {
+        qr.dark_path
+            .split('M')
+            .skip(1)
+            .map(|run| {
+                let (at, rest) = run.split_once('h').expect("M{x} {y}h");
+                let (x, y) = at.split_once(' ').expect("{x} {y}");
+                let n = rest.split_once('v').expect("h{n}v").0;
+                let [x, y, n] = [x, y, n].map(|v| v.parse::<usize>().expect("a number"));
+                assert_eq!(run, format!("{x} {y}h{n}v1h-{n}z"));
+                (x, y, n)
+            })
+            .collect()
+    }
+
+    /// The modules `dark_path` draws, read back: every run inside the square, no module
+    /// drawn twice.
     fn modules_of(qr: &JoinQr) -> Vec<Vec<bool>> {
         let width = qr.width as usize;
         let mut grid = vec![vec![false; width]; width];
-        for run in qr.dark_path.split('M').skip(1) {
-            let (at, rest) = run.split_once('h').expect("M{x} {y}h");
-            let (x, y) = at.split_once(' ').expect("{x} {y}");
-            let n = rest.split_once('v').expect("h{n}v").0;
-            let [x, y, n] = [x, y, n].map(|v| v.parse::<usize>().expect("a number"));
-            assert_eq!(run, format!("{x} {y}h{n}v1h-{n}z"));
+        for (x, y, n) in runs_of(qr) {
             assert!(
                 n > 0 && x + n <= width && y < width,
-                "{run} outside {width}"
+                "{x} {y} {n} outside {width}"
             );
             for module in &mut grid[y][x..x + n] {
-                assert!(!*module, "drawn twice: {run}");
+                assert!(!*module, "drawn twice: {x} {y} {n}");
                 *module = true;
             }
         }
@@ -490,19 +497,7 @@ mod tests {
     fn runs_of_dark_modules_are_drawn_whole() {
         let qr = join_qr("hearth://10.0.0.5:7878/ABCD-EFGH-JKMN-PQRS").expect("encodes");
         // A run never ends where the next one in its row starts: adjacent runs are one.
-        let runs: Vec<(usize, usize, usize)> = qr
-            .dark_path
-            .split('M')
-            .skip(1)
-            .map(|run| {
-                let nums: Vec<usize> = run
-                    .split(|c: char| !c.is_ascii_digit())
-                    .filter(|s| !s.is_empty())
-                    .map(|s| s.parse().expect("a number"))
-                    .collect();
-                (nums[0], nums[1], nums[2])
-            })
-            .collect();
+        let runs = runs_of(&qr);
         for pair in runs.windows(2) {
             let ((x, y, n), (next_x, next_y, _)) = (pair[0], pair[1]);
             assert!(y < next_y || (y == next_y && x + n < next_x), "{pair:?}");
