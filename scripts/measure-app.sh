@@ -21,6 +21,9 @@
 # as medians, to tell which step costs what.
 # WEBDRIVER=1 (without HOSTING): the idle start screen, under the same automation, so what
 # WebDriver itself adds to the app is known (no first paint in either: the driver starts it).
+# BLANK=1: not the app but its floor, scripts/webkit-floor.py: WebKitGTK with the app's
+# environment and WebKit settings, its window, one line of text; measured as the idle app is,
+# so the difference is what Hearth's own code and UI cost.
 #
 # Runs RUNS times (default 3) and prints each run and the medians, per process too. With COLD=1
 # (root) the page cache is dropped before each start, as after a reboot. Needs the app built
@@ -33,6 +36,7 @@
 # Usage: scripts/measure-app.sh [RUNS]
 #        HOSTING=1 [FRIENDS=4] [STAGES=1] scripts/measure-app.sh [RUNS]
 #        WEBDRIVER=1 scripts/measure-app.sh [RUNS]
+#        BLANK=1 scripts/measure-app.sh [RUNS]
 set -euo pipefail
 # SMAPS_DIR as the caller meant it, before the cd below.
 if [ -n "${SMAPS_DIR:-}" ]; then mkdir -p "$SMAPS_DIR" && SMAPS_DIR=$(cd "$SMAPS_DIR" && pwd); fi
@@ -41,6 +45,14 @@ cd "$(dirname "$0")/.."
 
 RUNS=${1:-3}
 APP=${HEARTH_APP:-$CARGO_TARGET_DIR/desktop/hearth}
+# The executable that identifies the app among the session's processes.
+APP_EXE=$(readlink -f "$APP")
+if [ "${BLANK:-0}" = 1 ]; then
+    [ "${HOSTING:-0}" != 1 ] && [ "${WEBDRIVER:-0}" != 1 ] || { echo "BLANK=1 measures the idle floor only" >&2; exit 2; }
+    APP=scripts/webkit-floor.py
+    apt_ensure python3-gi gir1.2-webkit2-4.1
+    APP_EXE=$(readlink -f /usr/bin/python3)
+fi
 CLI=${HEARTH_CLI:-$CARGO_TARGET_DIR/debug/hearth-cli}
 FRIENDS=${FRIENDS:-4}
 MODE=idle
@@ -97,7 +109,7 @@ measure() {
     local run=$1 label=$2 step=${3:-} app_pid="" total=0 name pss pid exe report=""
     # By its executable: matching by command line could pick another program whose path starts
     # the same (such as hearth-bench); under WebDriver the app is WebKitWebDriver's child.
-    exe=$(readlink -f "$APP")
+    exe=$APP_EXE
     for pid in $(pids_of "$SESSION"); do
         [ "$(readlink -f /proc/"$pid"/exe 2>/dev/null)" = "$exe" ] && app_pid=$pid
     done
@@ -238,7 +250,7 @@ FAILED=0
 case $MODE in
     hosting) LABEL="hosting, $FRIENDS friends connected, under WebDriver" DRIVEN=hosting ;;
     webdriver) LABEL="idle start screen under WebDriver" DRIVEN=idle ;;
-    *) LABEL="idle start screen" ;;
+    *) LABEL="idle start screen"; [ "${BLANK:-0}" != 1 ] || LABEL="the WebKitGTK floor (scripts/webkit-floor.py)" ;;
 esac
 echo "app: $APP; cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs; cold: ${COLD:-0}; measuring: $LABEL"
 for run in $(seq "$RUNS"); do

@@ -57,6 +57,8 @@ fuzz/run.sh 30
 if [ -x crates/bench/smoke.sh ]; then
     log "benchmark smoke run (completes and reports numbers; not a timed test)"
     crates/bench/smoke.sh
+    # The app's memory floor (BLANK=1 scripts/measure-app.sh) repeats webview.rs's settings.
+    python3 scripts/webkit-floor.py --list >/dev/null
 fi
 
 log "UI: svelte-check, vitest, Playwright in Chromium"

@@ -7,7 +7,9 @@
 #   SERVER=PATH measures another hearth-server binary (an older build, for a before/after
 #   comparison) with this hearth-bench; SERVER_FLAGS="..." adds flags to every server start.
 #   SCENARIO: fanout-max-100 fanout-open-100 fanout-max-500 fanout-open-500
-#             idle-10k logins-100 logins-100-cheap logins-tokens files   (default: all)
+#             idle-10k logins-100 logins-100-cheap logins-tokens files
+#             floor-open-100 (no server: the kernel's cost per write, 1 to 4 messages per write)
+#             (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -74,7 +76,7 @@ scenario() {
     done
 }
 
-all=(fanout-max-100 fanout-open-100 fanout-max-500 fanout-open-500 idle-10k logins-100 logins-100-cheap logins-tokens files)
+all=(fanout-max-100 fanout-open-100 fanout-max-500 fanout-open-500 idle-10k logins-100 logins-100-cheap logins-tokens files floor-open-100)
 selected=("$@")
 [ ${#selected[@]} -gt 0 ] || selected=("${all[@]}")
 for s in "${selected[@]}"; do
@@ -88,6 +90,18 @@ for s in "${selected[@]}"; do
     logins-100-cheap) scenario "$s" "${CHEAP[*]}" logins --users 500 --concurrency 100 --with-chat ;;
     logins-tokens) scenario "$s" "" logins --users 100 --concurrency 100 --tokens --with-chat --chat-users 10 --chat-rate 200 ;;
     files) scenario "$s" "${CHEAP[*]}" files --size-mib 100 --downloaders 5 --chat-users 20 --chat-rate 20 ;;
+    floor-open-100)
+        # No server to start: the same pattern of writes as fanout-open-100, nothing else.
+        for per_write in 1 2 3 4; do
+            for run in $(seq "$RUNS"); do
+                echo "== floor-open-100-x$per_write run $run (cpu idle before: $(idle_pct)%, load: $(cut -d' ' -f1-3 /proc/loadavg))"
+                "$BIN/hearth-bench" --json "$OUT/floor-open-100-x$per_write-$run.json" \
+                    floor --users 100 --rate 2000 --messages 30000 --per-write "$per_write" \
+                    || echo "(floor run $run reported problems)"
+                sleep 1
+            done
+        done
+        selected+=(floor-open-100-x1 floor-open-100-x2 floor-open-100-x3 floor-open-100-x4) ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
     esac
 done
@@ -96,7 +110,7 @@ done
 python3 - "$OUT" "${selected[@]}" <<'EOF'
 import glob, json, re, statistics, sys
 out, names = sys.argv[1], sys.argv[2:]
-keys = ["deliveries_per_s", "server_cpu_us_per_delivery", "messages_per_s", "latency_us.p50", "latency_us.p99", "latency_us.p999", "latency_us.max",
+keys = ["deliveries_per_s", "server_cpu_us_per_delivery", "writer_cpu_us_per_write", "writer_cpu_us_per_delivery", "messages_per_s", "latency_us.p50", "latency_us.p99", "latency_us.p999", "latency_us.max",
         "latency_from_write_us.p99", "send_lag_us.p99", "loadgen_cpu_util", "server_cpu_util", "server_sys_s", "server_cpu_s", "others_cpu_util",
         "server_rss_per_conn_kib", "connections_alive", "connections_per_s", "logins_per_s", "upload_mb_per_s",
         "download_mb_per_s", "parallel_downloads_mb_per_s_total", "chat_latency_us.p99",

@@ -76,6 +76,10 @@ done
 scenario idle --insecure --server-pid "$server_pid" idle --connections 50 --hold 2 --room-size 20
 has_number "$work/idle.json" server_rss_per_conn_bytes || fail "idle: no server RSS per connection"
 grep -Eq '"connections_alive": 50,?$' "$work/idle.json" || fail "idle: not every connection stayed alive"
+# No server: the kernel's cost per write (it dials only its own loopback listener).
+scenario floor floor --users 4 --messages 200 --rate 4000 --per-write 2
+has_number "$work/floor.json" writer_cpu_us_per_delivery || fail "floor: no writer CPU per delivery"
+grep -Eq '"deliveries": 800,?$' "$work/floor.json" || fail "floor: not every block arrived"
 
 # Only loopback targets: anything else is refused before a packet is sent.
 if "$BIN/hearth-bench" --addr 192.0.2.1:7878 --insecure fanout >/dev/null 2>"$work/refused.err"; then

@@ -4,6 +4,7 @@
 //! hearth-bench --addr 127.0.0.1:7878 --insecure fanout --users 100 --senders 1 --messages 200000
 //! hearth-bench --addr 127.0.0.1:7878 --code XXXX-XXXX-XXXX-XXXX logins --users 100 --concurrency 100 --with-chat
 //! hearth-bench --addr 127.0.0.1:7878 --insecure --server-pid 1234 idle --connections 10000
+//! hearth-bench floor --users 100 --rate 2000 --per-write 1
 //! ```
 //! Prints a table, writes `--json FILE` if asked, and exits 0 only when the
 //! run completed without problems. Every run ends within `--timeout` seconds.
@@ -26,6 +27,8 @@
 //!   with `--rate`, or a bounded in-flight window at max rate).
 //! - `chat`: a chat room measured while another load runs.
 //! - `fanout`, `logins`, `idle`, `files`: one module per scenario.
+//! - `floor`: no server: the kernel's cost per `write` of a fan-out over
+//!   loopback, the least any server pays for one write per delivery.
 //! - `stats`: the clock, latency histograms, CPU time (getrusage) and server
 //!   RSS from `/proc`.
 //! - `report`: the result, as a human table and as JSON.
@@ -34,6 +37,7 @@ mod chat;
 mod conn;
 mod fanout;
 mod files;
+mod floor;
 mod idle;
 mod logins;
 mod report;
@@ -50,6 +54,7 @@ use clap::{Parser, Subcommand};
 use conn::Target;
 use fanout::FanoutArgs;
 use files::FilesArgs;
+use floor::FloorArgs;
 use hearth_certs::JoinCode;
 use idle::IdleArgs;
 use logins::LoginsArgs;
@@ -108,6 +113,10 @@ enum Scenario {
     /// Upload and download throughput of one file, and chat latency while
     /// several users download it.
     Files(FilesArgs),
+    /// No server: writes blocks to loopback connections as an open-loop
+    /// fan-out would and reports the kernel's CPU per write (the floor under
+    /// `fanout`'s server CPU per delivery) and the latency it adds.
+    Floor(FloorArgs),
 }
 
 fn main() {
@@ -129,13 +138,18 @@ fn main() {
     std::process::exit(code);
 }
 
-fn run(cli: &Cli) -> anyhow::Result<Report> {
+/// The server to load, from `--addr` and `--code` or `--insecure` (every
+/// scenario but `floor`, which talks to no server).
+fn target(cli: &Cli) -> anyhow::Result<Target> {
     let trust = match (&cli.code, cli.insecure) {
         (Some(code), _) => Trust::Code(JoinCode::parse(code).context("--code")?),
         (None, true) => Trust::Insecure,
         (None, false) => bail!("give --code CODE (the server's join code) or --insecure"),
     };
-    let target = Target::new(&cli.addr, trust)?;
+    Target::new(&cli.addr, trust)
+}
+
+fn run(cli: &Cli) -> anyhow::Result<Report> {
     let opts = Options {
         register_concurrency: cli.register_concurrency,
         server_pid: cli.server_pid,
@@ -151,10 +165,11 @@ fn run(cli: &Cli) -> anyhow::Result<Report> {
     let result = runtime.block_on(async {
         let scenario = async {
             match &cli.scenario {
-                Scenario::Fanout(args) => fanout::run(&target, &opts, args).await,
-                Scenario::Logins(args) => logins::run(&target, &opts, args).await,
-                Scenario::Idle(args) => idle::run(&target, &opts, args).await,
-                Scenario::Files(args) => files::run(&target, &opts, args).await,
+                Scenario::Fanout(args) => fanout::run(&target(cli)?, &opts, args).await,
+                Scenario::Logins(args) => logins::run(&target(cli)?, &opts, args).await,
+                Scenario::Idle(args) => idle::run(&target(cli)?, &opts, args).await,
+                Scenario::Files(args) => files::run(&target(cli)?, &opts, args).await,
+                Scenario::Floor(args) => floor::run(args).await,
             }
         };
         match tokio::time::timeout(limit, scenario).await {

@@ -13,7 +13,7 @@ use crate::stats::{Metered, Summary};
 /// What a scenario measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// `fanout`, `logins` or `idle`.
+    /// The scenario: `fanout`, `logins`, `idle`, `files` or `floor`.
     pub scenario: String,
     /// The machine's CPU model and logical CPU count ("AMD EPYC 7B13, 2 CPUs"), so a figure
     /// is never read without the machine it was measured on.

@@ -53,7 +53,6 @@ impl Latencies {
         let _ = self.0.add(&other.0);
     }
 
-    #[cfg(test)]
     /// Number of samples.
     pub fn count(&self) -> u64 {
         self.0.len()
