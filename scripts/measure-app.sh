@@ -23,7 +23,8 @@
 # WebDriver itself adds to the app is known (no first paint in either: the driver starts it).
 # BLANK=1: not the app but its floor, scripts/webkit-floor.py: WebKitGTK with the app's
 # environment and WebKit settings, its window, one line of text; measured as the idle app is,
-# so the difference is what Hearth's own code and UI cost.
+# so the difference is what Hearth's own code and UI cost, with what Tauri and wry add to a
+# bare WebView (their IPC scripts, the app's URI scheme).
 #
 # Runs RUNS times (default 3) and prints each run and the medians, per process too. With COLD=1
 # (root) the page cache is dropped before each start, as after a reboot. Needs the app built
@@ -45,10 +46,11 @@ cd "$(dirname "$0")/.."
 
 RUNS=${1:-3}
 APP=${HEARTH_APP:-$CARGO_TARGET_DIR/desktop/hearth}
-# The executable that identifies the app among the session's processes.
-APP_EXE=$(readlink -f "$APP")
+# The executable that identifies the app among the session's processes (set below).
+APP_EXE=
 if [ "${BLANK:-0}" = 1 ]; then
     [ "${HOSTING:-0}" != 1 ] && [ "${WEBDRIVER:-0}" != 1 ] || { echo "BLANK=1 measures the idle floor only" >&2; exit 2; }
+    [ -z "${HEARTH_APP:-}" ] || { echo "BLANK=1 measures scripts/webkit-floor.py, not HEARTH_APP" >&2; exit 2; }
     APP=scripts/webkit-floor.py
     apt_ensure python3-gi gir1.2-webkit2-4.1
     APP_EXE=$(readlink -f /usr/bin/python3)
@@ -59,6 +61,7 @@ MODE=idle
 if [ "${HOSTING:-0}" = 1 ]; then MODE=hosting; elif [ "${WEBDRIVER:-0}" = 1 ]; then MODE=webdriver; fi
 [ "${STAGES:-0}" != 1 ] || [ "$MODE" = hosting ] || { echo "STAGES=1 needs HOSTING=1: the steps are those on the way to hosting" >&2; exit 2; }
 [ -x "$APP" ] || { echo "no app at $APP (build it: cd src-tauri && npx tauri build --bundles deb -- --profile desktop)" >&2; exit 1; }
+[ -n "$APP_EXE" ] || APP_EXE=$(readlink -f "$APP")
 apt_ensure xvfb xauth dbus imagemagick
 if [ "$MODE" != idle ]; then
     # What the WebView test needs to drive the app (see webview_test_ensure), short of the

@@ -65,6 +65,8 @@ idle_pct() {
 scenario() {
     local name=$1 server_flags=$2
     shift 2
+    # Results of an earlier measurement with more runs would join the medians.
+    rm -f "$OUT/$name"-[0-9]*.json
     for run in $(seq "$RUNS"); do
         # shellcheck disable=SC2086 # server flags are words on purpose
         start_server $server_flags
@@ -93,6 +95,7 @@ for s in "${selected[@]}"; do
     floor-open-100)
         # No server to start: the same pattern of writes as fanout-open-100, nothing else.
         for per_write in 1 2 3 4; do
+            rm -f "$OUT/floor-open-100-x$per_write"-[0-9]*.json
             for run in $(seq "$RUNS"); do
                 echo "== floor-open-100-x$per_write run $run (cpu idle before: $(idle_pct)%, load: $(cut -d' ' -f1-3 /proc/loadavg))"
                 "$BIN/hearth-bench" --json "$OUT/floor-open-100-x$per_write-$run.json" \

@@ -22,6 +22,16 @@ use tokio::io::AsyncReadExt;
 use crate::report::Report;
 use crate::stats::{instant_at, now_us, Latencies, Meter};
 
+/// The writers start this long after the readers are up, µs.
+const LEAD_US: u64 = 10_000;
+/// How long the readers may take after the writers are done.
+const DRAIN: Duration = Duration::from_secs(30);
+/// Bounds of the options: loopback connections (file descriptors), bytes
+/// per block, and the slowest rate (one message every 100 s).
+const MAX_USERS: usize = 20_000;
+const MAX_SIZE: usize = 1 << 20;
+const MIN_RATE: f64 = 0.01;
+
 /// Options of the `floor` scenario.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FloorArgs {
@@ -42,9 +52,39 @@ pub struct FloorArgs {
     #[arg(long, default_value_t = 1)]
     pub per_write: u64,
     /// Writer threads, each with its share of the connections (a Hearth
-    /// server's writers run on its async workers, two on two cores).
+    /// server's writers run on its async workers, two on two cores); at
+    /// most one per connection.
     #[arg(long, default_value_t = 2)]
     pub writer_threads: usize,
+}
+
+impl FloorArgs {
+    /// Refuses options the run cannot honour, with the reason.
+    fn check(&self) -> anyhow::Result<()> {
+        if !(1..=MAX_USERS).contains(&self.users) {
+            bail!("--users must be from 1 to {MAX_USERS}");
+        }
+        if self.writer_threads == 0 || self.per_write == 0 || self.messages == 0 {
+            bail!("--writer-threads, --per-write and --messages must be at least 1");
+        }
+        if !(8..=MAX_SIZE).contains(&self.size) {
+            bail!("--size must be from 8 (the send stamp) to {MAX_SIZE} bytes");
+        }
+        if !self.rate.is_finite() || self.rate < MIN_RATE {
+            bail!("--rate must be a number of messages per second, at least {MIN_RATE}");
+        }
+        // The schedule must fit the clock: the last message's time in µs.
+        let span_us = self.messages as f64 * 1e6 / self.rate;
+        if span_us > 1e15 {
+            bail!("--messages at --rate would take longer than this tool's clock runs");
+        }
+        self.users
+            .checked_mul(self.messages as usize)
+            .and(self.size.checked_mul(self.per_write.min(self.messages) as usize))
+            .and((self.messages).checked_mul(self.size as u64))
+            .context("--users, --messages, --size and --per-write multiply beyond this machine's numbers")?;
+        Ok(())
+    }
 }
 
 /// What one writer thread did.
@@ -57,16 +97,11 @@ struct Written {
 
 /// Runs the scenario.
 pub async fn run(args: &FloorArgs) -> anyhow::Result<Report> {
-    if args.users == 0 || args.writer_threads == 0 || args.per_write == 0 {
-        bail!("--users, --writer-threads and --per-write must be at least 1");
-    }
-    if args.size < 8 {
-        bail!("--size must hold the 8-byte send stamp");
-    }
-    if !args.rate.is_finite() || args.rate <= 0.0 {
-        bail!("--rate must be positive");
-    }
+    args.check()?;
+    let writer_threads = args.writer_threads.min(args.users);
+    let per_write = args.per_write.min(args.messages);
     let (writers, readers) = connect(args.users)?;
+    // Checked not to overflow by `check`.
     let expected = args.messages * args.size as u64;
     let mut reading = Vec::with_capacity(readers.len());
     for stream in readers {
@@ -75,17 +110,17 @@ pub async fn run(args: &FloorArgs) -> anyhow::Result<Report> {
     }
 
     let meter = Meter::start(None);
-    let t0 = now_us() + 10_000;
-    let mut shares: Vec<Vec<TcpStream>> = (0..args.writer_threads).map(|_| Vec::new()).collect();
+    let t0 = now_us() + LEAD_US;
+    let mut shares: Vec<Vec<TcpStream>> = (0..writer_threads).map(|_| Vec::new()).collect();
     for (i, w) in writers.into_iter().enumerate() {
-        shares[i % args.writer_threads].push(w);
+        shares[i % writer_threads].push(w);
     }
     let plan = Pacing {
         t0,
         rate: args.rate,
         messages: args.messages,
         size: args.size,
-        per_write: args.per_write,
+        per_write,
     };
     let mut writing = Vec::with_capacity(shares.len());
     for share in shares.into_iter().filter(|share| !share.is_empty()) {
@@ -96,28 +131,40 @@ pub async fn run(args: &FloorArgs) -> anyhow::Result<Report> {
             .context("starting a writer thread")?;
         writing.push(tokio::task::spawn_blocking(move || thread.join()));
     }
+    // A writer that fails is reported with whatever the readers then say
+    // (a reader that failed first is usually why a write failed).
     let mut written = Written::default();
+    let mut problems = Vec::new();
     for w in writing {
-        let Ok(w) = w.await.context("waiting for a writer thread")? else {
-            bail!("a writer thread panicked");
-        };
-        let w = w?;
-        written.writes += w.writes;
-        written.cpu_s += w.cpu_s;
-        written.sys_s += w.sys_s;
+        match w.await {
+            Ok(Ok(Ok(w))) => {
+                written.writes += w.writes;
+                written.cpu_s += w.cpu_s;
+                written.sys_s += w.sys_s;
+            }
+            Ok(Ok(Err(e))) => problems.push(format!("writer: {e:#}")),
+            Ok(Err(_)) => problems.push("a writer thread panicked".into()),
+            Err(e) => problems.push(format!("waiting for a writer thread: {e}")),
+        }
     }
     let mut latency = Latencies::new();
     let mut deliveries = 0;
-    let mut problems = Vec::new();
+    let drained_by = tokio::time::Instant::now() + DRAIN;
     for r in reading {
-        match tokio::time::timeout(Duration::from_secs(30), r).await {
+        match tokio::time::timeout_at(drained_by, r).await {
             Ok(Ok(Ok(seen))) => {
                 deliveries += seen.count();
                 latency.merge(&seen);
             }
-            Ok(Ok(Err(e))) => problems.push(format!("reader: {e}")),
+            Ok(Ok(Err(e))) => problems.push(format!("reader: {e:#}")),
             Ok(Err(e)) => problems.push(format!("reader task: {e}")),
-            Err(_) => problems.push("a reader did not get every block within 30 s".into()),
+            Err(_) => {
+                problems.push(format!(
+                    "the readers did not get every block within {} s of the last write",
+                    DRAIN.as_secs()
+                ));
+                break;
+            }
         }
     }
     let metered = meter.read();
@@ -127,11 +174,11 @@ pub async fn run(args: &FloorArgs) -> anyhow::Result<Report> {
     report.param("rate", args.rate);
     report.param("messages", args.messages);
     report.param("size", args.size);
-    report.param("per_write", args.per_write);
-    report.param("writer_threads", args.writer_threads);
+    report.param("per_write", per_write);
+    report.param("writer_threads", writer_threads);
     report.metered(metered);
     report.latency_us = latency.summary();
-    let span = metered.wall_s - 0.01;
+    let span = metered.wall_s - LEAD_US as f64 / 1e6;
     if span > 0.0 {
         report.deliveries_per_s = deliveries as f64 / span;
     }
@@ -202,8 +249,9 @@ impl Pacing {
 }
 
 /// Writes every message to each connection of `share`, `per_write` messages
-/// per `write`, each group once its last message is due; returns the thread's
-/// writes and CPU time.
+/// per write, each group once its last message is due; returns the thread's
+/// writes (`write_all` calls: one system call each unless the socket's
+/// buffer is full) and CPU time.
 fn write_blocks(mut share: Vec<TcpStream>, plan: Pacing) -> anyhow::Result<Written> {
     let before = thread_cpu()?;
     let mut group = Vec::with_capacity(plan.size * plan.per_write as usize);
@@ -254,13 +302,20 @@ async fn read_blocks(
         }
         got += n as u64;
         let now = now_us();
-        while buf.len() >= size {
-            let stamp = buf.get_u64_le();
-            seen.record(now.saturating_sub(stamp));
-            buf.advance(size - 8);
-        }
+        take_stamps(&mut buf, size, |stamp| {
+            seen.record(now.saturating_sub(stamp))
+        });
     }
     Ok(seen)
+}
+
+/// Takes every whole `size`-byte block off the front of `buf`, handing each
+/// one's stamp (its first 8 bytes) to `each`; a partial block stays.
+fn take_stamps(buf: &mut BytesMut, size: usize, mut each: impl FnMut(u64)) {
+    while buf.len() >= size {
+        each(buf.get_u64_le());
+        buf.advance(size - 8);
+    }
 }
 
 /// User and system CPU seconds of the calling thread.
@@ -306,16 +361,98 @@ mod tests {
         assert_eq!(p.due(4), 3_000);
     }
 
+    #[test]
+    fn blocks_split_across_reads_give_back_their_stamps() {
+        let size = 13;
+        let mut stream = Vec::new();
+        for stamp in 1..=100u64 {
+            stream.extend_from_slice(&stamp.to_le_bytes());
+            stream.extend_from_slice(&[b'.'; 5]);
+        }
+        let mut buf = BytesMut::new();
+        let mut stamps = Vec::new();
+        // Reads of 7 bytes: blocks and stamps are cut everywhere.
+        for piece in stream.chunks(7) {
+            buf.extend_from_slice(piece);
+            take_stamps(&mut buf, size, |s| stamps.push(s));
+        }
+        assert_eq!(stamps, (1..=100).collect::<Vec<u64>>());
+        assert!(buf.is_empty());
+    }
+
     #[tokio::test]
     async fn bad_options_are_refused() {
-        let args = FloorArgs {
+        let good = FloorArgs {
             users: 1,
             rate: 10.0,
             messages: 1,
-            size: 4,
+            size: 8,
             per_write: 1,
             writer_threads: 1,
         };
-        assert!(run(&args).await.is_err());
+        assert!(good.check().is_ok());
+        let bad = [
+            FloorArgs {
+                size: 4,
+                ..good.clone()
+            },
+            FloorArgs {
+                users: 0,
+                ..good.clone()
+            },
+            FloorArgs {
+                users: MAX_USERS + 1,
+                ..good.clone()
+            },
+            FloorArgs {
+                writer_threads: 0,
+                ..good.clone()
+            },
+            FloorArgs {
+                per_write: 0,
+                ..good.clone()
+            },
+            FloorArgs {
+                rate: 0.0,
+                ..good.clone()
+            },
+            FloorArgs {
+                rate: f64::NAN,
+                ..good.clone()
+            },
+            FloorArgs {
+                rate: MIN_RATE,
+                messages: u64::MAX,
+                ..good.clone()
+            },
+            FloorArgs {
+                size: MAX_SIZE,
+                messages: u64::MAX / 1000,
+                rate: 1e12,
+                ..good.clone()
+            },
+        ];
+        for args in bad {
+            let refused = run(&args).await.expect_err("refused");
+            assert!(refused.to_string().starts_with("--"), "{refused}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn more_writers_or_joins_than_there_is_work_for_are_trimmed() {
+        let args = FloorArgs {
+            users: 2,
+            rate: 10_000.0,
+            messages: 5,
+            size: 16,
+            per_write: 50,
+            writer_threads: 8,
+        };
+        let report = run(&args).await.unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.params["writer_threads"], 2);
+        assert_eq!(report.params["per_write"], 5);
+        assert_eq!(report.metrics["writes"], 2);
+        assert_eq!(report.metrics["deliveries"], 10);
     }
 }

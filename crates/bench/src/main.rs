@@ -9,9 +9,10 @@
 //! Prints a table, writes `--json FILE` if asked, and exits 0 only when the
 //! run completed without problems. Every run ends within `--timeout` seconds.
 //!
-//! Apart from `files`, it speaks the wire protocol with nothing but `register`,
-//! `login`, `create`, `enter`, `msg` and `ping`, so it can load any server with
-//! that message set (the original Python one included). It only ever dials loopback addresses.
+//! Apart from `files` (and `floor`, which talks to no server), it speaks the
+//! wire protocol with nothing but `register`, `login`, `create`, `enter`,
+//! `msg` and `ping`, so it can load any server with that message set (the
+//! original Python one included). It only ever dials loopback addresses.
 //!
 //! Code map:
 //! - `conn`: the loopback-only [`conn::Target`], one TLS connection
@@ -169,7 +170,12 @@ fn run(cli: &Cli) -> anyhow::Result<Report> {
                 Scenario::Logins(args) => logins::run(&target(cli)?, &opts, args).await,
                 Scenario::Idle(args) => idle::run(&target(cli)?, &opts, args).await,
                 Scenario::Files(args) => files::run(&target(cli)?, &opts, args).await,
-                Scenario::Floor(args) => floor::run(args).await,
+                Scenario::Floor(args) => {
+                    if cli.code.is_some() || cli.insecure || cli.server_pid.is_some() {
+                        bail!("floor talks to no server: --code, --insecure and --server-pid do not apply");
+                    }
+                    floor::run(args).await
+                }
             }
         };
         match tokio::time::timeout(limit, scenario).await {
