@@ -31,6 +31,8 @@ const DRAIN: Duration = Duration::from_secs(30);
 const MAX_USERS: usize = 20_000;
 const MAX_SIZE: usize = 1 << 20;
 const MIN_RATE: f64 = 0.01;
+/// Most bytes one write may carry (a block times `--per-write`).
+const MAX_WRITE: usize = 64 << 20;
 
 /// Options of the `floor` scenario.
 #[derive(Debug, Clone, clap::Args)]
@@ -80,9 +82,14 @@ impl FloorArgs {
         }
         self.users
             .checked_mul(self.messages as usize)
-            .and(self.size.checked_mul(self.per_write.min(self.messages) as usize))
-            .and((self.messages).checked_mul(self.size as u64))
-            .context("--users, --messages, --size and --per-write multiply beyond this machine's numbers")?;
+            .and(self.messages.checked_mul(self.size as u64))
+            .context("--users, --messages and --size multiply beyond this machine's numbers")?;
+        let write = usize::try_from(self.per_write.min(self.messages))
+            .ok()
+            .and_then(|n| n.checked_mul(self.size));
+        if write.is_none_or(|bytes| bytes > MAX_WRITE) {
+            bail!("--size times --per-write must stay within {MAX_WRITE} bytes a write");
+        }
         Ok(())
     }
 }
@@ -429,6 +436,12 @@ mod tests {
                 size: MAX_SIZE,
                 messages: u64::MAX / 1000,
                 rate: 1e12,
+                ..good.clone()
+            },
+            FloorArgs {
+                size: MAX_SIZE,
+                messages: 1_000,
+                per_write: 1_000,
                 ..good.clone()
             },
         ];
