@@ -61,18 +61,23 @@ idle_pct() {
     echo $((100 * (b[4] - a[4]) / (total > 0 ? total : 1)))
 }
 
-# scenario NAME "SERVER FLAGS" BENCH ARGS...
+# scenario NAME "SERVER FLAGS" BENCH ARGS...: a fresh server per run; with SERVER FLAGS
+# "no-server", none (hearth-bench floor talks to no server).
 scenario() {
-    local name=$1 server_flags=$2
+    local name=$1 server_flags=$2 target
     shift 2
     # Results of an earlier measurement with more runs would join the medians.
     rm -f "$OUT/$name"-[0-9]*.json
     for run in $(seq "$RUNS"); do
-        # shellcheck disable=SC2086 # server flags are words on purpose
-        start_server $server_flags
+        target=()
+        if [ "$server_flags" != no-server ]; then
+            # shellcheck disable=SC2086 # server flags are words on purpose
+            start_server $server_flags
+            target=(--addr "$addr" --insecure --server-pid "$server_pid")
+        fi
         echo "== $name run $run (cpu idle before: $(idle_pct)%, load: $(cut -d' ' -f1-3 /proc/loadavg))"
-        "$BIN/hearth-bench" --addr "$addr" --insecure --server-pid "$server_pid" \
-            --json "$OUT/$name-$run.json" "$@" || echo "($name run $run reported problems)"
+        "$BIN/hearth-bench" "${target[@]}" --json "$OUT/$name-$run.json" "$@" \
+            || echo "($name run $run reported problems)"
         stop_server
         sleep 1
     done
@@ -93,18 +98,11 @@ for s in "${selected[@]}"; do
     logins-tokens) scenario "$s" "" logins --users 100 --concurrency 100 --tokens --with-chat --chat-users 10 --chat-rate 200 ;;
     files) scenario "$s" "${CHEAP[*]}" files --size-mib 100 --downloaders 5 --chat-users 20 --chat-rate 20 ;;
     floor-open-100)
-        # No server to start: the same pattern of writes as fanout-open-100, nothing else.
+        # No server: the same pattern of writes as fanout-open-100, nothing else.
         for per_write in 1 2 3 4; do
-            rm -f "$OUT/floor-open-100-x$per_write"-[0-9]*.json
-            for run in $(seq "$RUNS"); do
-                echo "== floor-open-100-x$per_write run $run (cpu idle before: $(idle_pct)%, load: $(cut -d' ' -f1-3 /proc/loadavg))"
-                "$BIN/hearth-bench" --json "$OUT/floor-open-100-x$per_write-$run.json" \
-                    floor --users 100 --rate 2000 --messages 30000 --per-write "$per_write" \
-                    || echo "(floor run $run reported problems)"
-                sleep 1
-            done
-        done
-        selected+=(floor-open-100-x1 floor-open-100-x2 floor-open-100-x3 floor-open-100-x4) ;;
+            scenario "$s-x$per_write" no-server floor --users 100 --rate 2000 --messages 30000 --per-write "$per_write"
+            selected+=("$s-x$per_write")
+        done ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
     esac
 done

@@ -20,7 +20,7 @@ use bytes::{Buf, BytesMut};
 use tokio::io::AsyncReadExt;
 
 use crate::report::Report;
-use crate::stats::{instant_at, now_us, Latencies, Meter};
+use crate::stats::{instant_at, now_us, thread_cpu_seconds, Latencies, Meter};
 
 /// The writers start this long after the readers are up, µs.
 const LEAD_US: u64 = 10_000;
@@ -260,7 +260,7 @@ impl Pacing {
 /// writes (`write_all` calls: one system call each unless the socket's
 /// buffer is full) and CPU time.
 fn write_blocks(mut share: Vec<TcpStream>, plan: Pacing) -> anyhow::Result<Written> {
-    let before = thread_cpu()?;
+    let before = thread_cpu_seconds().context("getrusage(RUSAGE_THREAD)")?;
     let mut group = Vec::with_capacity(plan.size * plan.per_write as usize);
     let mut writes = 0;
     let mut first = 0;
@@ -282,7 +282,7 @@ fn write_blocks(mut share: Vec<TcpStream>, plan: Pacing) -> anyhow::Result<Writt
         }
         first = end;
     }
-    let after = thread_cpu()?;
+    let after = thread_cpu_seconds().context("getrusage(RUSAGE_THREAD)")?;
     Ok(Written {
         writes,
         cpu_s: (after.0 - before.0) + (after.1 - before.1),
@@ -323,14 +323,6 @@ fn take_stamps(buf: &mut BytesMut, size: usize, mut each: impl FnMut(u64)) {
         each(buf.get_u64_le());
         buf.advance(size - 8);
     }
-}
-
-/// User and system CPU seconds of the calling thread.
-fn thread_cpu() -> anyhow::Result<(f64, f64)> {
-    use nix::sys::resource::{getrusage, UsageWho};
-    let u = getrusage(UsageWho::RUSAGE_THREAD).context("getrusage(RUSAGE_THREAD)")?;
-    let tv = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
-    Ok((tv(u.user_time()), tv(u.system_time())))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
+use nix::sys::resource::{getrusage, UsageWho};
 use serde::Serialize;
 
 static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
@@ -93,14 +94,19 @@ pub struct Summary {
 
 /// User plus system CPU seconds this process has used so far (all threads).
 pub fn cpu_seconds() -> f64 {
-    use nix::sys::resource::{getrusage, UsageWho};
-    match getrusage(UsageWho::RUSAGE_SELF) {
-        Ok(u) => {
-            let tv = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
-            tv(u.user_time()) + tv(u.system_time())
-        }
-        Err(_) => 0.0,
-    }
+    rusage_seconds(UsageWho::RUSAGE_SELF).map_or(0.0, |(user, sys)| user + sys)
+}
+
+/// User and system CPU seconds the calling thread has used so far.
+pub fn thread_cpu_seconds() -> nix::Result<(f64, f64)> {
+    rusage_seconds(UsageWho::RUSAGE_THREAD)
+}
+
+/// User and system CPU seconds of `who`, from `getrusage`.
+fn rusage_seconds(who: UsageWho) -> nix::Result<(f64, f64)> {
+    let u = getrusage(who)?;
+    let tv = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+    Ok((tv(u.user_time()), tv(u.system_time())))
 }
 
 /// Why a server process could not be read.
@@ -278,6 +284,8 @@ mod tests {
         let (user, sys) = process_cpu(me).unwrap();
         assert!(user >= 0.0 && sys >= 0.0);
         assert!(cpu_seconds() >= 0.0);
+        let (user, sys) = thread_cpu_seconds().unwrap();
+        assert!(user >= 0.0 && sys >= 0.0);
         assert!(rss_kib(u32::MAX).is_err());
     }
 
